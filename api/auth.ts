@@ -1,0 +1,72 @@
+import { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { type Config } from '../domain/config';
+import { Problem } from './problem';
+
+export const roleSchema = z.enum(['customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor']);
+export type Role = z.infer<typeof roleSchema>;
+
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+}
+
+const claimsSchema = z.object({ sub: z.string().uuid(), username: z.string(), role: roleSchema });
+
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly config: Pick<Config, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_TTL_SECONDS'>) {
+    this.key = new TextEncoder().encode(config.JWT_SECRET);
+  }
+
+  async issue(principal: Principal): Promise<{ token: string; expiresIn: number }> {
+    const token = await new SignJWT({ username: principal.username, role: principal.role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(principal.userId)
+      .setIssuer(this.config.JWT_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(`${this.config.JWT_TTL_SECONDS}s`)
+      .sign(this.key);
+    return { token, expiresIn: this.config.JWT_TTL_SECONDS };
+  }
+
+  async verify(token: string): Promise<Principal | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: this.config.JWT_ISSUER, algorithms: ['HS256'] });
+      const claims = claimsSchema.safeParse(payload);
+      return claims.success ? { userId: claims.data.sub, username: claims.data.username, role: claims.data.role } : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+// Every route declares who may call it: `allow('customer', 'admin')`.
+export function allow(tokens: TokenService, ...roles: Role[]): RequestHandler {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.header('authorization');
+    const match = header?.match(/^Bearer\s+(.+)$/i);
+    if (!match?.[1]) return next(new Problem('unauthorized', 'Send a bearer token: Authorization: Bearer <token>'));
+    const principal = await tokens.verify(match[1]);
+    if (!principal) return next(new Problem('unauthorized', 'The token is invalid or expired'));
+    if (!roles.includes(principal.role)) return next(new Problem('forbidden', `This endpoint is not available to the ${principal.role} role`));
+    req.principal = principal;
+    next();
+  };
+}
+
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new Error('route is missing its allow() guard');
+  return req.principal;
+}
+
+export const STAFF_ROLES: Role[] = ['reviewer', 'senior_reviewer', 'admin', 'auditor'];

@@ -1,0 +1,25 @@
+import { loadConfig } from '../domain/config';
+import { PiiCipher, KeyRing } from '../infra/crypto';
+import { createDb } from '../infra/db';
+import { createLogger } from '../infra/logger';
+import { connectTemporalClient } from '../infra/temporal';
+import { createApp } from './app';
+
+// Standalone API process (production: several behind a load balancer). Needs DATABASE_URL.
+async function main() {
+  const config = loadConfig(process.env);
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone API process (npm start runs the embedded setup)');
+  const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
+  const db = createDb(config.DATABASE_URL);
+  const temporal = await connectTemporalClient(config);
+  const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
+  const server = createApp({ db, temporal, cipher, config, logger }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
+  const stop = () => server.close(() => void Promise.all([db.$disconnect(), temporal.connection.close()]).then(() => process.exit(0)));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+// Every setting the service reads, parsed once at start. A bad or missing value stops the process
+// with a message naming the variable. Durations follow seed 000 (seconds) unless the name says _MS.
+
+const seconds = (fallback: number, description: string) =>
+  z.coerce.number().int().positive().default(fallback).describe(description);
+
+const secret = (description: string, devDefault: string) => z.string().min(16).default(devDefault).describe(description);
+
+// 32-byte keys, base64, named by id: "k1:BASE64,k2:BASE64". The first one encrypts; all decrypt.
+const keyRing = (description: string, devDefault: string) =>
+  z
+    .string()
+    .default(devDefault)
+    .describe(description)
+    .transform((value, ctx) => {
+      const keys = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      const parsed: { id: string; key: string }[] = [];
+      for (const entry of keys) {
+        const [id, key] = entry.split(':');
+        if (!id || !key || !/^[A-Za-z0-9_-]{1,16}$/.test(id)) {
+          ctx.addIssue({ code: 'custom', message: `key entry "${id ?? ''}" must look like id:base64` });
+          return z.NEVER;
+        }
+        parsed.push({ id, key });
+      }
+      if (parsed.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+// Development keys: public on purpose so the embedded setup runs with no configuration.
+// Production refuses them (see assertProductionSafe).
+const DEV_PII_KEYS = 'dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE=';
+const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LW9ubHktcGF5bG9hZC1rZXktMzItYnl0ZXMtbG8=';
+const DEV_SECRET = 'dev-only-secret-change-me';
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode; production refuses the development secrets.'),
+  DATABASE_URL: z.string().optional().describe('PostgreSQL URL. Unset: the embedded PGlite database under KYC_DATA_DIR.'),
+  KYC_DATA_DIR: z.string().default('.data').describe('Where the embedded database and Temporal dev server keep their files.'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend host:port.'),
+  TEMPORAL_NAMESPACE: z.string().default('default').describe('Temporal namespace.'),
+  TEMPORAL_TASK_QUEUE: z.string().default('kyc-verification').describe('Task queue of the KYC worker.'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port of the API.'),
+  PUBLIC_BASE_URL: z.string().url().default('http://localhost:8000').describe('Our public URL (Veriff webhooks are configured to <this>/api/kyc/webhook/veriff/).'),
+  FRONTEND_URL: z.string().url().default('http://localhost:8000').describe('Where Veriff sends the browser back after the flow.'),
+  VERIFF_BASE_URL: z.string().url().default('http://localhost:8090').describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production).'),
+  VERIFF_API_KEY: z.string().min(1).default('sim-api-key').describe('Veriff integration API key (X-AUTH-CLIENT).'),
+  VERIFF_API_SECRET: secret('Veriff shared secret used to sign API calls.', 'sim-shared-secret-key'),
+  VERIFF_WEBHOOK_SECRET: secret('Secret that signs Veriff webhooks (Veriff uses the integration shared secret).', 'sim-shared-secret-key'),
+  VERIFF_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000).describe('Timeout of one Veriff API call.'),
+  KYC_SESSION_TIMEOUT: seconds(3600, 'Seconds a Veriff session may stay without a decision before the verification expires.'),
+  KYC_MAX_RETRIES: z.coerce.number().int().min(0).default(3).describe('Resubmissions a customer may make before the verification is rejected.'),
+  KYC_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(5).describe('Verification starts per client IP per hour.'),
+  KYC_WEBHOOK_TIMEOUT: seconds(30, 'Seconds the webhook endpoint may spend before answering.'),
+  KYC_PII_KEYS: keyRing('PII encryption keys, "id:base64(32 bytes)" comma-separated; the first encrypts.', DEV_PII_KEYS),
+  KYC_PII_HASH_KEY: secret('Key of the keyed hash (HMAC-SHA256) over document numbers.', DEV_SECRET),
+  KYC_PAYLOAD_KEYS: keyRing('Temporal payload encryption keys, same format as KYC_PII_KEYS.', DEV_PAYLOAD_KEYS),
+  JWT_SECRET: secret('HS256 secret of the tokens this service issues.', DEV_SECRET),
+  JWT_ISSUER: z.string().default('kyc-service').describe('Issuer of the tokens this service issues.'),
+  JWT_TTL_SECONDS: seconds(3600, 'Lifetime of issued access tokens.'),
+  KYC_DEMO_ACCOUNTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe('Create the demo accounts (testuser/testpass123 and staff) at start.'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  assertProductionSafe(parsed.data);
+  return parsed.data;
+}
+
+function assertProductionSafe(config: Config): void {
+  if (config.NODE_ENV !== 'production') return;
+  const problems: string[] = [];
+  if (!config.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+  if (config.KYC_PII_KEYS.some((k) => k.id === 'dev1')) problems.push('KYC_PII_KEYS: the development key is refused in production');
+  if (config.KYC_PAYLOAD_KEYS.some((k) => k.id === 'dev1')) problems.push('KYC_PAYLOAD_KEYS: the development key is refused in production');
+  for (const name of ['KYC_PII_HASH_KEY', 'JWT_SECRET'] as const) {
+    if (config[name] === DEV_SECRET) problems.push(`${name}: the development secret is refused in production`);
+  }
+  if (config.KYC_DEMO_ACCOUNTS) problems.push('KYC_DEMO_ACCOUNTS: must be false in production');
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}

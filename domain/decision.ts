@@ -1,0 +1,52 @@
+import { DEFAULT_STATUS_TEXT } from './status';
+import { type VendorDecisionStatus } from './verification';
+
+// Veriff's reason codes (veriff-contract.md) turned into what a customer can read and act on.
+// Internal wording such as "known fraud" is never shown to the customer.
+interface CustomerText {
+  reason: string;
+  nextAction: string;
+}
+
+const CONTACT_SUPPORT = 'Contact support if you believe this is a mistake.';
+
+const DECLINE_TEXT: Record<number, CustomerText> = {
+  101: { reason: 'The document was not a physical original.', nextAction: 'Start a new verification with the original document in hand.' },
+  102: { reason: 'The document could not be accepted.', nextAction: CONTACT_SUPPORT },
+  103: { reason: 'Your face did not match the photo on the document.', nextAction: CONTACT_SUPPORT },
+  104: { reason: 'The name you entered does not match the document.', nextAction: 'Start a new verification with your name exactly as on the document.' },
+  105: { reason: 'The verification could not be completed.', nextAction: CONTACT_SUPPORT },
+  106: { reason: 'The verification could not be completed.', nextAction: CONTACT_SUPPORT },
+  108: { reason: 'This identity is already verified on another account.', nextAction: CONTACT_SUPPORT },
+  109: { reason: 'The verification could not be completed from this device.', nextAction: CONTACT_SUPPORT },
+  110: { reason: 'This document is already used on another account.', nextAction: CONTACT_SUPPORT },
+  112: { reason: 'Verification is not available from your location.', nextAction: CONTACT_SUPPORT },
+  539: { reason: 'Too many attempts were made.', nextAction: CONTACT_SUPPORT },
+};
+
+const RESUBMIT_TEXT: Record<number, CustomerText> = {
+  201: { reason: 'Photos or video of the document were missing.', nextAction: 'Retry and allow camera access for the whole flow.' },
+  202: { reason: 'Your face was not clearly visible.', nextAction: 'Retry in good light, facing the camera, without glasses or a hat.' },
+  203: { reason: 'The whole document was not visible.', nextAction: 'Retry with all four corners of the document in the frame.' },
+  204: { reason: 'The images were not sharp enough.', nextAction: 'Retry in good light and hold the camera steady.' },
+  205: { reason: 'The document looks damaged.', nextAction: 'Retry with an undamaged document.' },
+  206: { reason: 'This type of document is not supported.', nextAction: 'Retry with a passport, national ID card, driving licence or residence permit.' },
+  207: { reason: 'The document has expired.', nextAction: 'Retry with a valid, unexpired document.' },
+};
+
+export function vendorDecisionText(status: VendorDecisionStatus, reasonCode: number | null): CustomerText {
+  switch (status) {
+    case 'approved':
+      return DEFAULT_STATUS_TEXT.approved;
+    case 'declined':
+      return (reasonCode !== null && DECLINE_TEXT[reasonCode]) || DEFAULT_STATUS_TEXT.rejected;
+    case 'resubmission_requested':
+      return (reasonCode !== null && RESUBMIT_TEXT[reasonCode]) || DEFAULT_STATUS_TEXT.resubmission_required;
+    case 'review':
+      return DEFAULT_STATUS_TEXT.under_review;
+    case 'expired':
+      return DEFAULT_STATUS_TEXT.expired;
+    case 'abandoned':
+      return { reason: 'The verification was started but not finished.', nextAction: 'Start a new verification.' };
+  }
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+// The one status model. Every seed's states are views of it (see seedViews below).
+export const kycStatusSchema = z.enum([
+  'pending',
+  'in_progress',
+  'submitted',
+  'under_review',
+  'resubmission_required',
+  'approved',
+  'rejected',
+  'expired',
+  'validation_failed',
+  'error',
+]);
+export type KycStatus = z.infer<typeof kycStatusSchema>;
+
+export const TERMINAL_STATUSES: readonly KycStatus[] = ['approved', 'rejected', 'expired', 'validation_failed', 'error'];
+export const ACTIVE_STATUSES: readonly KycStatus[] = kycStatusSchema.options.filter((s) => !TERMINAL_STATUSES.includes(s));
+
+export function isTerminal(status: KycStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+// Allowed moves. Terminal states have none: a new verification is a new record.
+const TRANSITIONS: Record<KycStatus, readonly KycStatus[]> = {
+  pending: ['in_progress', 'submitted', 'under_review', 'resubmission_required', 'approved', 'rejected', 'expired', 'error'],
+  in_progress: ['submitted', 'under_review', 'resubmission_required', 'approved', 'rejected', 'expired', 'error'],
+  submitted: ['under_review', 'resubmission_required', 'approved', 'rejected', 'expired', 'error'],
+  under_review: ['approved', 'rejected', 'resubmission_required', 'error'],
+  resubmission_required: ['pending', 'rejected', 'expired', 'error'],
+  approved: [],
+  rejected: [],
+  expired: [],
+  validation_failed: [],
+  error: [],
+};
+
+export function canTransition(from: KycStatus, to: KycStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+// What the customer sees for each status when nothing more specific is known: never a silent state.
+export const DEFAULT_STATUS_TEXT: Record<KycStatus, { reason: string; nextAction: string }> = {
+  pending: { reason: 'Your verification session is ready.', nextAction: 'Open the verification link and follow the steps.' },
+  in_progress: { reason: 'You have started the identity check.', nextAction: 'Finish the steps in the verification window.' },
+  submitted: { reason: 'Your documents were received and are being checked automatically.', nextAction: 'No action needed; this usually takes a few minutes.' },
+  under_review: { reason: 'A compliance officer is reviewing your verification.', nextAction: 'No action needed; reviews are completed within 24 hours.' },
+  resubmission_required: { reason: 'We could not complete the check with what was submitted.', nextAction: 'Retry the verification with a clear photo of a valid document.' },
+  approved: { reason: 'Your identity is verified.', nextAction: 'Your wallet limits have been raised; nothing else to do.' },
+  rejected: { reason: 'We could not verify your identity.', nextAction: 'Contact support if you believe this is a mistake.' },
+  expired: { reason: 'The verification session expired before it was completed.', nextAction: 'Start a new verification.' },
+  validation_failed: { reason: 'Some of the details you entered are not valid.', nextAction: 'Correct the highlighted fields and submit again.' },
+  error: { reason: 'The verification could not proceed because of a technical problem on our side.', nextAction: 'Start a new verification; if it happens again contact support.' },
+};
+
+// Seed 003's passport API states and seed 002's application states, as views of ours.
+export const seed003Status = (status: KycStatus): 'submitted' | 'processing' | 'verified' | 'failed' | 'requires_action' | 'expired' => {
+  switch (status) {
+    case 'pending':
+      return 'submitted';
+    case 'in_progress':
+    case 'submitted':
+    case 'under_review':
+      return 'processing';
+    case 'approved':
+      return 'verified';
+    case 'resubmission_required':
+      return 'requires_action';
+    case 'expired':
+      return 'expired';
+    case 'rejected':
+    case 'validation_failed':
+    case 'error':
+      return 'failed';
+  }
+};
+
+export const seed002Status = (status: KycStatus, rolledBack: boolean): 'PENDING' | 'IN_PROGRESS' | 'VERIFIED' | 'REJECTED' | 'ROLLED_BACK' => {
+  if (rolledBack) return 'ROLLED_BACK';
+  switch (status) {
+    case 'pending':
+      return 'PENDING';
+    case 'in_progress':
+    case 'submitted':
+    case 'under_review':
+    case 'resubmission_required':
+      return 'IN_PROGRESS';
+    case 'approved':
+      return 'VERIFIED';
+    case 'rejected':
+    case 'expired':
+    case 'validation_failed':
+    case 'error':
+      return 'REJECTED';
+  }
+};

@@ -1,0 +1,8 @@
+// Wallet tiers and their limits (seed 000: basic wallets start at 10 000 daily / 100 000 monthly).
+export const WALLET_TIERS = {
+  basic: { dailyLimit: '10000.00', monthlyLimit: '100000.00' },
+  verified: { dailyLimit: '50000.00', monthlyLimit: '500000.00' },
+  premium: { dailyLimit: '200000.00', monthlyLimit: '2000000.00' },
+} as const;
+
+export type WalletTier = keyof typeof WALLET_TIERS;

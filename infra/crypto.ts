@@ -1,0 +1,74 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+
+// AES-256-GCM with a key ring: the first key encrypts, every key decrypts, and each ciphertext
+// names its key so keys can rotate without rewriting old rows.
+// Text format: "<keyId>.<base64url(iv | tag | ciphertext)>".
+
+export interface KeyEntry {
+  id: string;
+  key: string; // base64 of 32 bytes
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class KeyRing {
+  private readonly keys = new Map<string, Buffer>();
+  readonly currentKeyId: string;
+
+  constructor(entries: readonly KeyEntry[]) {
+    if (entries.length === 0) throw new Error('a key ring needs at least one key');
+    for (const entry of entries) {
+      const key = Buffer.from(entry.key, 'base64');
+      if (key.length !== 32) throw new Error(`key ${entry.id} must be 32 bytes (base64), got ${key.length}`);
+      this.keys.set(entry.id, key);
+    }
+    this.currentKeyId = entries[0]!.id;
+  }
+
+  encrypt(plaintext: Buffer): { keyId: string; data: Buffer } {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKeyId)!, iv);
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return { keyId: this.currentKeyId, data: Buffer.concat([iv, cipher.getAuthTag(), body]) };
+  }
+
+  decrypt(keyId: string, data: Buffer): Buffer {
+    const key = this.keys.get(keyId);
+    if (!key) throw new Error(`unknown encryption key id "${keyId}"`);
+    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+    decipher.setAuthTag(data.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    return Buffer.concat([decipher.update(data.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  }
+}
+
+export class PiiCipher {
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly hashKey: string,
+  ) {}
+
+  encrypt(plaintext: string): string {
+    const { keyId, data } = this.ring.encrypt(Buffer.from(plaintext, 'utf8'));
+    return `${keyId}.${data.toString('base64url')}`;
+  }
+
+  decrypt(ciphertext: string): string {
+    const dot = ciphertext.indexOf('.');
+    if (dot < 1) throw new Error('not a PII ciphertext');
+    return this.ring.decrypt(ciphertext.slice(0, dot), Buffer.from(ciphertext.slice(dot + 1), 'base64url')).toString('utf8');
+  }
+
+  encryptJson(value: unknown): string {
+    return this.encrypt(JSON.stringify(value));
+  }
+
+  decryptJson<T>(ciphertext: string): T {
+    return JSON.parse(this.decrypt(ciphertext)) as T;
+  }
+
+  // Keyed so that a leaked table cannot be matched against a list of document numbers.
+  documentHash(documentNumber: string): string {
+    return createHmac('sha256', this.hashKey).update(documentNumber).digest('hex');
+  }
+}

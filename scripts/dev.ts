@@ -1,0 +1,120 @@
+import http from 'node:http';
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { loadConfig } from '../domain/config';
+import { KeyRing, PiiCipher } from '../infra/crypto';
+import { createDb } from '../infra/db';
+import { ensureDemoAccounts, DEMO_ACCOUNTS } from '../infra/demo-accounts';
+import { startEmbeddedPostgres } from '../infra/embedded-postgres';
+import { createLogger } from '../infra/logger';
+import { migrate } from '../infra/migrate';
+import { connectTemporalClient } from '../infra/temporal';
+import { ensureTemporalCli, startTemporalDevServer } from '../infra/temporal-dev-server';
+import { startSimulator } from '../simulator/server';
+import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { createKycWorker, notifierFromEnv } from '../worker/create-worker';
+
+// `npm start`: the whole system on embedded defaults, in one command. Anything given in the
+// environment (DATABASE_URL, TEMPORAL_ADDRESS, VERIFF_BASE_URL) replaces its embedded stand-in.
+
+const env = process.env;
+const EMBEDDED_PG_PORT = Number(env.KYC_EMBEDDED_PG_PORT ?? 55432);
+const TEMPORAL_UI_PORT = Number(env.TEMPORAL_UI_PORT ?? 8233);
+const SIMULATOR_PORT = Number(env.VERIFF_SIMULATOR_PORT ?? 8090);
+
+async function main() {
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-dev' });
+  const dataDir = path.resolve(config.KYC_DATA_DIR);
+  const stops: (() => Promise<unknown>)[] = [];
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const embedded = await startEmbeddedPostgres(path.join(dataDir, 'pglite'), EMBEDDED_PG_PORT);
+    stops.push(() => embedded.stop());
+    databaseUrl = embedded.url;
+  }
+  const applied = await migrate(databaseUrl);
+  if (applied.length) logger.info('migrations applied', { applied });
+  // The embedded database serves one query at a time; a small pool is plenty.
+  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 4);
+  stops.push(() => db.$disconnect());
+  if (config.KYC_DEMO_ACCOUNTS) await ensureDemoAccounts(db);
+
+  let temporalUi = env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)';
+  if (!env.TEMPORAL_ADDRESS) {
+    const [host, port] = config.TEMPORAL_ADDRESS.split(':');
+    const server = await startTemporalDevServer({
+      cliPath: ensureTemporalCli(),
+      dbFile: path.join(dataDir, 'temporal.db'),
+      ip: host ?? '127.0.0.1',
+      port: Number(port ?? 7233),
+      uiPort: TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      searchAttributes: KYC_SEARCH_ATTRIBUTES,
+    });
+    stops.unshift(() => server.stop());
+    temporalUi = server.uiUrl;
+  }
+
+  let simulatorUrl: string | null = null;
+  if (!env.VERIFF_BASE_URL) {
+    const simulator = await startSimulator({
+      port: SIMULATOR_PORT,
+      apiKey: config.VERIFF_API_KEY,
+      apiSecret: config.VERIFF_API_SECRET,
+      webhookSecret: config.VERIFF_WEBHOOK_SECRET,
+      webhookUrl: `${config.PUBLIC_BASE_URL}/api/kyc/webhook/veriff/`,
+      autoDecideDelayMs: Number(env.VERIFF_SIMULATOR_AUTO_DECIDE_MS ?? 3000),
+    });
+    stops.unshift(() => simulator.close());
+    simulatorUrl = simulator.url;
+  }
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createKycWorker({ config, db, connection, notifier: notifierFromEnv(env), workflows: { workflowsPath: require.resolve('../workflows') } });
+  const workerDone = worker.run();
+  stops.unshift(async () => {
+    worker.shutdown();
+    await workerDone;
+    await connection.close();
+  });
+
+  const temporal = await connectTemporalClient(config);
+  stops.unshift(() => temporal.connection.close());
+  const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
+  const app = createApp({ db, temporal, cipher, config, logger: createLogger(config.LOG_LEVEL, { service: 'kyc-api' }) });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+  stops.unshift(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
+
+  console.log(
+    [
+      '',
+      'KYC service is up.',
+      `  API:             ${config.PUBLIC_BASE_URL}  (POST /api/auth/login/, POST /api/kyc/records/start_verification/)`,
+      `  Temporal UI:     ${temporalUi}`,
+      `  Veriff:          ${simulatorUrl ? `${simulatorUrl} (simulator; control API under /control)` : config.VERIFF_BASE_URL}`,
+      `  Database:        ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite (${databaseUrl})`}`,
+      ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:   ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    for (const stop of stops) await stop().catch((err: Error) => logger.warn('shutdown step failed', { error: err.message }));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

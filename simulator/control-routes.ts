@@ -1,0 +1,84 @@
+// Test and demo controls. Not part of Veriff: nothing in the service may depend on these.
+import express from 'express';
+import { z } from 'zod';
+import { VERIFF_ERROR_CODES, decisionDocumentSchema, decisionPersonSchema, decisionStatusSchema, eventActionSchema, riskLabelSchema } from '../domain/veriff';
+import { fail, SIM_CODES, sessionSummary, type ApiContext } from './api-routes';
+import { type SimSession } from './store';
+
+export const controlDecisionSchema = z
+  .object({
+    status: decisionStatusSchema,
+    reasonCode: z.number().int().nullish(),
+    reason: z.string().nullish(),
+    person: decisionPersonSchema.optional(),
+    document: decisionDocumentSchema.optional(),
+    riskLabels: z.array(riskLabelSchema).optional(),
+    withEvents: z.boolean().default(true),
+    attemptId: z.string().min(1).optional(),
+  })
+  .refine((body) => body.status !== 'approved' || (body.reasonCode == null && body.reason == null), {
+    message: 'reason and reasonCode must be null on approved',
+    path: ['reasonCode'],
+  });
+export type ControlDecision = z.infer<typeof controlDecisionSchema>;
+
+export const controlEventSchema = z.object({
+  action: eventActionSchema,
+  attemptId: z.string().min(1).optional(),
+});
+export type ControlEvent = z.infer<typeof controlEventSchema>;
+
+function controlView(ctx: ApiContext, session: SimSession): Record<string, unknown> {
+  return {
+    ...sessionSummary(ctx, session),
+    createdTime: session.createdTime,
+    request: session.request,
+    attempts: [...session.attempts].reverse(),
+    decision: session.decision,
+    media: ctx.store.mediaOf(session.id).map(({ id, context, mimetype, content, timestamp }) => ({ id, context, mimetype, size: content.length, timestamp })),
+  };
+}
+
+/** Mount at /control. */
+export function controlRouter(ctx: ApiContext): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  router.post('/sessions/:id/decision', async (req, res) => {
+    const session = ctx.store.getSession(req.params.id);
+    if (!session) return fail(res, 404, SIM_CODES.notFound, 'Session not found.');
+    const parsed = controlDecisionSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return fail(res, 400, VERIFF_ERROR_CODES.invalidParameters, z.prettifyError(parsed.error));
+    const { reasonCode, reason, ...rest } = parsed.data;
+    const outcome = await ctx.flows.decide(session, { ...rest, reasonCode: reasonCode ?? undefined, reason: reason ?? undefined });
+    res.json({ status: 'success', ...outcome });
+  });
+
+  router.post('/sessions/:id/events', async (req, res) => {
+    const session = ctx.store.getSession(req.params.id);
+    if (!session) return fail(res, 404, SIM_CODES.notFound, 'Session not found.');
+    const parsed = controlEventSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return fail(res, 400, VERIFF_ERROR_CODES.invalidParameters, z.prettifyError(parsed.error));
+    const outcome = await ctx.flows.emitEvent(session, parsed.data.action, parsed.data.attemptId);
+    res.json({ status: 'success', ...outcome });
+  });
+
+  router.get('/sessions', (_req, res) => {
+    res.json({ status: 'success', sessions: [...ctx.store.sessions.values()].map((session) => controlView(ctx, session)) });
+  });
+
+  router.get('/sessions/:id', (req, res) => {
+    const session = ctx.store.getSession(req.params.id);
+    if (!session) return fail(res, 404, SIM_CODES.notFound, 'Session not found.');
+    res.json({ status: 'success', session: controlView(ctx, session) });
+  });
+
+  router.get('/deliveries', (req, res) => {
+    const { sessionId } = req.query;
+    const deliveries = typeof sessionId === 'string' ? ctx.store.deliveries.filter((d) => d.sessionId === sessionId) : ctx.store.deliveries;
+    res.json({ status: 'success', deliveries });
+  });
+
+  router.use((_req, res) => fail(res, 404, SIM_CODES.notFound, 'Unknown control endpoint.'));
+  return router;
+}

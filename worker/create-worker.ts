@@ -1,0 +1,44 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { HttpNotifier, LogNotifier, type Notifier } from '../activities/notifications';
+import { type Config } from '../domain/config';
+import { KeyRing, PiiCipher } from '../infra/crypto';
+import { type Db } from '../infra/db';
+import { kycDataConverter } from '../infra/temporal';
+import { VeriffClient } from '../infra/veriff/client';
+
+export interface KycWorkerOptions {
+  config: Config;
+  db: Db;
+  connection: NativeConnection;
+  // Prebundled workflow code (tests, benchmarks) or the path to bundle from.
+  workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
+  notifier?: Notifier;
+  taskQueue?: string;
+  now?: () => Date;
+}
+
+export function notifierFromEnv(env: Record<string, string | undefined>): Notifier {
+  return env.KYC_NOTIFY_URL ? new HttpNotifier(env.KYC_NOTIFY_URL) : new LogNotifier();
+}
+
+export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const activities = createActivities({
+    db: options.db,
+    cipher: new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY),
+    veriff: new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }),
+    notifier: options.notifier ?? new LogNotifier(),
+    config,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const workerOptions: WorkerOptions = {
+    connection: options.connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    activities,
+    dataConverter: kycDataConverter(config),
+    ...options.workflows,
+  };
+  return Worker.create(workerOptions);
+}

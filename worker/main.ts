@@ -1,0 +1,20 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../domain/config';
+import { createDb } from '../infra/db';
+import { createKycWorker, notifierFromEnv } from './create-worker';
+
+// Standalone worker process (production: N of them on the same task queue). Needs DATABASE_URL.
+async function main() {
+  const config = loadConfig(process.env);
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone worker (npm start runs the embedded setup)');
+  const db = createDb(config.DATABASE_URL);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createKycWorker({ config, db, connection, notifier: notifierFromEnv(process.env), workflows: { workflowsPath: require.resolve('../workflows') } });
+  await worker.run();
+  await Promise.all([db.$disconnect(), connection.close()]);
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

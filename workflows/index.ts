@@ -1,0 +1,1 @@
+export { kycVerification } from './kyc-verification';

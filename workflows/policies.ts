@@ -1,0 +1,24 @@
+import type { RetryPolicy } from '@temporalio/common';
+
+// Named timeouts and retry policies: one place to read how hard we try before giving up.
+
+export const ACTIVITY_TIMEOUTS = {
+  database: '30 seconds',
+  vendor: '30 seconds',
+} as const;
+
+// Database work is idempotent and the database comes back: retry for as long as it takes.
+export const DATABASE_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+};
+
+// Veriff: transient faults (timeouts, 5xx) back off; a 4xx is our bug or bad data, never retried.
+export const VENDOR_RETRY: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 6,
+  nonRetryableErrorTypes: ['VeriffRequestRejected'],
+};
