@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { HttpNotifier, LogNotifier, type Notifier } from '../activities/notifications';
 import { type Config } from '../domain/config';

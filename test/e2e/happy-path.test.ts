@@ -1,0 +1,108 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { signPayload } from '../../infra/veriff/signature';
+import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+
+// Seed 000's happy path over HTTP, on the real Temporal dev server and a real PostgreSQL, with
+// the Veriff simulator delivering signed webhooks to our webhook endpoint.
+describe('verification happy path, end to end', () => {
+  let system: TestSystem;
+  let customer: TestUser;
+  let recordId: string;
+
+  before(async () => {
+    system = await startTestSystem();
+    customer = await createUser(system);
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  test('when a customer starts a verification with seed 000 payload, then the API answers with the record id and the Veriff session URL', async () => {
+    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: SEED_PAYLOAD });
+    assert.equal(response.status, 201, response.text);
+    recordId = response.json.id as string;
+    assert.match(recordId, /^[0-9a-f-]{36}$/);
+    assert.equal(response.json.status, 'pending');
+    assert.ok(String(response.json.session_url).startsWith(`${system.simulator.url}/v/`), String(response.json.session_url));
+
+    const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    assert.equal(record.userId, customer.id);
+    assert.ok(record.veriffSessionId);
+    const sessions = await fetch(`${system.simulator.url}/control/sessions/${record.veriffSessionId}`).then((r) => r.json() as Promise<{ session: { vendorData: string } }>);
+    assert.equal(sessions.session.vendorData, recordId);
+  });
+
+  test('when Veriff sends a signed approved decision, then the record is approved and the wallet upgraded', async () => {
+    const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    const decided = await fetch(`${system.simulator.url}/control/sessions/${record.veriffSessionId}/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'approved' }),
+    });
+    assert.equal(decided.status, 200);
+
+    const status = await eventually(
+      () => api(system, 'GET', `/api/kyc/records/${recordId}/status/`, { token: customer.token }),
+      (r) => r.json.status === 'approved',
+      20_000,
+      'the record to be approved',
+    );
+    assert.equal(status.json.reason, 'Your identity is verified.');
+    assert.ok(status.json.verified_at);
+
+    const wallet = await eventually(() => system.db.wallet.findUniqueOrThrow({ where: { userId: customer.id } }), (w) => w.walletType === 'verified', 10_000, 'the wallet upgrade');
+    assert.equal(wallet.isKycVerified, true);
+    assert.equal(wallet.dailyLimit.toFixed(2), '50000.00');
+    assert.equal(wallet.monthlyLimit.toFixed(2), '500000.00');
+    assert.ok(wallet.upgradedAt);
+    assert.equal(wallet.upgradedByRecordId, recordId);
+
+    const receipts = await system.db.webhookReceipt.findMany({ where: { kycRecordId: recordId }, orderBy: { receivedAt: 'asc' } });
+    assert.deepEqual(receipts.map((r) => [r.statusOrAction, r.signatureVerdict, r.outcome]), [
+      ['started', 'valid', 'processed'],
+      ['submitted', 'valid', 'processed'],
+      ['approved', 'valid', 'processed'],
+    ]);
+  });
+
+  test('then the events endpoint shows the whole timeline and the summary shows the upgraded wallet', async () => {
+    const events = await eventually(
+      () => api(system, 'GET', `/api/kyc/records/${recordId}/events/`, { token: customer.token }),
+      (r) => (r.json.events as unknown[]).length >= 6,
+      10_000,
+      'the complete timeline',
+    );
+    const timeline = (events.json.events as { event_type: string; to_status: string | null }[]).map((e) => `${e.event_type}:${e.to_status ?? '-'}`);
+    assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VERIFF_STARTED:in_progress', 'VERIFF_SUBMITTED:submitted', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
+
+    const summary = await api(system, 'GET', '/api/kyc/summary/', { token: customer.token });
+    assert.equal(summary.status, 200);
+    assert.equal(summary.json.kyc_verified, true);
+    const wallet = summary.json.wallet as Record<string, unknown>;
+    assert.equal(wallet.wallet_type, 'verified');
+    assert.equal(wallet.daily_limit, '50000.00');
+    assert.ok(wallet.upgraded_at);
+
+    const notified = await eventually(async () => system.notifier.sent.map((e) => e.type), (types) => types.includes('kyc.approved'), 10_000, 'the approval notification');
+    assert.equal(notified.filter((t) => t === 'kyc.approved').length, 1);
+  });
+
+  test('when a webhook arrives with a bad signature, then it gets 401 problem+json and changes nothing', async () => {
+    const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    const before = await system.db.kycEvent.count({ where: { kycRecordId: recordId } });
+    const body = JSON.stringify({ status: 'success', verification: { id: record.veriffSessionId, attemptId: 'a-1', vendorData: recordId, status: 'declined', code: 9102, reasonCode: 102 } });
+    const response = await api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: { 'x-hmac-signature': signPayload(body, 'not-the-shared-secret') } });
+    assert.equal(response.status, 401);
+    assert.match(response.contentType, /^application\/problem\+json/);
+    assert.equal(response.json.status, 401);
+
+    const after = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    assert.equal(after.status, 'approved');
+    assert.equal(await system.db.kycEvent.count({ where: { kycRecordId: recordId } }), before);
+    const rejected = await system.db.webhookReceipt.findMany({ where: { outcome: 'rejected_signature' } });
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0]!.signatureVerdict, 'invalid');
+    assert.ok(system.logs.some((line) => line.includes('"channel":"security"') && line.includes('webhook_signature_failure')));
+  });
+});

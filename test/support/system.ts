@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { type Client } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { type Config, loadConfig } from '../../domain/config';
+import { KeyRing, PiiCipher } from '../../infra/crypto';
+import { createDb, type Db } from '../../infra/db';
+import { createLogger } from '../../infra/logger';
+import { hashPassword } from '../../infra/passwords';
+import { connectTemporalClient } from '../../infra/temporal';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { createKycWorker } from '../../worker/create-worker';
+import { type CloudEvent, type Notifier } from '../../activities/notifications';
+import { createTestDatabase } from './database';
+
+// The real system for a test: API on port 0, Veriff simulator on port 0 delivering webhooks to
+// that API, a worker on its own task queue over the run's Temporal dev server, a fresh database.
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+let bundle: Promise<string> | undefined;
+export function workflowBundle(): Promise<string> {
+  const file = process.env.WORKFLOW_BUNDLE_PATH;
+  if (!file) throw new Error('WORKFLOW_BUNDLE_PATH is not set: run the tests with `npm test`');
+  bundle ??= readFile(file, 'utf8');
+  return bundle;
+}
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test`');
+  return address;
+}
+
+export class RecordingNotifier implements Notifier {
+  readonly sent: CloudEvent[] = [];
+  async send(event: CloudEvent): Promise<void> {
+    this.sent.push(event);
+  }
+}
+
+export interface TestSystem {
+  apiUrl: string;
+  config: Config;
+  db: Db;
+  client: Client;
+  simulator: RunningSimulator;
+  notifier: RecordingNotifier;
+  worker: Worker;
+  cipher: PiiCipher;
+  logs: string[];
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null } = {}): Promise<TestSystem> {
+  quietRuntime();
+  const database = await createTestDatabase();
+  const taskQueue = `kyc-test-${randomUUID()}`;
+  const logs: string[] = [];
+  const logger = createLogger('debug', { service: 'test-api' }, (line) => logs.push(line));
+
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const baseConfig = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL: apiUrl, ...overrides });
+  const simulator = await startSimulator({
+    port: 0,
+    apiKey: baseConfig.VERIFF_API_KEY,
+    apiSecret: baseConfig.VERIFF_API_SECRET,
+    webhookSecret: baseConfig.VERIFF_WEBHOOK_SECRET,
+    webhookUrl: `${apiUrl}/api/kyc/webhook/veriff/`,
+    autoDecideDelayMs: options.autoDecideDelayMs ?? null,
+    deliveryRetryDelaysMs: [200, 500, 1000],
+  });
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL: apiUrl, VERIFF_BASE_URL: simulator.url, ...overrides });
+
+  const db = createDb(database.url, 5);
+  const client = await connectTemporalClient(config);
+  const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
+  server.on('request', createApp({ db, temporal: client, cipher, config, logger }));
+
+  const notifier = new RecordingNotifier();
+  const code = await workflowBundle();
+  let connection: NativeConnection | undefined;
+  let worker!: Worker;
+  let running: Promise<void> | undefined;
+  const system: TestSystem = {
+    apiUrl,
+    config,
+    db,
+    client,
+    simulator,
+    notifier,
+    get worker() {
+      return worker;
+    },
+    cipher,
+    logs,
+    async startWorker() {
+      connection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      worker = await createKycWorker({ config, db, connection, notifier, workflows: { workflowBundle: { code } } });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (!running) return;
+      worker.shutdown();
+      await running;
+      running = undefined;
+    },
+    async stop() {
+      await system.stopWorker();
+      await simulator.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await client.connection.close();
+      await connection?.close();
+      await db.$disconnect();
+      await database.drop();
+    },
+  };
+  await system.startWorker();
+  return system;
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  token: string;
+}
+
+// A customer (or staff member) with a basic wallet, logged in over HTTP like a client would.
+export async function createUser(system: TestSystem, role: 'customer' | 'reviewer' | 'senior_reviewer' | 'admin' | 'auditor' = 'customer'): Promise<TestUser> {
+  const username = `${role}-${randomUUID().slice(0, 8)}`;
+  const password = 'correct horse battery';
+  const user = await system.db.user.create({
+    data: { username, passwordHash: await hashPassword(password), role, ...(role === 'customer' ? { wallet: { create: {} } } : {}) },
+  });
+  const response = await fetch(`${system.apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status}`);
+  const body = (await response.json()) as { access: string };
+  return { id: user.id, username, token: body.access };
+}
+
+export async function api(system: TestSystem, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${system.apiUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', json: json as Record<string, unknown>, text };
+}
+
+// Polls until the predicate holds; fails with the last value seen (never a fixed sleep).
+export async function eventually<T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  for (;;) {
+    last = await probe();
+    if (predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const SEED_PAYLOAD = {
+  first_name: 'John',
+  last_name: 'Doe',
+  date_of_birth: '1990-01-01',
+  nationality: 'BW',
+  document_type: 'passport',
+  document_number: 'BP123456789',
+  address_line_1: '123 Main St',
+  city: 'Gaborone',
+  state_province: 'South East',
+  postal_code: '00000',
+  country: 'BW',
+} as const;
