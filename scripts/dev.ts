@@ -20,6 +20,7 @@ import { createKycWorker, notifierFromEnv } from '../worker/create-worker';
 
 const env = process.env;
 const EMBEDDED_PG_PORT = Number(env.KYC_EMBEDDED_PG_PORT ?? 55432);
+const TEMPORAL_DEV_PORT = Number(env.TEMPORAL_DEV_PORT ?? 7233);
 const TEMPORAL_UI_PORT = Number(env.TEMPORAL_UI_PORT ?? 8233);
 const SIMULATOR_PORT = Number(env.VERIFF_SIMULATOR_PORT ?? 8090);
 
@@ -44,18 +45,18 @@ async function main() {
 
   let temporalUi = env.TEMPORAL_UI_URL ?? '(external Temporal: see its own UI)';
   if (!env.TEMPORAL_ADDRESS) {
-    const [host, port] = config.TEMPORAL_ADDRESS.split(':');
     const server = await startTemporalDevServer({
       cliPath: ensureTemporalCli(),
       dbFile: path.join(dataDir, 'temporal.db'),
-      ip: host ?? '127.0.0.1',
-      port: Number(port ?? 7233),
+      ip: '127.0.0.1',
+      port: TEMPORAL_DEV_PORT,
       uiPort: TEMPORAL_UI_PORT,
       namespace: config.TEMPORAL_NAMESPACE,
       searchAttributes: KYC_SEARCH_ATTRIBUTES,
     });
     stops.unshift(() => server.stop());
     temporalUi = server.uiUrl;
+    config.TEMPORAL_ADDRESS = server.address;
   }
 
   let simulatorUrl: string | null = null;
@@ -70,6 +71,7 @@ async function main() {
     });
     stops.unshift(() => simulator.close());
     simulatorUrl = simulator.url;
+    config.VERIFF_BASE_URL = simulator.url;
   }
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, SEED_PAYLOAD } from '../support/system';
+
+// The README's first command, for real: scripts/dev.ts brings up the embedded database, its own
+// Temporal dev server with the UI, the Veriff simulator, the worker and the API; a customer walks
+// the flow over HTTP; after a restart on the same data folder everything is still there.
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Running {
+  child: ChildProcess;
+  output: string[];
+}
+
+async function startDev(env: NodeJS.ProcessEnv): Promise<Running> {
+  const output: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: path.resolve(__dirname, '../..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  await eventually(async () => output.join(''), (text) => text.includes('KYC service is up.') || child.exitCode !== null, 120_000, 'npm start to come up');
+  assert.equal(child.exitCode, null, output.join(''));
+  return { child, output };
+}
+
+async function stopDev(running: Running): Promise<void> {
+  if (running.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => running.child.once('exit', resolve));
+  running.child.kill('SIGTERM');
+  await exited;
+}
+
+describe('npm start on embedded defaults', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let apiUrl: string;
+  let uiPort: number;
+  let running: Running | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'kyc-npm-start-'));
+    const port = await freePort();
+    uiPort = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    env = { ...process.env, NODE_ENV: 'development', KYC_DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: apiUrl, FRONTEND_URL: apiUrl,
+      KYC_EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(uiPort),
+      VERIFF_SIMULATOR_PORT: String(await freePort()), VERIFF_SIMULATOR_AUTO_DECIDE_MS: '300', LOG_LEVEL: 'warn' };
+    // Nothing external: the command must start every component itself.
+    delete env.TEMPORAL_ADDRESS;
+    delete env.DATABASE_URL;
+    delete env.VERIFF_BASE_URL;
+  });
+  after(async () => {
+    if (running) await stopDev(running);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const login = async () => {
+    const response = await fetch(`${apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'testuser', password: 'testpass123' }) });
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { access: string }).access;
+  };
+
+  let recordId = '';
+
+  test('when it starts, then it prints the URLs and a demo customer walks the flow to an upgraded wallet', async () => {
+    running = await startDev(env);
+    const banner = running.output.join('');
+    assert.match(banner, new RegExp(`API: +${apiUrl.replace(/[.]/g, '\\.')}`));
+    assert.match(banner, new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${uiPort}`));
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    assert.equal(ui.status, 200);
+
+    const token = await login();
+    const started = await fetch(`${apiUrl}/api/kyc/records/start_verification/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ...SEED_PAYLOAD, first_name: 'Approve' }),
+    });
+    const body = (await started.json()) as { id: string; session_url: string };
+    assert.equal(started.status, 201, JSON.stringify(body));
+    recordId = body.id;
+    assert.match(body.session_url, /\/v\//);
+
+    const status = await eventually(
+      async () => (await (await fetch(`${apiUrl}/api/kyc/records/${recordId}/status/`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string },
+      (s) => s.status === 'approved',
+      30_000,
+      'the simulator to approve the Approve applicant',
+    );
+    assert.equal(status.status, 'approved');
+    const summary = (await (await fetch(`${apiUrl}/api/kyc/summary/`, { headers: { authorization: `Bearer ${token}` } })).json()) as { wallet: { wallet_type: string } };
+    assert.equal(summary.wallet.wallet_type, 'verified');
+  });
+
+  test('when it is stopped and started again on the same data folder, then the verification is still there', async () => {
+    assert.ok(running && recordId, 'the first test must have run');
+    await stopDev(running);
+    running = await startDev(env);
+    const token = await login();
+    const response = await fetch(`${apiUrl}/api/kyc/records/${recordId}/status/`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { status: string }).status, 'approved');
+  });
+});
