@@ -1,7 +1,8 @@
 import { Context, log } from '@temporalio/activity';
 import { type FieldError } from '../domain/field-error';
 import { type KycApplication, validateKycApplication } from '../domain/kyc-application';
-import { canTransition, type KycStatus } from '../domain/status';
+import { canTransition, ROLLED_BACK_TEXT, type KycStatus } from '../domain/status';
+import { WALLET_TIERS } from '../domain/wallet';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Prisma } from '../generated/prisma/client';
@@ -19,11 +20,12 @@ export interface TransitionInput {
   data?: Record<string, unknown>;
 }
 
-// Notifications the customer gets, written to the outbox in the same transaction as the change.
+// Domain events (seed 002's CloudEvents types) and the customer notifications they drive, written
+// to the outbox in the same transaction as the change.
 const NOTIFY_ON: Partial<Record<KycStatus, string>> = {
-  approved: 'kyc.approved',
-  rejected: 'kyc.rejected',
-  resubmission_required: 'kyc.resubmission_requested',
+  approved: 'KYC_VERIFIED',
+  rejected: 'KYC_REJECTED',
+  resubmission_required: 'KYC_RESUBMISSION_REQUESTED',
 };
 
 export function createRecordActivities(db: Db, cipher: PiiCipher, now: () => Date) {
@@ -137,6 +139,47 @@ export function createRecordActivities(db: Db, cipher: PiiCipher, now: () => Dat
             },
           });
         }
+        return { applied: true };
+      });
+    },
+
+    // The saga's compensation for an approval whose wallet upgrade failed for good.
+    async rollbackApproval(input: { recordId: string; failure: string; dedupeKey: string }): Promise<{ applied: boolean }> {
+      return db.$transaction(async (tx) => {
+        const already = await tx.kycEvent.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
+        if (already) return { applied: false };
+        const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { status: true, userId: true } });
+        // Only what this approval changed is undone; an upgrade from an earlier verification stays.
+        await tx.wallet.updateMany({
+          where: { userId: record.userId, upgradedByRecordId: input.recordId },
+          data: { walletType: 'basic', isKycVerified: false, dailyLimit: WALLET_TIERS.basic.dailyLimit, monthlyLimit: WALLET_TIERS.basic.monthlyLimit, upgradedAt: null, upgradedByRecordId: null },
+        });
+        await tx.kycRecord.update({
+          where: { id: input.recordId },
+          data: { status: 'error', statusReason: ROLLED_BACK_TEXT.reason, nextAction: ROLLED_BACK_TEXT.nextAction, verifiedAt: null },
+        });
+        await tx.kycEvent.create({
+          data: {
+            kycRecordId: input.recordId,
+            eventType: 'KYC_ROLLBACK',
+            fromStatus: record.status,
+            toStatus: 'error',
+            actorType: 'system',
+            reason: 'Wallet upgrade failed after approval; approval rolled back',
+            data: { failure: input.failure },
+            dedupeKey: input.dedupeKey,
+          },
+        });
+        await tx.outboxEvent.create({
+          data: {
+            kycRecordId: input.recordId,
+            type: 'KYC_ROLLBACK',
+            source: '/kyc/records',
+            subject: input.recordId,
+            data: { recordId: input.recordId, status: 'error', reason: ROLLED_BACK_TEXT.reason, nextAction: ROLLED_BACK_TEXT.nextAction, failure: input.failure },
+            dedupeKey: `${input.dedupeKey}:notify`,
+          },
+        });
         return { applied: true };
       });
     },

@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { veriffDocumentType } from '../domain/kyc-application';
+import { webhookDedupeKey } from '../domain/veriff';
+import { type VendorUpdate } from '../domain/verification';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { VeriffApiError, type VeriffClient } from '../infra/veriff/client';
@@ -63,6 +65,33 @@ export function createVeriffActivities(db: Db, cipher: PiiCipher, veriff: Veriff
         }),
       ]);
       return { sessionId: session.id, sessionUrl: session.url };
+    },
+
+    // Asks Veriff for the decision when its webhook is overdue. The answer is stored as a receipt
+    // under the webhook's dedupe key, so a webhook arriving later is recognised as a duplicate.
+    async fetchVeriffDecision(input: { recordId: string; sessionId: string }): Promise<VendorUpdate | null> {
+      const decision = await veriff.getDecision(input.sessionId);
+      if (!decision) return null;
+      const attemptId = decision.attemptId ?? '';
+      const dedupeKey = webhookDedupeKey(decision.id, attemptId, decision.status);
+      const receipt = await db.webhookReceipt.upsert({
+        where: { dedupeKey },
+        create: {
+          source: 'veriff-poll',
+          kind: 'decision',
+          kycRecordId: input.recordId,
+          sessionId: decision.id,
+          attemptId,
+          statusOrAction: decision.status,
+          dedupeKey,
+          rawBodyEnc: cipher.encryptJson({ status: 'success', verification: decision }),
+          signatureVerdict: 'not_applicable',
+          outcome: 'processed',
+          processedAt: new Date(),
+        },
+        update: {},
+      });
+      return { kind: 'decision', receiptId: receipt.id, sessionId: decision.id, attemptId, status: decision.status, reasonCode: decision.reasonCode ?? null };
     },
   };
 }

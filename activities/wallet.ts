@@ -8,9 +8,12 @@ export function createWalletActivities(db: Db, now: () => Date) {
     // the upgrade and its audit event, so a retry after a crash finds the work done.
     async upgradeWallet(input: { recordId: string }): Promise<{ upgraded: boolean; walletType: string }> {
       return db.$transaction(async (tx) => {
-        const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true, status: true } });
+        const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true, status: true, user: { select: { isActive: true } } } });
         if (record.status !== 'approved') {
           throw ApplicationFailure.nonRetryable(`record is ${record.status}, not approved`, 'WalletUpgradeRefused');
+        }
+        if (!record.user.isActive) {
+          throw ApplicationFailure.nonRetryable('the account is deactivated; its wallet cannot be upgraded', 'WalletUpgradeRefused');
         }
         const wallet = await tx.wallet.upsert({ where: { userId: record.userId }, create: { userId: record.userId }, update: {} });
         if (wallet.upgradedByRecordId === input.recordId) return { upgraded: false, walletType: wallet.walletType };

@@ -55,6 +55,7 @@ export const configSchema = z.object({
   VERIFF_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000).describe('Timeout of one Veriff API call.'),
   KYC_SESSION_TIMEOUT: seconds(3600, 'Seconds a Veriff session may stay without a decision before the verification expires.'),
   KYC_MAX_RETRIES: z.coerce.number().int().min(0).default(3).describe('Resubmissions a customer may make before the verification is rejected.'),
+  KYC_RESUBMISSION_WINDOW: seconds(7 * 24 * 3600, 'Seconds a customer has to retry after Veriff asks for a resubmission.'),
   KYC_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(5).describe('Verification starts per client IP per hour.'),
   KYC_WEBHOOK_TIMEOUT: seconds(30, 'Seconds the webhook endpoint may spend before answering.'),
   KYC_PII_KEYS: keyRing('PII encryption keys, "id:base64(32 bytes)" comma-separated; the first encrypts.', DEV_PII_KEYS),

@@ -54,6 +54,12 @@ export const DEFAULT_STATUS_TEXT: Record<KycStatus, { reason: string; nextAction
   error: { reason: 'The verification could not proceed because of a technical problem on our side.', nextAction: 'Start a new verification; if it happens again contact support.' },
 };
 
+// After a compensated approval (seed 002's saga rollback): the record ends in `error`.
+export const ROLLED_BACK_TEXT = {
+  reason: 'Your identity was verified, but we could not upgrade your wallet, so the verification was rolled back.',
+  nextAction: 'Contact support; your wallet keeps its current limits.',
+};
+
 // Seed 003's passport API states and seed 002's application states, as views of ours.
 export const seed003Status = (status: KycStatus): 'submitted' | 'processing' | 'verified' | 'failed' | 'requires_action' | 'expired' => {
   switch (status) {

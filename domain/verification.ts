@@ -8,6 +8,7 @@ import { type KycStatus } from './status';
 export interface VerificationSettings {
   sessionTimeoutSeconds: number;
   maxRetries: number;
+  resubmissionWindowSeconds: number;
 }
 
 export interface KycWorkflowInput {

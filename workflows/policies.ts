@@ -3,7 +3,8 @@ import type { RetryPolicy } from '@temporalio/common';
 // Named timeouts and retry policies: one place to read how hard we try before giving up.
 
 export const ACTIVITY_TIMEOUTS = {
-  database: '30 seconds',
+  // A database transaction of ours takes milliseconds; a worker that died holding one is noticed quickly.
+  database: '10 seconds',
   vendor: '30 seconds',
 } as const;
 
@@ -21,4 +22,14 @@ export const VENDOR_RETRY: RetryPolicy = {
   maximumInterval: '1 minute',
   maximumAttempts: 6,
   nonRetryableErrorTypes: ['VeriffRequestRejected'],
+};
+
+// The wallet upgrade retries transient faults a bounded number of times; a refusal (account
+// closed) or exhausted retries trigger the compensation of the approval.
+export const WALLET_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: ['WalletUpgradeRefused'],
 };

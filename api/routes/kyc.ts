@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type Config } from '../../domain/config';
@@ -8,7 +8,7 @@ import { DEFAULT_STATUS_TEXT, isTerminal } from '../../domain/status';
 import { type KycWorkflowInput } from '../../domain/verification';
 import { type Db } from '../../infra/db';
 import { type Logger } from '../../infra/logger';
-import { kycVerification, startSessionUpdate } from '../../workflows/kyc-verification';
+import { kycVerification, retryUpdate, startSessionUpdate } from '../../workflows/kyc-verification';
 import { allow, principalOf, STAFF_ROLES, type Principal, type TokenService } from '../auth';
 import { Problem } from '../problem';
 import { params } from '../validate';
@@ -17,7 +17,7 @@ export interface KycRouteDeps {
   db: Db;
   temporal: Client;
   tokens: TokenService;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'KYC_SESSION_TIMEOUT' | 'KYC_MAX_RETRIES'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'KYC_SESSION_TIMEOUT' | 'KYC_MAX_RETRIES' | 'KYC_RESUBMISSION_WINDOW'>;
   logger: Logger;
   now: () => Date;
 }
@@ -43,12 +43,14 @@ export function kycRouter(deps: KycRouteDeps): Router {
     const principal = principalOf(req);
     const validation = validateKycApplication(req.body, deps.now());
     if (!validation.ok) throw new Problem('validation_failed', 'See errors for each field', validation.errors);
+    const verified = await db.kycRecord.findFirst({ where: { userId: principal.userId, status: 'approved' }, select: { id: true } });
+    if (verified) throw new Problem('conflict', 'Your identity is already verified', undefined, { record_id: verified.id });
 
     const input: KycWorkflowInput = {
       recordId: randomUUID(),
       userId: principal.userId,
       application: validation.value,
-      settings: { sessionTimeoutSeconds: config.KYC_SESSION_TIMEOUT, maxRetries: config.KYC_MAX_RETRIES },
+      settings: { sessionTimeoutSeconds: config.KYC_SESSION_TIMEOUT, maxRetries: config.KYC_MAX_RETRIES, resubmissionWindowSeconds: config.KYC_RESUBMISSION_WINDOW },
     };
     const workflowId = verificationWorkflowId(principal.userId);
     // Update-with-start: the caller gets the session URL synchronously; a second start while one is
@@ -77,6 +79,23 @@ export function kycRouter(deps: KycRouteDeps): Router {
       workflow_id: workflowId,
       created,
     });
+  });
+
+  // After Veriff asks for a resubmission: a new attempt with a new session, capped by KYC_MAX_RETRIES.
+  router.post('/records/:id/retry/', allow(tokens, 'customer'), params(recordParams), async (req, res) => {
+    const record = await findVisibleRecord(principalOf(req), (req.params as z.infer<typeof recordParams>).id);
+    if (record.status !== 'resubmission_required') {
+      throw new Problem('conflict', `A retry is possible only when a resubmission is required; this verification is ${record.status}`);
+    }
+    const handle = temporal.workflow.getHandle(record.workflowId, record.workflowRunId);
+    const result = await handle.executeUpdate(retryUpdate).catch((err: Error) => {
+      if (err instanceof WorkflowUpdateFailedError) throw new Problem('conflict', err.cause?.message ?? 'The retry was refused');
+      if (err instanceof WorkflowNotFoundError) throw new Problem('conflict', 'This verification has ended; start a new one');
+      logger.error('could not deliver the retry to the workflow', { recordId: record.id, error: err.name });
+      throw new Problem('upstream_unavailable', 'The verification service is temporarily unavailable; retry in a minute');
+    });
+    if (result.status === 'error') throw new Problem('upstream_unavailable', result.reason, undefined, { record_id: result.recordId, next_action: result.nextAction });
+    res.json({ id: result.recordId, status: result.status, reason: result.reason, next_action: result.nextAction, session_url: result.sessionUrl });
   });
 
   router.get('/records/:id/status/', anyone, params(recordParams), async (req, res) => {

@@ -84,8 +84,8 @@ describe('verification happy path, end to end', () => {
     assert.equal(wallet.daily_limit, '50000.00');
     assert.ok(wallet.upgraded_at);
 
-    const notified = await eventually(async () => system.notifier.sent.map((e) => e.type), (types) => types.includes('kyc.approved'), 10_000, 'the approval notification');
-    assert.equal(notified.filter((t) => t === 'kyc.approved').length, 1);
+    const notified = await eventually(async () => system.notifier.sent.map((e) => e.type), (types) => types.includes('KYC_VERIFIED'), 10_000, 'the approval notification');
+    assert.equal(notified.filter((t) => t === 'KYC_VERIFIED').length, 1);
   });
 
   test('when a webhook arrives with a bad signature, then it gets 401 problem+json and changes nothing', async () => {

@@ -20,7 +20,7 @@ CREATE TYPE "ReviewTaskStatus" AS ENUM ('open', 'decided', 'cancelled');
 CREATE TYPE "ReviewDecision" AS ENUM ('approve', 'reject', 'escalate', 'request_resubmission');
 
 -- CreateEnum
-CREATE TYPE "SignatureVerdict" AS ENUM ('valid', 'invalid', 'missing');
+CREATE TYPE "SignatureVerdict" AS ENUM ('valid', 'invalid', 'missing', 'not_applicable');
 
 -- CreateEnum
 CREATE TYPE "WebhookOutcome" AS ENUM ('received', 'processed', 'duplicate', 'unknown_session', 'rejected_signature', 'malformed', 'unrecognised', 'late');
