@@ -82,12 +82,12 @@ awk -v names="$indexes" '
 ' "$work/diff.sql" >"$work/migration.sql"
 
 if ! grep -Eqv '^[[:space:]]*(--.*)?$' "$work/migration.sql"; then
-  echo "refusing: the migrations already build what $(realpath --relative-to="$ROOT" "$SCHEMA") describes; nothing to generate" >&2
+  echo "refusing: the migrations already build what $(realpath --relative-base="$ROOT" "$SCHEMA") describes; nothing to generate" >&2
   exit 1
 fi
 
 mkdir -p "$target"
 cp "$work/migration.sql" "$target/migration.sql"
-echo "wrote $(realpath --relative-to="$ROOT" "$target")/migration.sql:" >&2
+echo "wrote $(realpath --relative-base="$ROOT" "$target")/migration.sql:" >&2
 cat "$target/migration.sql" >&2
 echo "$target/migration.sql"

@@ -45,6 +45,7 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
   const seen = new Set<string>();
   let currentSessionId: string | null = null;
   let retryRequested = false;
+  let sessionsOpened = 0;
 
   const snapshot = (): StartVerificationResult => ({
     recordId: state.recordId,
@@ -75,7 +76,8 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
     async () => {
       retryRequested = true;
       // Resolves once the new attempt's session is open (or the verification could not go on).
-      await condition(() => state.status !== 'resubmission_required');
+      const opened = sessionsOpened;
+      await condition(() => sessionsOpened > opened || isTerminal(state.status));
       return snapshot();
     },
     {
@@ -121,6 +123,7 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
       const session = await vendor.openVeriffSession({ recordId, attempt: state.attempt });
       state.sessionUrl = session.sessionUrl;
       currentSessionId = session.sessionId;
+      sessionsOpened += 1;
       return true;
     } catch (err) {
       const failure = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause.type ?? 'ApplicationFailure' : 'VendorUnavailable';
@@ -149,6 +152,7 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
       }
       retryRequested = false;
       state.attempt += 1;
+      state.sessionUrl = null;
       await moveTo('pending', 'RETRY_STARTED', { reason: `Attempt ${state.attempt} of ${settings.maxRetries + 1}: your new verification session is ready.`, nextAction: DEFAULT_STATUS_TEXT.pending.nextAction });
       if (!(await openSession())) return state;
       continue;

@@ -1,0 +1,23 @@
+import { type TestSystem } from './system';
+
+// Drives the Veriff simulator's control API the way a person in the Veriff flow (or Veriff itself) would.
+export async function sessionOf(system: TestSystem, recordId: string): Promise<string> {
+  const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+  if (!record.veriffSessionId) throw new Error(`record ${recordId} has no Veriff session`);
+  return record.veriffSessionId;
+}
+
+async function control(system: TestSystem, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${system.simulator.url}/control${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200) throw new Error(`simulator control ${path} answered ${response.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function decide(system: TestSystem, recordId: string, decision: { status: string; reasonCode?: number; withEvents?: boolean; [key: string]: unknown }) {
+  return control(system, `/sessions/${await sessionOf(system, recordId)}/decision`, decision);
+}
+
+export async function sendEvent(system: TestSystem, recordId: string, action: 'started' | 'submitted') {
+  return control(system, `/sessions/${await sessionOf(system, recordId)}/events`, { action });
+}
