@@ -62,7 +62,8 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null } = {}): Promise<TestSystem> {
+// `worker: false` leaves the worker to the test (for example, a separate process it can kill).
+export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean } = {}): Promise<TestSystem> {
   quietRuntime();
   const database = await createTestDatabase();
   const taskQueue = `kyc-test-${randomUUID()}`;
@@ -131,7 +132,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
       await database.drop();
     },
   };
-  await system.startWorker();
+  if (options.worker !== false) await system.startWorker();
   return system;
 }
 

@@ -1,0 +1,27 @@
+# One image for every process of the service; the command picks the role:
+#   api      npx tsx api/server.ts        (the default)
+#   worker   npx tsx worker/main.ts
+#   migrate  npx tsx scripts/migrate.ts   (one-shot, before api and worker start)
+# docker-compose.yml wires them together.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DISABLE=1
+# Dependencies first, so source edits reuse this layer. --ignore-scripts: no third-party install
+# scripts in the build (the project's own postinstall, prisma generate, runs explicitly below).
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN bash scripts/prisma-generate.sh \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+# npx resolves tsx from node_modules; it must not look for npm updates from inside a container.
+ENV NODE_ENV=production PORT=8000 NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false
+# Owned by root, run as `node`: the process cannot rewrite its own code or dependencies.
+COPY --from=build /app /app
+USER node
+EXPOSE 8000
+CMD ["npx", "tsx", "api/server.ts"]
