@@ -97,7 +97,7 @@ install() {
   if [ "$(cat "$TOOL_DIR/.installed" 2>/dev/null)" != "$wanted" ]; then
     echo "installing ${PACKAGES[*]} into .tools/prisma6 (first time only)..." >&2
     local start=$SECONDS staging="$TOOL_DIR.staging.$$"
-    rm -rf "$staging" && mkdir -p "$staging"
+    rm -rf "$TOOL_DIR".staging.* && mkdir -p "$staging"
     # A package.json of its own keeps npm from walking up to the project's.
     echo '{ "name": "kyc-prisma6-tools", "private": true }' >"$staging/package.json"
     # --ignore-scripts: @prisma/engines' postinstall would try to download native engines.
@@ -126,7 +126,7 @@ ensure_installed() {
 
 run_prisma() {
   local has_config=false arg
-  for arg in "$@"; do [ "$arg" = --config ] && has_config=true; done
+  for arg in "$@"; do case "$arg" in --config | --config=*) has_config=true ;; esac; done
   local extra=()
   $has_config || extra=(--config "$TOOL_DIR/prisma.config.ts")
   # The engine variables name any existing file: they only stop the CLI from downloading native

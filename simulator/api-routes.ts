@@ -166,6 +166,8 @@ export function veriffApiRouter(ctx: ApiContext): express.Router {
   }
 
   router.post('/sessions', (req, res) => {
+    const fault = ctx.store.createSessionFaults.shift();
+    if (fault) return fail(res, fault.httpStatus, fault.code, fault.message);
     const raw = rawBody(req);
     // The one call where the signature is optional; a wrong one still fails.
     if (!signed(req, res, raw, CODES.signatureBodyMismatch, false)) return;

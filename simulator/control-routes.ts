@@ -14,6 +14,7 @@ export const controlDecisionSchema = z
     document: decisionDocumentSchema.optional(),
     riskLabels: z.array(riskLabelSchema).optional(),
     withEvents: z.boolean().default(true),
+    deliver: z.boolean().default(true),
     attemptId: z.string().min(1).optional(),
   })
   .refine((body) => body.status !== 'approved' || (body.reasonCode == null && body.reason == null), {
@@ -21,6 +22,12 @@ export const controlDecisionSchema = z
     path: ['reasonCode'],
   });
 export type ControlDecision = z.infer<typeof controlDecisionSchema>;
+
+export const controlFaultsSchema = z.object({
+  createSession: z
+    .array(z.object({ httpStatus: z.number().int().min(400).max(599), code: z.number().int().default(1500), message: z.string().default('Injected fault.') }))
+    .max(100),
+});
 
 export const controlEventSchema = z.object({
   action: eventActionSchema,
@@ -63,8 +70,18 @@ export function controlRouter(ctx: ApiContext): express.Router {
     res.json({ status: 'success', ...outcome });
   });
 
-  router.get('/sessions', (_req, res) => {
-    res.json({ status: 'success', sessions: [...ctx.store.sessions.values()].map((session) => controlView(ctx, session)) });
+  // The next session creations answer these errors, in order (tests of our retry policy).
+  router.post('/faults', (req, res) => {
+    const parsed = controlFaultsSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return fail(res, 400, VERIFF_ERROR_CODES.invalidParameters, z.prettifyError(parsed.error));
+    ctx.store.createSessionFaults = [...parsed.data.createSession];
+    res.json({ status: 'success', queued: ctx.store.createSessionFaults.length });
+  });
+
+  router.get('/sessions', (req, res) => {
+    const { vendorData } = req.query;
+    const sessions = [...ctx.store.sessions.values()].filter((s) => typeof vendorData !== 'string' || s.request.vendorData === vendorData);
+    res.json({ status: 'success', sessions: sessions.map((session) => controlView(ctx, session)) });
   });
 
   router.get('/sessions/:id', (req, res) => {

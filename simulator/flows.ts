@@ -29,6 +29,8 @@ export interface DecisionInput {
   riskLabels?: RiskLabel[];
   /** Send the started/submitted events the attempt has not had yet before the decision. */
   withEvents: boolean;
+  /** false records the decision (GET /decision answers it) but loses its webhook, as a network would. */
+  deliver?: boolean;
   attemptId?: string;
   ip?: string;
 }
@@ -120,7 +122,7 @@ export class SessionFlows {
     const decision = this.buildDecision(session, attempt, input);
     attempt.status = decision.verification.status;
     session.decision = decision;
-    const delivery = await this.options.deliverer.deliver('decision', session.id, decision);
+    const delivery = input.deliver === false ? null : await this.options.deliverer.deliver('decision', session.id, decision);
     if (delivery !== null) deliveries.push(delivery);
     return { decision, deliveries };
   }

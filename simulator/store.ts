@@ -72,8 +72,16 @@ export function makeSessionToken(sessionId: string, secret: string): string {
   return `${header}.${payload}.${signature}`;
 }
 
+/** An error the next session creation answers with, queued by a test through /control/faults. */
+export interface InjectedFault {
+  httpStatus: number;
+  code: number;
+  message: string;
+}
+
 export class SimulatorStore {
   readonly sessions = new Map<string, SimSession>();
+  createSessionFaults: InjectedFault[] = [];
   readonly media = new Map<string, SimMedia>();
   readonly deliveries: DeliveryRecord[] = [];
   private readonly sessionIdByToken = new Map<string, string>();

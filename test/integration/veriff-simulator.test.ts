@@ -573,10 +573,10 @@ describe('VeriffClient error classification', () => {
 describe('simulator lifecycle', () => {
   test('close() cancels pending retries, in-flight deliveries and auto decisions', async () => {
     let hits = 0;
-    const hanging = await listen((req) => {
+    // Answers the first webhook with 500 (so a retry follows) and leaves every later one hanging.
+    const hanging = await listen((_req, res) => {
       hits += 1;
-      // Answer the first webhook with 500 (so a retry is pending), leave later ones hanging.
-      if (hits === 1) req.on('end', () => req.socket.end('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n')).resume();
+      if (hits === 1) res.writeHead(500).end();
     });
     const sim = await startSimulator({
       port: 0,
@@ -586,18 +586,24 @@ describe('simulator lifecycle', () => {
       autoDecideDelayMs: 60_000,
       deliveryRetryDelaysMs: [0, 60_000],
     });
-    const client = new VeriffClient({ baseUrl: sim.url, apiKey: API_KEY, apiSecret: API_SECRET });
-    // Pending auto decision (a minute away).
-    await client.createSession(sessionRequest('Approve'));
-    // First delivery fails; its immediate retry then hangs in flight.
-    const created = await client.createSession(sessionRequest());
-    await client.submitSession(created.id);
-    await eventually('the retry to be in flight', () => (hits >= 2 ? true : undefined));
+    try {
+      const client = new VeriffClient({ baseUrl: sim.url, apiKey: API_KEY, apiSecret: API_SECRET });
+      // An auto decision a minute away.
+      await client.createSession(sessionRequest('Approve'));
+      // The submitted event fails once; its immediate retry then hangs in flight.
+      const created = await client.createSession(sessionRequest());
+      await client.submitSession(created.id);
+      await eventually('the retry to be in flight', () => (hits >= 2 ? true : undefined));
 
-    const started = Date.now();
-    await sim.close();
-    assert.ok(Date.now() - started < 1000, 'close() does not wait for timers or hung receivers');
-    assert.deepEqual(sim.store.deliveries.map((d) => [d.attempt, d.httpStatus]), [[1, 500]]);
-    await hanging.close();
+      const started = Date.now();
+      await sim.close();
+      assert.ok(Date.now() - started < 1000, 'close() does not wait for timers or hung receivers');
+      // The hung attempt was abandoned, not recorded, and nothing else was attempted.
+      assert.deepEqual(sim.store.deliveries.map((d) => [d.attempt, d.httpStatus]), [[1, 500]]);
+      assert.equal(hits, 2);
+    } finally {
+      await sim.close();
+      await hanging.close();
+    }
   });
 });

@@ -1,0 +1,114 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { type KycWorkflowInput } from '../../domain/verification';
+import { kycVerification } from '../../workflows/kyc-verification';
+import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { decide, sendEvent } from '../support/veriff';
+
+// Records one history per branch of the verification workflow into test/fixtures/histories, for
+// test/integration/replay.test.ts. Run it when a deliberate, versioned workflow change is made:
+//   npm run record-histories
+// Never re-record to make a failing replay pass: that failure means running workflows would break.
+
+const OUT = path.resolve(__dirname, '../fixtures/histories');
+// Binary protobuf: the exact bytes the server sent, independent of JSON conversion quirks.
+const encode = (history: temporal.api.history.v1.IHistory) => temporal.api.history.v1.History.encode(history).finish();
+let system: TestSystem;
+
+before(async () => {
+  system = await startTestSystem({ KYC_SESSION_TIMEOUT: '3', KYC_MAX_RETRIES: '1' });
+});
+after(async () => {
+  await system?.stop();
+});
+
+async function startRecord(user: TestUser): Promise<string> {
+  const r = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: SEED_PAYLOAD });
+  assert.equal(r.status, 201, r.text);
+  return r.json.id as string;
+}
+
+async function save(name: string, recordId: string, expected: string) {
+  const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+  const handle = system.client.workflow.getHandle(record.workflowId, record.workflowRunId);
+  const result = await handle.result();
+  assert.equal(result.status, expected);
+  await writeFile(path.join(OUT, `${name}.history.bin`), encode(await handle.fetchHistory()));
+}
+
+const waitStatus = (id: string, status: string) => eventually(() => system.db.kycRecord.findUniqueOrThrow({ where: { id } }), (r) => r.status === status, 30_000, status);
+
+test('approved with events', async () => {
+  const id = await startRecord(await createUser(system));
+  await decide(system, id, { status: 'approved' });
+  await save('approved', id, 'approved');
+});
+
+test('declined', async () => {
+  const id = await startRecord(await createUser(system));
+  await decide(system, id, { status: 'declined', reasonCode: 102 });
+  await save('declined', id, 'rejected');
+});
+
+test('resubmission, retry, approved', async () => {
+  const user = await createUser(system);
+  const id = await startRecord(user);
+  await decide(system, id, { status: 'resubmission_requested', reasonCode: 204 });
+  await waitStatus(id, 'resubmission_required');
+  assert.equal((await api(system, 'POST', `/api/kyc/records/${id}/retry/`, { token: user.token })).status, 200);
+  await decide(system, id, { status: 'approved' });
+  await save('resubmission-retry-approved', id, 'approved');
+});
+
+test('resubmission past the cap', async () => {
+  const user = await createUser(system);
+  const id = await startRecord(user);
+  await decide(system, id, { status: 'resubmission_requested', reasonCode: 204 });
+  await waitStatus(id, 'resubmission_required');
+  assert.equal((await api(system, 'POST', `/api/kyc/records/${id}/retry/`, { token: user.token })).status, 200);
+  await decide(system, id, { status: 'resubmission_requested', reasonCode: 204 });
+  await save('retry-limit-rejected', id, 'rejected');
+});
+
+test('vendor expired', async () => {
+  const id = await startRecord(await createUser(system));
+  await decide(system, id, { status: 'expired', withEvents: false });
+  await save('vendor-expired', id, 'expired');
+});
+
+test('session timeout', async () => {
+  const id = await startRecord(await createUser(system));
+  await sendEvent(system, id, 'started');
+  await save('session-timeout', id, 'expired');
+});
+
+test('out of order: decision before events', async () => {
+  const id = await startRecord(await createUser(system));
+  await decide(system, id, { status: 'approved', withEvents: false });
+  await save('decision-before-events', id, 'approved');
+});
+
+test('saga rollback', async () => {
+  const user = await createUser(system);
+  const id = await startRecord(user);
+  await system.db.user.update({ where: { id: user.id }, data: { isActive: false } });
+  await decide(system, id, { status: 'approved' });
+  await save('saga-rollback', id, 'error');
+});
+
+test('validation failed', async () => {
+  const user = await createUser(system);
+  const input: KycWorkflowInput = {
+    recordId: randomUUID(),
+    userId: user.id,
+    application: { ...SEED_PAYLOAD, date_of_birth: '2012-01-01' } as KycWorkflowInput['application'],
+    settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60 },
+  };
+  const handle = await system.client.workflow.start(kycVerification, { workflowId: `record-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
+  assert.equal((await handle.result()).status, 'validation_failed');
+  await writeFile(path.join(OUT, 'validation-failed.history.bin'), encode(await handle.fetchHistory()));
+});
