@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] && [ -d generated/prisma ] || npm ci
 export TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
 export TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
+bash scripts/ensure-docker-compose.sh
 exec npx --no-install tsx test/run.ts "$@"

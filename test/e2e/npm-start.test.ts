@@ -100,7 +100,13 @@ describe('npm start on embedded defaults', () => {
       'the simulator to approve the Approve applicant',
     );
     assert.equal(status.status, 'approved');
-    const summary = (await (await fetch(`${apiUrl}/api/kyc/summary/`, { headers: { authorization: `Bearer ${token}` } })).json()) as { wallet: { wallet_type: string } };
+    // The wallet upgrade follows the approval.
+    const summary = await eventually(
+      async () => (await (await fetch(`${apiUrl}/api/kyc/summary/`, { headers: { authorization: `Bearer ${token}` } })).json()) as { wallet: { wallet_type: string } },
+      (s) => s.wallet.wallet_type === 'verified',
+      30_000,
+      'the wallet upgrade',
+    );
     assert.equal(summary.wallet.wallet_type, 'verified');
   });
 

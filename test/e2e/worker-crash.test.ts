@@ -47,6 +47,7 @@ describe('worker crash during the wallet upgrade', () => {
   test('when the worker dies mid-upgrade and comes back, then the wallet is upgraded exactly once', async () => {
     const first = startWorkerProcess(system);
     workers.push(first.child);
+    await eventually(async () => first.output.join(''), (out) => out.includes("state: 'RUNNING'"), 120_000, 'the worker process to run');
     const user = await createUser(system);
     const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: SEED_PAYLOAD });
     assert.equal(started.status, 201, `${started.text}\n${first.output.join('')}`);
@@ -59,7 +60,7 @@ describe('worker crash during the wallet upgrade', () => {
     await eventually(
       async () => (await lock.query("SELECT wait_event_type, state, left(query, 80) AS q FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")).rows as { wait_event_type: string | null; q: string }[],
       (rows) => rows.some((r) => r.wait_event_type === 'Lock'),
-      20_000,
+      60_000,
       'the upgrade to block on the wallet row',
     );
     first.child.kill('SIGKILL');
