@@ -4,6 +4,8 @@ import { type PiiCipher } from '../infra/crypto';
 import { type VeriffClient } from '../infra/veriff/client';
 import { createNotificationActivities, type Notifier } from './notifications';
 import { createRecordActivities } from './records';
+import { createReviewActivities } from './review';
+import { createRiskActivities } from './risk';
 import { createVeriffActivities } from './veriff-session';
 import { createWalletActivities } from './wallet';
 
@@ -12,7 +14,7 @@ export interface ActivityDeps {
   cipher: PiiCipher;
   veriff: VeriffClient;
   notifier: Notifier;
-  config: Pick<Config, 'FRONTEND_URL'>;
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES'>;
   now?: () => Date;
 }
 
@@ -24,5 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVeriffActivities(deps.db, deps.cipher, deps.veriff, deps.config.FRONTEND_URL),
     ...createWalletActivities(deps.db, now),
     ...createNotificationActivities(deps.db, deps.notifier, now),
+    ...createRiskActivities(deps.db, deps.cipher, { reviewThreshold: deps.config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: deps.config.KYC_HIGH_RISK_COUNTRIES }),
+    ...createReviewActivities(deps.db, deps.cipher, now),
   };
 }

@@ -4,6 +4,7 @@ import { type KycApplication, validateKycApplication } from '../domain/kyc-appli
 import { canTransition, ROLLED_BACK_TEXT, type KycStatus } from '../domain/status';
 import { WALLET_TIERS } from '../domain/wallet';
 import { type PiiCipher } from '../infra/crypto';
+import { encryptAddress } from '../infra/stored-application';
 import { type Db } from '../infra/db';
 import { type Prisma } from '../generated/prisma/client';
 
@@ -56,13 +57,7 @@ export function createRecordActivities(db: Db, cipher: PiiCipher, now: () => Dat
             dateOfBirthEnc: cipher.encrypt(a.date_of_birth),
             documentNumberEnc: cipher.encrypt(a.document_number),
             documentNumberHash: cipher.documentHash(a.document_number),
-            addressEnc: cipher.encryptJson({
-              address_line_1: a.address_line_1,
-              address_line_2: a.address_line_2 ?? null,
-              city: a.city,
-              state_province: a.state_province ?? null,
-              postal_code: a.postal_code,
-            }),
+            addressEnc: encryptAddress(a, cipher),
             nationality: a.nationality,
             country: a.country,
             documentType: a.document_type,

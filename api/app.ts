@@ -4,11 +4,22 @@ import { type Config } from '../domain/config';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
+import { PgRateLimiter } from '../infra/rate-limiter';
 import { TokenService } from './auth';
+import { createExternalIdentity } from './external-identity';
+import { ApiRegistry, type ApiRouter } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
-import { authRouter } from './routes/auth';
-import { kycRouter } from './routes/kyc';
-import { veriffWebhookRouter } from './routes/veriff-webhook';
+import { SecurityLog } from './security-log';
+import { adminRoutes } from './routes/admin';
+import { applicationRoutes } from './routes/applications';
+import { authRoutes } from './routes/auth';
+import { codecRoutes } from './routes/codec';
+import { openApiRoute, swaggerUiRouter } from './routes/docs';
+import { healthRoutes, SERVICE_VERSION } from './routes/health';
+import { kycRoutes } from './routes/kyc';
+import { reviewRouter } from './routes/review';
+import { verificationRoutes } from './routes/verifications';
+import { veriffWebhookRoutes } from './routes/veriff-webhook';
 
 export interface AppDeps {
   db: Db;
@@ -21,24 +32,61 @@ export interface AppDeps {
 
 const JSON_BODY_LIMIT = '64kb';
 
+// Express reads a number as a hop count and "true" as "trust every proxy"; anything else is a list
+// of addresses, subnets or names such as loopback.
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+const API_TAG_ORDER = ['accounts', 'seed 000: KYC records', 'seed 002: applications', 'seed 003: verifications', 'seed 001: health', 'admin', 'Temporal codec', 'seed 000: Veriff webhook', 'docs'];
+
+const API_DESCRIPTION = [
+  'KYC verification on Temporal: one domain (kyc_records and their workflows) behind four contracts:',
+  "seed 000's /api/kyc, seed 001's health checks, seed 002's /v1/kyc/applications and seed 003's /api/verifications.",
+  'Every error is RFC 7807 problem details (application/problem+json). Each operation names the roles that may call it.',
+].join(' ');
+
 // Builds the app without listening: server.ts listens, tests run it on port 0.
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const tokens = new TokenService(config);
   const security = logger.child({ channel: 'security' });
+  const tokens = new TokenService(config, createExternalIdentity(deps.db, config, security));
+  const registry = new ApiRegistry(tokens);
+  const kycDeps = { ...deps, now, rateLimiter: new PgRateLimiter(deps.db) };
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  // Declares a router's endpoints (route + OpenAPI operation) and mounts it.
+  const mount = (path: string, define: (api: ApiRouter) => void) => {
+    const api = registry.router(path);
+    define(api);
+    app.use(path || '/', api.express);
+  };
 
-  // The webhook reads its body raw (signatures are over the exact bytes), so it is mounted first.
-  app.use('/api/kyc/webhook/veriff', veriffWebhookRouter({ ...deps, security }));
+  // The webhook reads its body raw (signatures are over the exact bytes) and the codec's bodies are
+  // larger than API requests: both parse their own, so they are mounted ahead of the JSON parser.
+  mount('/api/kyc/webhook/veriff', (api) => veriffWebhookRoutes(api, { ...deps, security }));
+  mount('/codec', (api) => codecRoutes(api, config));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  app.use('/api/auth', authRouter(deps.db, tokens));
-  app.use('/api/kyc', kycRouter({ db: deps.db, temporal: deps.temporal, tokens, config, logger, now }));
+  mount('/api/auth', (api) => authRoutes(api, deps.db, tokens));
+  app.use('/api/review', reviewRouter({ db: deps.db, temporal: deps.temporal, cipher: deps.cipher, tokens, logger, now }));
+  mount('/api/kyc', (api) => kycRoutes(api, kycDeps));
+  mount('/v1/kyc/applications', (api) => applicationRoutes(api, kycDeps));
+  mount('/api/verifications', (api) => verificationRoutes(api, kycDeps));
+  mount('/api/v1', (api) => healthRoutes(api, deps));
+  mount('/api/admin', (api) => adminRoutes(api, deps.db));
+  mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
+  app.use('/docs', swaggerUiRouter());
 
+  app.use(registry.methodNotAllowed());
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, new SecurityLog(deps.db, security)));
   return app;
 }

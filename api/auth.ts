@@ -1,5 +1,5 @@
 import { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { type Config } from '../domain/config';
 import { Problem } from './problem';
@@ -15,10 +15,19 @@ export interface Principal {
 
 const claimsSchema = z.object({ sub: z.string().uuid(), username: z.string(), role: roleSchema });
 
+// Tokens of an external identity provider (api/external-identity.ts), checked against its JWKS.
+export interface ExternalIdentity {
+  readonly issuer: string;
+  authenticate(token: string): Promise<Principal | null>;
+}
+
 export class TokenService {
   private readonly key: Uint8Array;
 
-  constructor(private readonly config: Pick<Config, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_TTL_SECONDS'>) {
+  constructor(
+    private readonly config: Pick<Config, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_TTL_SECONDS'>,
+    private readonly external?: ExternalIdentity,
+  ) {
     this.key = new TextEncoder().encode(config.JWT_SECRET);
   }
 
@@ -33,7 +42,17 @@ export class TokenService {
     return { token, expiresIn: this.config.JWT_TTL_SECONDS };
   }
 
+  // The (unverified) issuer picks the key and the algorithms; each path then verifies everything,
+  // so a token cannot choose a weaker check (an HS256 token never reaches the JWKS path, nor the reverse).
   async verify(token: string): Promise<Principal | null> {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      return null;
+    }
+    if (this.external && issuer === this.external.issuer) return this.external.authenticate(token);
+    if (issuer !== this.config.JWT_ISSUER) return null;
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: this.config.JWT_ISSUER, algorithms: ['HS256'] });
       const claims = claimsSchema.safeParse(payload);
@@ -57,14 +76,15 @@ export function allow(tokens: TokenService, ...roles: Role[]): RequestHandler {
     const match = header?.match(/^Bearer\s+(.+)$/i);
     if (!match?.[1]) return next(new Problem('unauthorized', 'Send a bearer token: Authorization: Bearer <token>'));
     const principal = await tokens.verify(match[1]);
-    if (!principal) return next(new Problem('unauthorized', 'The token is invalid or expired'));
-    if (!roles.includes(principal.role)) return next(new Problem('forbidden', `This endpoint is not available to the ${principal.role} role`));
+    if (!principal) return next(new Problem('invalid_token'));
+    // Set before the role check, so a refusal is logged with the user it refused.
     req.principal = principal;
+    if (!roles.includes(principal.role)) return next(new Problem('forbidden', `This endpoint is not available to the ${principal.role} role`));
     next();
   };
 }
 
-export function principalOf(req: Request): Principal {
+export function principalOf(req: Pick<Request, 'principal'>): Principal {
   if (!req.principal) throw new Error('route is missing its allow() guard');
   return req.principal;
 }

@@ -1,18 +1,22 @@
-import { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import { type FieldError } from '../domain/field-error';
+import { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { fieldErrorSchema, type FieldError } from '../domain/field-error';
 import { type Logger } from '../infra/logger';
+import { type SecurityLog } from './security-log';
 
 // RFC 7807 problem details. The closed set of problems the API can answer with, and the only
 // place that writes an error response. A 5xx never carries an internal message.
-const PROBLEMS = {
+export const PROBLEMS = {
   validation_failed: { status: 422, title: 'The request has invalid fields' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
   bad_request: { status: 400, title: 'The request is not acceptable' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   invalid_credentials: { status: 401, title: 'Wrong username or password' },
+  invalid_token: { status: 401, title: 'The token is invalid or expired' },
   invalid_signature: { status: 401, title: 'The webhook signature does not match' },
   forbidden: { status: 403, title: 'Not allowed for this role' },
   not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'This method is not allowed on this resource' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
@@ -22,6 +26,27 @@ const PROBLEMS = {
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;
+
+// The body of every error response; problem-specific members (record_id, retry_after, checks) ride along.
+export const problemSchema = z
+  .looseObject({
+    type: z.string().describe('A URI reference naming the problem, e.g. /problems/not-found'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional().describe('The request path (without the query string)'),
+    errors: z.array(fieldErrorSchema).optional().describe('One entry per invalid field'),
+  })
+  .meta({ title: 'Problem (RFC 7807)' });
+
+// Refusals that go to the security log (api/security-log.ts), by problem code.
+const SECURITY_EVENT_OF: Partial<Record<ProblemCode, 'signature_failure' | 'auth_failure' | 'forbidden' | 'rate_limited'>> = {
+  invalid_signature: 'signature_failure',
+  invalid_credentials: 'auth_failure',
+  invalid_token: 'auth_failure',
+  forbidden: 'forbidden',
+  rate_limited: 'rate_limited',
+};
 
 export class Problem extends Error {
   constructor(
@@ -36,24 +61,25 @@ export class Problem extends Error {
 
 export function sendProblem(res: Response, problem: Problem, instance?: string): void {
   const { status, title } = PROBLEMS[problem.code];
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: `/problems/${problem.code.replaceAll('_', '-')}`,
-        title,
-        status,
-        ...(problem.detail ? { detail: problem.detail } : {}),
-        ...(instance ? { instance } : {}),
-        ...(problem.errors ? { errors: problem.errors } : {}),
-        ...problem.extra,
-      }),
-    );
+  const body: z.input<typeof problemSchema> = {
+    type: `/problems/${problem.code.replaceAll('_', '-')}`,
+    title,
+    status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    ...(instance ? { instance } : {}),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extra,
+  };
+  // Clients and proxies read the wait from the header (RFC 9110), people from the body.
+  if (typeof problem.extra?.retry_after === 'number') res.setHeader('Retry-After', String(problem.extra.retry_after));
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+// The query string may carry anything a client put there (tokens, e-mail addresses): never echoed.
+const instanceOf = (req: Request): string => req.originalUrl.split('?')[0]!.slice(0, 500);
+
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(res, new Problem('not_found', `No route for ${req.method} ${req.path}`), req.originalUrl);
+  sendProblem(res, new Problem('not_found', `No route for ${req.method} ${req.path.slice(0, 200)}`), instanceOf(req));
 };
 
 interface BodyParserError {
@@ -61,22 +87,47 @@ interface BodyParserError {
   status?: number;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
+// The route pattern of the request (/api/kyc/records/:id/status/), set by api/openapi.ts; the
+// security log and error log name routes by pattern, so no id or query string ends up there.
+export const ROUTE_PATTERN_LOCAL = 'routePattern';
+
+function problemOf(err: unknown): Problem | null {
+  if (err instanceof Problem) return err;
+  const parserError = err as BodyParserError;
+  if (parserError.type === 'entity.parse.failed') return new Problem('malformed_json');
+  if (parserError.type === 'entity.too.large') return new Problem('payload_too_large');
+  if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') return new Problem('unsupported_media_type');
+  // A unique constraint lost to a concurrent request is a conflict, not a crash.
+  if ((err as { code?: unknown }).code === 'P2002') return new Problem('conflict');
+  if (parserError.status && parserError.status >= 400 && parserError.status < 500) return new Problem('bad_request');
+  return null;
+}
+
+// Where an unexpected error came from, without its message: messages of database and library
+// errors can quote the values involved (names, document numbers).
+function originOf(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { error: typeof err };
+  const frame = err.stack?.split('\n').find((line) => line.trim().startsWith('at '));
+  return { error: err.name, code: (err as { code?: unknown }).code, at: frame?.trim().slice(3, 300) };
+}
+
+export function errorHandler(logger: Logger, securityLog?: SecurityLog): ErrorRequestHandler {
+  return async (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    if (err instanceof Problem) return sendProblem(res, err, req.originalUrl);
-    const parserError = err as BodyParserError;
-    if (parserError.type === 'entity.parse.failed') return sendProblem(res, new Problem('malformed_json'), req.originalUrl);
-    if (parserError.type === 'entity.too.large') return sendProblem(res, new Problem('payload_too_large'), req.originalUrl);
-    if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') {
-      return sendProblem(res, new Problem('unsupported_media_type'), req.originalUrl);
+    const route = typeof res.locals[ROUTE_PATTERN_LOCAL] === 'string' ? (res.locals[ROUTE_PATTERN_LOCAL] as string) : req.path.slice(0, 200);
+    const problem = problemOf(err);
+    if (!problem) logger.error('unhandled error', { route, method: req.method, ...originOf(err) });
+    const answer = problem ?? new Problem('internal_error');
+    // Nothing below may throw past this handler: Express's fallback handler would answer with an
+    // HTML page quoting the stack trace.
+    try {
+      const securityEvent = SECURITY_EVENT_OF[answer.code];
+      if (securityEvent && securityLog) {
+        await securityLog.record({ type: securityEvent, ip: req.ip ?? null, userId: req.principal?.userId ?? null, method: req.method, route, status: PROBLEMS[answer.code].status });
+      }
+    } catch (recordError) {
+      logger.error('security event not recorded', { route, ...originOf(recordError) });
     }
-    // A unique constraint lost to a concurrent request is a conflict, not a crash.
-    if ((err as { code?: unknown }).code === 'P2002') return sendProblem(res, new Problem('conflict'), req.originalUrl);
-    if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
-      return sendProblem(res, new Problem('bad_request'), req.originalUrl);
-    }
-    logger.error('unhandled error', { route: req.route?.path, method: req.method, error: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : undefined });
-    sendProblem(res, new Problem('internal_error'), req.originalUrl);
+    sendProblem(res, answer, instanceOf(req));
   };
 }

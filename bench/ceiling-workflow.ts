@@ -8,6 +8,8 @@ export interface CeilingPlan {
   // Counted from a recorded approved history, so the ceiling follows the product if it changes.
   before: number;
   after: number;
+  // The step whose start ends the like-for-like latency (null: none), see ceiling-activities.ts.
+  markedStep: number | null;
 }
 
 export const proceedSignal = defineSignal('proceed');
@@ -26,8 +28,8 @@ export async function ceilingWorkflow(plan: CeilingPlan): Promise<void> {
     await condition(() => ready);
   });
 
-  for (let step = 0; step < plan.before; step += 1) await noop(step);
+  for (let step = 0; step < plan.before; step += 1) await noop(step, plan.markedStep);
   ready = true;
   await condition(() => proceed);
-  for (let step = plan.before; step < plan.before + plan.after; step += 1) await noop(step);
+  for (let step = plan.before; step < plan.before + plan.after; step += 1) await noop(step, plan.markedStep);
 }

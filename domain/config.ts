@@ -56,6 +56,14 @@ export const configSchema = z.object({
   KYC_SESSION_TIMEOUT: seconds(3600, 'Seconds a Veriff session may stay without a decision before the verification expires.'),
   KYC_MAX_RETRIES: z.coerce.number().int().min(0).default(3).describe('Resubmissions a customer may make before the verification is rejected.'),
   KYC_RESUBMISSION_WINDOW: seconds(7 * 24 * 3600, 'Seconds a customer has to retry after Veriff asks for a resubmission.'),
+  KYC_REVIEW_SLA: seconds(24 * 3600, 'Seconds a reviewer has to decide before the case escalates to a senior reviewer (seed 000: 24 h).'),
+  KYC_ESCALATION_SLA: seconds(48 * 3600, 'Seconds a senior reviewer has after escalation before ops are alerted (seed 000: 48 h).'),
+  KYC_RISK_REVIEW_THRESHOLD: z.coerce.number().int().min(0).max(100).default(80).describe('Risk scores above this go to manual review (seed 000: 80).'),
+  KYC_HIGH_RISK_COUNTRIES: z
+    .string()
+    .default('KP,IR,MM')
+    .describe('ISO alpha-2 codes whose residents or nationals add country risk (default: the FATF call-for-action list).')
+    .transform((v) => v.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)),
   KYC_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(5).describe('Verification starts per client IP per hour.'),
   KYC_WEBHOOK_TIMEOUT: seconds(30, 'Seconds the webhook endpoint may spend before answering.'),
   KYC_PII_KEYS: keyRing('PII encryption keys, "id:base64(32 bytes)" comma-separated; the first encrypts.', DEV_PII_KEYS),
@@ -64,6 +72,16 @@ export const configSchema = z.object({
   JWT_SECRET: secret('HS256 secret of the tokens this service issues.', DEV_SECRET),
   JWT_ISSUER: z.string().default('kyc-service').describe('Issuer of the tokens this service issues.'),
   JWT_TTL_SECONDS: seconds(3600, 'Lifetime of issued access tokens.'),
+  KYC_JWT_PUBLIC_KEY_URL: z.string().url().optional().describe('JWKS URL of an external identity provider whose tokens are accepted too (unset: only our own tokens).'),
+  KYC_JWT_EXTERNAL_ISSUER: z.string().min(1).optional().describe('The `iss` the external provider puts in its tokens; required with KYC_JWT_PUBLIC_KEY_URL.'),
+  KYC_JWT_EXTERNAL_AUDIENCE: z.string().min(1).optional().describe('The `aud` external tokens must carry (this service); required with KYC_JWT_PUBLIC_KEY_URL.'),
+  KYC_JWT_EXTERNAL_ROLE_CLAIM: z.string().min(1).default('kyc_role').describe('Claim of external tokens naming the role (customer, reviewer, senior_reviewer, admin, auditor); absent: customer.'),
+  KYC_TRUST_PROXY: z.string().min(1).default('loopback').describe('Which proxies may set X-Forwarded-For (Express "trust proxy"): the client IP the rate limit counts.'),
+  TEMPORAL_UI_ORIGIN: z
+    .string()
+    .default('http://127.0.0.1:8233,http://localhost:8233')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .describe('Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoints from the browser.'),
   KYC_DEMO_ACCOUNTS: z
     .enum(['true', 'false'])
     .default('true')
@@ -82,8 +100,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  assertExternalIdentityComplete(parsed.data);
   assertProductionSafe(parsed.data);
   return parsed.data;
+}
+
+// A JWKS URL alone would accept any issuer's and any audience's tokens signed by that provider.
+function assertExternalIdentityComplete(config: Config): void {
+  if (!config.KYC_JWT_PUBLIC_KEY_URL) return;
+  const problems: string[] = [];
+  if (!config.KYC_JWT_EXTERNAL_ISSUER) problems.push('KYC_JWT_EXTERNAL_ISSUER: required with KYC_JWT_PUBLIC_KEY_URL');
+  if (!config.KYC_JWT_EXTERNAL_AUDIENCE) problems.push('KYC_JWT_EXTERNAL_AUDIENCE: required with KYC_JWT_PUBLIC_KEY_URL');
+  if (config.KYC_JWT_EXTERNAL_ISSUER === config.JWT_ISSUER) problems.push('KYC_JWT_EXTERNAL_ISSUER: must differ from JWT_ISSUER (the issuer decides which key checks a token)');
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
 function assertProductionSafe(config: Config): void {
@@ -96,5 +125,6 @@ function assertProductionSafe(config: Config): void {
     if (config[name] === DEV_SECRET) problems.push(`${name}: the development secret is refused in production`);
   }
   if (config.KYC_DEMO_ACCOUNTS) problems.push('KYC_DEMO_ACCOUNTS: must be false in production');
+  if (config.KYC_JWT_PUBLIC_KEY_URL && !config.KYC_JWT_PUBLIC_KEY_URL.startsWith('https://')) problems.push('KYC_JWT_PUBLIC_KEY_URL: must be https in production');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }

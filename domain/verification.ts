@@ -1,3 +1,4 @@
+import { type Config } from './config';
 import { type FieldError } from './field-error';
 import { type KycApplication } from './kyc-application';
 import { type KycStatus } from './status';
@@ -9,6 +10,18 @@ export interface VerificationSettings {
   sessionTimeoutSeconds: number;
   maxRetries: number;
   resubmissionWindowSeconds: number;
+  reviewSlaSeconds: number;
+  escalationSlaSeconds: number;
+}
+
+export function verificationSettings(config: Pick<Config, 'KYC_SESSION_TIMEOUT' | 'KYC_MAX_RETRIES' | 'KYC_RESUBMISSION_WINDOW' | 'KYC_REVIEW_SLA' | 'KYC_ESCALATION_SLA'>): VerificationSettings {
+  return {
+    sessionTimeoutSeconds: config.KYC_SESSION_TIMEOUT,
+    maxRetries: config.KYC_MAX_RETRIES,
+    resubmissionWindowSeconds: config.KYC_RESUBMISSION_WINDOW,
+    reviewSlaSeconds: config.KYC_REVIEW_SLA,
+    escalationSlaSeconds: config.KYC_ESCALATION_SLA,
+  };
 }
 
 export interface KycWorkflowInput {

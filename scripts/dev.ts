@@ -53,6 +53,8 @@ async function main() {
       uiPort: TEMPORAL_UI_PORT,
       namespace: config.TEMPORAL_NAMESPACE,
       searchAttributes: KYC_SEARCH_ATTRIBUTES,
+      // The UI asks our API to decode payloads (sending the token of a staff member allowed to).
+      codecEndpoint: `${config.PUBLIC_BASE_URL}/codec`,
     });
     stops.unshift(() => server.stop());
     temporalUi = server.uiUrl;

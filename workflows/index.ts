@@ -1,1 +1,2 @@
 export { kycVerification } from './kyc-verification';
+export { kycReview } from './kyc-review';

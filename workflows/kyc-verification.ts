@@ -4,17 +4,21 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  executeChild,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { vendorDecisionText } from '../domain/decision';
+import { REVIEW_REJECTION_TEXT } from '../domain/review';
 import { DEFAULT_STATUS_TEXT, isTerminal, ROLLED_BACK_TEXT, type KycStatus } from '../domain/status';
 import type { KycWorkflowInput, KycWorkflowState, StartVerificationResult, VendorUpdate } from '../domain/verification';
 import { ACTIVITY_TIMEOUTS, DATABASE_RETRY, VENDOR_RETRY, WALLET_RETRY } from './policies';
-import { KycCountryKey, KycRecordIdKey, KycStatusKey } from './search-attributes';
+import { kycReview } from './kyc-review';
+import { KycCountryKey, KycRecordIdKey, KycRiskScoreKey, KycStatusKey } from './search-attributes';
 
 // Seed 000's BPMN "Customer KYC Verification" as durable code: validate, persist, open the Veriff
 // session, wait for Veriff's webhooks (signals) under the session timeout, then branch.
@@ -46,6 +50,9 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
   let currentSessionId: string | null = null;
   let retryRequested = false;
   let sessionsOpened = 0;
+  // The status being written right now: the database (which the API reads) is a moment ahead of
+  // `state.status` while a transition activity runs, and a customer may act on what they read.
+  let enteringStatus: KycStatus | null = null;
 
   const snapshot = (): StartVerificationResult => ({
     recordId: state.recordId,
@@ -82,8 +89,9 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
     },
     {
       validator: () => {
-        if (state.status !== 'resubmission_required' || retryRequested) {
-          throw ApplicationFailure.nonRetryable(`a retry is possible only when a resubmission is required (status is ${state.status})`, 'RetryNotAllowed');
+        const status = enteringStatus ?? state.status;
+        if (status !== 'resubmission_required' || retryRequested) {
+          throw ApplicationFailure.nonRetryable(`a retry is possible only when a resubmission is required (status is ${status})`, 'RetryNotAllowed');
         }
       },
     },
@@ -113,7 +121,12 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
   await db.createKycRecord({ recordId, userId: input.userId, application: validation.value });
 
   const moveTo = async (to: KycStatus, eventType: string, text = DEFAULT_STATUS_TEXT[to], data?: Record<string, unknown>) => {
-    await db.transition({ recordId, from: state.status, to, reason: text.reason, nextAction: text.nextAction, eventType, data, dedupeKey: `${recordId}:${state.attempt}:${eventType}` });
+    enteringStatus = to;
+    try {
+      await db.transition({ recordId, from: state.status, to, reason: text.reason, nextAction: text.nextAction, eventType, data, dedupeKey: `${recordId}:${state.attempt}:${eventType}` });
+    } finally {
+      enteringStatus = null;
+    }
     setStatus(to, text);
   };
 
@@ -184,14 +197,37 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
       if (update.action === 'submitted' && (state.status === 'pending' || state.status === 'in_progress')) await moveTo('submitted', 'VERIFF_SUBMITTED');
       continue;
     }
-    if (state.status === 'under_review') continue;
-
     const text = vendorDecisionText(update.status, update.reasonCode);
     const data = { vendorStatus: update.status, reasonCode: update.reasonCode, receiptId: update.receiptId, attempt: state.attempt };
     switch (update.status) {
       case 'approved':
-        await approve(data);
-        return state;
+      case 'review': {
+        // Screen and score before anything is granted; doubtful cases go to people.
+        const risk = await db.assessRisk({ recordId, receiptId: update.receiptId, attempt: state.attempt });
+        upsertSearchAttributes([{ key: KycRiskScoreKey, value: risk.score }]);
+        if (update.status === 'approved' && !risk.needsReview) {
+          await approve(data);
+          return state;
+        }
+        await moveTo('under_review', 'SENT_TO_REVIEW', DEFAULT_STATUS_TEXT.under_review, { ...data, riskScore: risk.score, riskCodes: risk.reasons.map((r) => r.code) });
+        const outcome = await executeChild(kycReview, {
+          workflowId: `${workflowInfo().workflowId}-review-${state.attempt}`,
+          args: [{ recordId, fourEyes: risk.needsReview, reviewSlaSeconds: settings.reviewSlaSeconds, escalationSlaSeconds: settings.escalationSlaSeconds }],
+        });
+        const reviewed = { ...data, reviewDecision: outcome.decision, reviewReasonCode: outcome.reasonCode, approvers: outcome.approvers };
+        if (outcome.decision === 'approve') {
+          await approve(reviewed);
+          return state;
+        }
+        if (outcome.decision === 'reject') {
+          await moveTo('rejected', 'REVIEW_REJECTED', REVIEW_REJECTION_TEXT[outcome.reasonCode ?? 'other'], reviewed);
+          await db.deliverNotifications({ recordId });
+          return state;
+        }
+        await moveTo('resubmission_required', 'REVIEW_RESUBMISSION', DEFAULT_STATUS_TEXT.resubmission_required, reviewed);
+        await db.deliverNotifications({ recordId });
+        continue;
+      }
       case 'declined':
         await moveTo('rejected', 'KYC_REJECTED', text, data);
         await db.deliverNotifications({ recordId });
@@ -208,9 +244,6 @@ export async function kycVerification(input: KycWorkflowInput): Promise<KycWorkf
         }
         await db.deliverNotifications({ recordId });
         if (state.status === 'rejected') return state;
-        continue;
-      case 'review':
-        await moveTo('under_review', 'SENT_TO_REVIEW', text, data);
         continue;
     }
   }

@@ -6,5 +6,7 @@ export const KycCountryKey = defineSearchAttributeKey('KycCountry', SearchAttrib
 export const KycRiskScoreKey = defineSearchAttributeKey('KycRiskScore', SearchAttributeType.INT);
 export const KycReviewerKey = defineSearchAttributeKey('KycReviewer', SearchAttributeType.KEYWORD);
 export const KycRecordIdKey = defineSearchAttributeKey('KycRecordId', SearchAttributeType.KEYWORD);
+// Review workflows: standard, or senior once escalated.
+export const KycReviewLevelKey = defineSearchAttributeKey('KycReviewLevel', SearchAttributeType.KEYWORD);
 
-export const KYC_SEARCH_ATTRIBUTES = [KycStatusKey, KycCountryKey, KycRiskScoreKey, KycReviewerKey, KycRecordIdKey] as const;
+export const KYC_SEARCH_ATTRIBUTES = [KycStatusKey, KycCountryKey, KycRiskScoreKey, KycReviewerKey, KycRecordIdKey, KycReviewLevelKey] as const;

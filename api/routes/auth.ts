@@ -1,10 +1,9 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { type Db } from '../../infra/db';
 import { hashPassword, verifyPassword } from '../../infra/passwords';
-import { type TokenService } from '../auth';
+import { roleSchema, type TokenService } from '../auth';
+import { type ApiRouter } from '../openapi';
 import { Problem } from '../problem';
-import { body } from '../validate';
 
 export const loginRequestSchema = z.object({
   username: z.string().min(1).max(150),
@@ -13,35 +12,72 @@ export const loginRequestSchema = z.object({
 
 export const registerRequestSchema = z.object({
   username: z.string().regex(/^[A-Za-z0-9_.-]{3,150}$/, 'letters, digits, _ . - ; 3 to 150 characters'),
-  email: z.string().email().max(254).optional(),
+  email: z.email().max(254).optional(),
   password: z.string().min(10, 'at least 10 characters').max(200),
 });
+
+// access and access_token carry the same token: seed 000's clients read `access` (simplejwt),
+// OAuth-style clients read `access_token`.
+export const tokenResponseSchema = z.object({
+  access: z.string(),
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int().describe('Seconds'),
+  role: roleSchema,
+  user_id: z.uuid(),
+});
+
+export const registerResponseSchema = tokenResponseSchema.omit({ user_id: true }).extend({ id: z.uuid(), username: z.string() });
 
 // A fixed hash to compare against when the user does not exist, so timing does not reveal usernames.
 const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password');
 
-export function authRouter(db: Db, tokens: TokenService): Router {
-  const router = Router();
+const TAGS = ['accounts'];
 
-  router.post('/login/', body(loginRequestSchema), async (req, res) => {
-    const { username, password } = req.body as z.infer<typeof loginRequestSchema>;
-    const user = await db.user.findUnique({ where: { username } });
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
-    if (!user || !ok || !user.isActive || !user.passwordHash) throw new Problem('invalid_credentials');
-    const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
-    res.json({ access: token, access_token: token, token_type: 'Bearer', expires_in: expiresIn, role: user.role, user_id: user.id });
-  });
+export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
+  api.route(
+    {
+      method: 'post',
+      path: '/login/',
+      operationId: 'login',
+      summary: 'Exchange a username and password for an access token (HS256 JWT)',
+      tags: TAGS,
+      access: { public: 'this is where a token is obtained' },
+      body: { schema: loginRequestSchema, example: { username: 'testuser', password: 'testpass123' } },
+      responses: { 200: { description: 'Logged in', schema: tokenResponseSchema } },
+      problems: ['invalid_credentials'],
+    },
+    async (req) => {
+      const { username, password } = req.body;
+      const user = await db.user.findUnique({ where: { username } });
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+      if (!user || !ok || !user.isActive || !user.passwordHash) throw new Problem('invalid_credentials');
+      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
+      return { status: 200, body: { access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn, role: user.role, user_id: user.id } };
+    },
+  );
 
-  router.post('/register/', body(registerRequestSchema), async (req, res) => {
-    const input = req.body as z.infer<typeof registerRequestSchema>;
-    const taken = await db.user.findFirst({ where: { OR: [{ username: input.username }, ...(input.email ? [{ email: input.email }] : [])] } });
-    if (taken) throw new Problem('conflict', 'That username or email is already registered');
-    const user = await db.user.create({
-      data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: {} } },
-    });
-    const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
-    res.status(201).json({ id: user.id, username: user.username, role: user.role, access: token, access_token: token, token_type: 'Bearer', expires_in: expiresIn });
-  });
-
-  return router;
+  api.route(
+    {
+      method: 'post',
+      path: '/register/',
+      operationId: 'register',
+      summary: 'Create a customer account and log in',
+      tags: TAGS,
+      access: { public: 'anyone may open a customer account; staff accounts are not created here' },
+      body: { schema: registerRequestSchema },
+      responses: { 201: { description: 'Account created', schema: registerResponseSchema } },
+      problems: ['conflict'],
+    },
+    async (req) => {
+      const input = req.body;
+      const taken = await db.user.findFirst({ where: { OR: [{ username: input.username }, ...(input.email ? [{ email: input.email }] : [])] } });
+      if (taken) throw new Problem('conflict', 'That username or email is already registered');
+      const user = await db.user.create({
+        data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: {} } },
+      });
+      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
+      return { status: 201, body: { id: user.id, username: user.username, role: user.role, access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn } };
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem } from '../support/system';
+import { api, applicant, createUser, startTestSystem, type TestSystem } from '../support/system';
 
 // Veriff session creation under faults: transient ones are retried with backoff, a 4xx stops at
 // once, and a verification that cannot proceed says so in its status.
@@ -22,7 +22,7 @@ describe('Veriff session creation faults', () => {
   test('when Veriff answers 503 twice, then the session is created on a later attempt and the customer gets the URL', async () => {
     const user = await createUser(system);
     await injectFaults(system, [{ httpStatus: 503 }, { httpStatus: 503 }]);
-    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: SEED_PAYLOAD });
+    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: applicant() });
     assert.equal(response.status, 201, response.text);
     assert.ok(String(response.json.session_url).includes('/v/'));
     const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: response.json.id as string } });
@@ -34,7 +34,7 @@ describe('Veriff session creation faults', () => {
   test('when Veriff refuses the request with a 4xx, then it is not retried and the verification ends in error with its reason visible', async () => {
     const user = await createUser(system);
     await injectFaults(system, [{ httpStatus: 400, code: 1104 }, { httpStatus: 503 }]);
-    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: SEED_PAYLOAD });
+    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: applicant() });
     assert.equal(response.status, 503);
     assert.match(response.contentType, /^application\/problem\+json/);
     assert.match(String(response.json.detail), /could not open an identity-verification session/);

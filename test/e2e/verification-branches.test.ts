@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { type KycWorkflowInput } from '../../domain/verification';
 import { kycVerification, stateQuery } from '../../workflows/kyc-verification';
-import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, applicant, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent } from '../support/veriff';
 
 // Every branch of seed 000's first BPMN flow on the real Temporal dev server.
 
-const start = (system: TestSystem, user: TestUser, body: unknown = SEED_PAYLOAD) => api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body });
+const start = (system: TestSystem, user: TestUser, body: unknown = applicant()) => api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body });
 const statusOf = (system: TestSystem, user: TestUser, id: string) => api(system, 'GET', `/api/kyc/records/${id}/status/`, { token: user.token });
 const untilStatus = (system: TestSystem, user: TestUser, id: string, status: string) =>
   eventually(() => statusOf(system, user, id), (r) => r.json.status === status, 20_000, `record ${id} to be ${status}`);
@@ -34,7 +34,7 @@ describe('verification workflow branches', () => {
   describe('validation', () => {
     test('when the payload breaks the rules, then the API answers 422 problem+json naming each field and rule, and nothing is created', async () => {
       const user = await createUser(system);
-      const response = await start(system, user, { ...SEED_PAYLOAD, date_of_birth: '2015-05-05', country: 'XX', document_number: '12' });
+      const response = await start(system, user, applicant({ date_of_birth: '2015-05-05', country: 'XX', document_number: '12' }));
       assert.equal(response.status, 422);
       assert.match(response.contentType, /^application\/problem\+json/);
       const errors = (response.json.errors as { field: string; rule: string }[]).map((e) => `${e.field}:${e.rule}`).sort();
@@ -51,7 +51,7 @@ describe('verification workflow branches', () => {
         recordId: randomUUID(),
         userId: user.id,
         application: { ...SEED_PAYLOAD, date_of_birth: '2012-01-01' } as KycWorkflowInput['application'],
-        settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60 },
+        settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
       };
       const result = await system.client.workflow.execute(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
       assert.equal(result.status, 'validation_failed');

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { signPayload } from '../../infra/veriff/signature';
-import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent, sessionOf } from '../support/veriff';
 
 // Webhooks as Veriff really delivers them: repeated, out of order, for sessions we do not know,
@@ -24,7 +24,7 @@ describe('Veriff webhooks', () => {
     api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signPayload(body, secret), 'x-auth-client': system.config.VERIFF_API_KEY, ...headers } });
 
   const startRecord = async (who: TestUser) => {
-    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: who.token, body: SEED_PAYLOAD });
+    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: who.token, body: applicant() });
     assert.equal(response.status, 201, response.text);
     return response.json.id as string;
   };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client as PgClient } from 'pg';
-import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem } from '../support/system';
+import { api, applicant, createUser, eventually, startTestSystem, type TestSystem } from '../support/system';
 import { decide } from '../support/veriff';
 
 // The worker process is killed (SIGKILL) in the middle of the wallet upgrade, then started again:
@@ -49,7 +49,7 @@ describe('worker crash during the wallet upgrade', () => {
     workers.push(first.child);
     await eventually(async () => first.output.join(''), (out) => out.includes("state: 'RUNNING'"), 120_000, 'the worker process to run');
     const user = await createUser(system);
-    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: SEED_PAYLOAD });
+    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: applicant() });
     assert.equal(started.status, 201, `${started.text}\n${first.output.join('')}`);
     const id = started.json.id as string;
 

@@ -6,13 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { type KycWorkflowInput } from '../../domain/verification';
 import { kycVerification } from '../../workflows/kyc-verification';
-import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, applicant, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent } from '../support/veriff';
 
 // Records one history per branch of the verification workflow into test/fixtures/histories, for
 // test/integration/replay.test.ts. Run it when a deliberate, versioned workflow change is made:
 //   npm run record-histories
-// Never re-record to make a failing replay pass: that failure means running workflows would break.
+// Never re-record to make a failing replay pass once a version is released: that failure means
+// running workflows would break; ship the change behind patched() instead. Re-recording is right
+// only for a change no running workflow can meet (before the first release, or a new branch).
 
 const OUT = path.resolve(__dirname, '../fixtures/histories');
 // Binary protobuf: the exact bytes the server sent, independent of JSON conversion quirks.
@@ -27,7 +29,7 @@ after(async () => {
 });
 
 async function startRecord(user: TestUser): Promise<string> {
-  const r = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: SEED_PAYLOAD });
+  const r = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: applicant() });
   assert.equal(r.status, 201, r.text);
   return r.json.id as string;
 }
@@ -100,13 +102,31 @@ test('saga rollback', async () => {
   await save('saga-rollback', id, 'error');
 });
 
+test('manual review with four eyes, approved', async () => {
+  const [first, second] = [await createUser(system, 'reviewer'), await createUser(system, 'reviewer')];
+  const byId = new Map([first, second].map((u) => [u.id, u]));
+  const id = await startRecord(await createUser(system));
+  await decide(system, id, { status: 'review' });
+  for (let round = 0; round < 2; round++) {
+    const task = await eventually(
+      () => system.db.reviewTask.findFirst({ where: { kycRecordId: id, status: 'open' } }),
+      (t) => t !== null && byId.has(t.assigneeId ?? ''),
+      30_000,
+      'an assigned review task',
+    );
+    const response = await api(system, 'POST', `/api/review/tasks/${task!.id}/decision/`, { token: byId.get(task!.assigneeId!)!.token, body: { decision: 'approve' } });
+    assert.equal(response.status, 200, response.text);
+  }
+  await save('review-four-eyes-approved', id, 'approved');
+});
+
 test('validation failed', async () => {
   const user = await createUser(system);
   const input: KycWorkflowInput = {
     recordId: randomUUID(),
     userId: user.id,
     application: { ...SEED_PAYLOAD, date_of_birth: '2012-01-01' } as KycWorkflowInput['application'],
-    settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60 },
+    settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
   };
   const handle = await system.client.workflow.start(kycVerification, { workflowId: `record-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
   assert.equal((await handle.result()).status, 'validation_failed');

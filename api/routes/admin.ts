@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { type Prisma } from '../../generated/prisma/client';
+import { type Db } from '../../infra/db';
+import { type ApiRouter } from '../openapi';
+import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
+
+// Administration and audit views. Read-only: the auditor reads everything here.
+
+export const securityEventTypeSchema = z.enum(['signature_failure', 'auth_failure', 'forbidden', 'rate_limited']);
+
+export const securityEventSchema = z.object({
+  id: z.uuid(),
+  type: securityEventTypeSchema,
+  ip: z.string().nullable(),
+  user_id: z.uuid().nullable().describe('The authenticated caller, when there was one'),
+  method: z.string(),
+  route: z.string().describe('The route pattern, e.g. /api/kyc/records/:id/status/'),
+  status: z.number().int(),
+  created_at: z.iso.datetime(),
+});
+
+export const securityEventListSchema = z.object({ items: z.array(securityEventSchema), next_cursor: z.string().nullable() });
+
+export const securityEventQuerySchema = z.object({
+  type: securityEventTypeSchema.optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('At or after this instant'),
+  ...pageQueryShape,
+});
+
+export function adminRoutes(api: ApiRouter, db: Db): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/security-events/',
+      operationId: 'listSecurityEvents',
+      summary: 'The security log: signature failures, failed logins and bad tokens, refused roles, rate-limit hits',
+      tags: ['admin'],
+      access: ['admin', 'auditor'],
+      query: securityEventQuerySchema,
+      responses: { 200: { description: 'Newest first', schema: securityEventListSchema } },
+    },
+    async (req) => {
+      const query = req.query;
+      const where: Prisma.SecurityEventWhereInput = {
+        AND: [query.type ? { type: query.type } : {}, query.since ? { createdAt: { gte: new Date(query.since) } } : {}, afterCursor(decodeCursor(query.cursor))],
+      };
+      const rows = await db.securityEvent.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const { items, nextCursor } = page(rows, query.limit);
+      return {
+        status: 200,
+        body: {
+          items: items.map((e) => ({ id: e.id, type: e.type, ip: e.ip, user_id: e.userId, method: e.method, route: e.route, status: e.status, created_at: e.createdAt.toISOString() })),
+          next_cursor: nextCursor,
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,157 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { signPayload } from '../../infra/veriff/signature';
+import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+
+// The authorisation matrix: every operation of /openapi.json, called by every role. What each
+// operation admits is read from the document (x-roles), which is generated from the same
+// declarations that install the guards; this test holds the two to each other: an admitted role
+// gets past the guard, any other gets 403, no token gets 401, and a customer asking for another
+// customer's record gets 404.
+
+type Caller = 'anonymous' | 'customer' | 'reviewer' | 'senior_reviewer' | 'admin' | 'auditor';
+const CALLERS: readonly Caller[] = ['anonymous', 'customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'];
+
+interface Operation {
+  operationId: string;
+  method: string;
+  path: string;
+  roles: string[] | null; // null: public
+}
+
+interface Sample {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+// Operations that read, although they are POSTs: decoding Temporal payloads changes nothing.
+const READS_BY_POST = new Set(['codecDecode']);
+
+describe('authorisation matrix over every documented operation', () => {
+  let system: TestSystem;
+  const users = {} as Record<Exclude<Caller, 'anonymous'>, TestUser>;
+  let otherCustomer: TestUser;
+  let recordId: string;
+  let operations: Operation[];
+
+  const webhookBody = () => JSON.stringify({ id: randomUUID(), action: 'started', vendorData: 'not-a-record' });
+  // One request per operation; {id} is the owner's record. Every caller gets the same request.
+  const samples: Record<string, () => Sample> = {
+    veriffWebhook: () => {
+      const body = webhookBody();
+      return { path: '/api/kyc/webhook/veriff/', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signPayload(body, system.config.VERIFF_WEBHOOK_SECRET) } };
+    },
+    codecDecode: () => ({ path: '/codec/decode', body: { payloads: [] } }),
+    codecEncode: () => ({ path: '/codec/encode', body: { payloads: [] } }),
+    login: () => ({ path: '/api/auth/login/', body: { username: users.customer.username, password: 'correct horse battery' } }),
+    register: () => ({ path: '/api/auth/register/', body: { username: `matrix-${randomUUID().slice(0, 8)}`, password: 'long enough password' } }),
+    startVerification: () => ({ path: '/api/kyc/records/start_verification/', body: SEED_PAYLOAD }),
+    retryVerification: () => ({ path: `/api/kyc/records/${recordId}/retry/` }),
+    getRecordStatus: () => ({ path: `/api/kyc/records/${recordId}/status/` }),
+    getRecordEvents: () => ({ path: `/api/kyc/records/${recordId}/events/` }),
+    getSummary: () => ({ path: '/api/kyc/summary/' }),
+    createApplication: () => ({ path: '/v1/kyc/applications', body: SEED_PAYLOAD }),
+    listApplications: () => ({ path: '/v1/kyc/applications?limit=5' }),
+    getApplication: () => ({ path: `/v1/kyc/applications/${recordId}` }),
+    updateApplication: () => ({ path: `/v1/kyc/applications/${recordId}`, body: { city: 'Francistown' } }),
+    submitVerification: () => ({ path: '/api/verifications/', body: SEED_PAYLOAD }),
+    getVerification: () => ({ path: `/api/verifications/${recordId}/` }),
+    retryVerificationSeed003: () => ({ path: `/api/verifications/${recordId}/retry/` }),
+    health: () => ({ path: '/api/v1/health' }),
+    ready: () => ({ path: '/api/v1/ready' }),
+    listSecurityEvents: () => ({ path: '/api/admin/security-events/' }),
+    openApiDocument: () => ({ path: '/openapi.json' }),
+  };
+
+  const call = (operation: Operation, caller: Caller | TestUser) => {
+    const sample = samples[operation.operationId]!();
+    const token = caller === 'anonymous' ? undefined : typeof caller === 'string' ? users[caller].token : caller.token;
+    return api(system, operation.method.toUpperCase(), sample.path, { token, body: sample.body, headers: sample.headers });
+  };
+
+  before(async () => {
+    system = await startTestSystem();
+    for (const role of ['customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'] as const) users[role] = await createUser(system, role);
+    otherCustomer = await createUser(system, 'customer');
+    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: users.customer.token, body: SEED_PAYLOAD });
+    assert.equal(started.status, 201, started.text);
+    recordId = started.json.id as string;
+
+    const document = await api(system, 'GET', '/openapi.json');
+    const paths = document.json.paths as Record<string, Record<string, { operationId: string; 'x-roles'?: string[] }>>;
+    operations = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ operationId: op.operationId, method, path, roles: op['x-roles'] ?? null })),
+    );
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  test('when the document lists its operations, then each has a request in this matrix', () => {
+    assert.ok(operations.length >= 20, `only ${operations.length} operations documented`);
+    assert.deepEqual(operations.map((o) => o.operationId).filter((id) => !samples[id]), []);
+  });
+
+  test('when each operation is called by each role, then the admitted roles pass the guard, others get 403 and no token gets 401', async () => {
+    const mismatches: string[] = [];
+    for (const operation of operations) {
+      for (const caller of CALLERS) {
+        const response = await call(operation, caller);
+        const label = `${operation.method.toUpperCase()} ${operation.path} as ${caller}: ${response.status} ${response.text.slice(0, 200)}`;
+        if (operation.roles === null) {
+          if (response.status === 401 || response.status === 403 || response.status >= 500) mismatches.push(`public operation refused: ${label}`);
+        } else if (caller === 'anonymous') {
+          if (response.status !== 401) mismatches.push(`expected 401: ${label}`);
+        } else if (operation.roles.includes(caller)) {
+          if (response.status === 401 || response.status === 403 || response.status >= 500) mismatches.push(`admitted role refused: ${label}`);
+        } else if (response.status !== 403 || !response.contentType.startsWith('application/problem+json')) {
+          mismatches.push(`expected a 403 problem: ${label}`);
+        }
+      }
+    }
+    assert.deepEqual(mismatches, []);
+  });
+
+  test("when a customer asks for another customer's record through any API, then the answer is 404, as if it did not exist", async () => {
+    const recordOperations = operations.filter((o) => o.path.includes('{id}') && o.roles?.includes('customer'));
+    assert.ok(recordOperations.length >= 7, recordOperations.map((o) => o.operationId).join(', '));
+    for (const operation of recordOperations) {
+      const response = await call(operation, otherCustomer);
+      assert.equal(response.status, 404, `${operation.operationId}: ${response.text}`);
+      assert.equal(response.json.type, '/problems/not-found');
+    }
+    const list = await api(system, 'GET', '/v1/kyc/applications', { token: otherCustomer.token });
+    assert.deepEqual(list.json.items, []);
+  });
+
+  test('when the auditor calls any operation that changes state, then it is refused with 403', async () => {
+    const writes = operations.filter((o) => o.method !== 'get' && o.roles !== null && !READS_BY_POST.has(o.operationId));
+    assert.ok(writes.length >= 7, writes.map((o) => o.operationId).join(', '));
+    for (const operation of writes) {
+      assert.ok(!operation.roles!.includes('auditor'), `${operation.operationId} admits the auditor`);
+      const response = await call(operation, 'auditor');
+      assert.equal(response.status, 403, `${operation.operationId}: ${response.text}`);
+    }
+  });
+
+  test('when staff read a customer record through every API, then they see it, and the auditor sees everything the admin sees', async () => {
+    for (const role of ['reviewer', 'senior_reviewer', 'admin', 'auditor'] as const) {
+      for (const path of [`/api/kyc/records/${recordId}/status/`, `/api/kyc/records/${recordId}/events/`, `/v1/kyc/applications/${recordId}`, `/api/verifications/${recordId}/`]) {
+        const response = await api(system, 'GET', path, { token: users[role].token });
+        assert.equal(response.status, 200, `${role} ${path}: ${response.text}`);
+      }
+      const list = await api(system, 'GET', '/v1/kyc/applications?limit=100', { token: users[role].token });
+      assert.ok((list.json.items as { id: string }[]).some((item) => item.id === recordId), `${role} does not list the record`);
+    }
+  });
+
+  test('when a refused call is answered, then it is RFC 7807 problem details without internals', async () => {
+    const refused = await api(system, 'GET', '/api/admin/security-events/', { token: users.reviewer.token });
+    assert.equal(refused.status, 403);
+    assert.match(refused.contentType, /^application\/problem\+json/);
+    assert.deepEqual(Object.keys(refused.json).sort(), ['detail', 'instance', 'status', 'title', 'type']);
+    assert.doesNotMatch(refused.text, /at \w+ \(|node_modules|\.ts:\d+/);
+  });
+});

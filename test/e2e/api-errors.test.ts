@@ -1,0 +1,99 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { createApp } from '../../api/app';
+import { createDb } from '../../infra/db';
+import { createLogger } from '../../infra/logger';
+import { databaseUrl } from '../support/database';
+import { api, createUser, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+
+// Every error is RFC 7807 problem details, and none carries a stack trace or an internal message.
+
+const STACK_OR_INTERNALS = /\bat [\w.<>]+ \(|node_modules|\.ts:\d+|Prisma|TypeError|ReferenceError/;
+
+function assertProblem(response: { status: number; contentType: string; json: Record<string, unknown>; text: string }, status: number, type: string) {
+  assert.equal(response.status, status, response.text);
+  assert.match(response.contentType, /^application\/problem\+json/);
+  assert.equal(response.json.status, status);
+  assert.equal(response.json.type, type);
+  assert.equal(typeof response.json.title, 'string');
+  assert.doesNotMatch(response.text, STACK_OR_INTERNALS);
+}
+
+describe('errors are problem details without internals', () => {
+  let system: TestSystem;
+  let customer: TestUser;
+  before(async () => {
+    system = await startTestSystem({}, { worker: false });
+    customer = await createUser(system);
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  test('when a route does not exist, then the answer is a 404 problem whose instance leaves the query string out', async () => {
+    const response = await api(system, 'GET', '/api/nothing/here?token=secret-value&email=a@b.c');
+    assertProblem(response, 404, '/problems/not-found');
+    assert.equal(response.json.instance, '/api/nothing/here');
+    assert.doesNotMatch(response.text, /secret-value|a@b\.c/);
+  });
+
+  test('when a known path is called with a method it does not have, then the answer is a 405 problem with Allow', async () => {
+    const response = await fetch(`${system.apiUrl}/api/kyc/summary/`, { method: 'DELETE', headers: { authorization: `Bearer ${customer.token}` } });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'GET, HEAD');
+    assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  });
+
+  test('when a JSON body is larger than the limit, then the answer is a 413 problem, for the API and for the webhook alike', async () => {
+    const big = JSON.stringify({ username: 'x'.repeat(70 * 1024), password: 'y' });
+    assertProblem(await api(system, 'POST', '/api/auth/login/', { body: big }), 413, '/problems/payload-too-large');
+    const huge = JSON.stringify({ id: 'x'.repeat(1100 * 1024) });
+    assertProblem(await api(system, 'POST', '/api/kyc/webhook/veriff/', { body: huge }), 413, '/problems/payload-too-large');
+  });
+
+  test('when a body is not JSON, then malformed JSON is a 400 problem and another media type a 415 problem', async () => {
+    assertProblem(await api(system, 'POST', '/api/auth/login/', { body: '{"username": ' }), 400, '/problems/malformed-json');
+    assertProblem(await api(system, 'POST', '/api/auth/login/', { body: 'username=a', headers: { 'content-type': 'text/plain' } }), 415, '/problems/unsupported-media-type');
+  });
+
+  test('when a query parameter is invalid, then the answer is a 422 problem naming it', async () => {
+    const response = await api(system, 'GET', '/v1/kyc/applications?limit=many', { token: customer.token });
+    assertProblem(response, 422, '/problems/validation-failed');
+    assert.deepEqual((response.json.errors as { field: string }[]).map((e) => e.field), ['query.limit']);
+  });
+
+  test('when a token is malformed, then the answer is a 401 problem that says nothing about why', async () => {
+    const response = await api(system, 'GET', '/api/kyc/summary/', { token: 'not.a.jwt' });
+    assertProblem(response, 401, '/problems/invalid-token');
+  });
+
+  test('when something fails inside, then the answer is a bare 500 problem and the log names the error but not its message', async () => {
+    const logs: string[] = [];
+    const brokenDatabase = 'kyc_missing_for_errors_test';
+    const db = createDb(databaseUrl(brokenDatabase), 1);
+    const app = createApp({ db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', {}, (line) => logs.push(line)) });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/login/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'someone@example.com', password: 'whatever' }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 500);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.deepEqual(Object.keys(JSON.parse(text) as object).sort(), ['instance', 'status', 'title', 'type']);
+      assert.doesNotMatch(text, new RegExp(`${brokenDatabase}|does not exist|someone@example\\.com`));
+      const logged = logs.find((line) => line.includes('unhandled error'));
+      assert.ok(logged, logs.join('\n'));
+      assert.doesNotMatch(logs.join('\n'), new RegExp(`does not exist|someone@example\\.com`));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await db.$disconnect();
+    }
+  });
+});
