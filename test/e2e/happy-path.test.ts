@@ -69,12 +69,12 @@ describe('verification happy path, end to end', () => {
   test('then the events endpoint shows the whole timeline and the summary shows the upgraded wallet', async () => {
     const events = await eventually(
       () => api(system, 'GET', `/api/kyc/records/${recordId}/events/`, { token: customer.token }),
-      (r) => (r.json.events as unknown[]).length >= 6,
+      (r) => (r.json.events as unknown[]).length >= 7,
       10_000,
       'the complete timeline',
     );
     const timeline = (events.json.events as { event_type: string; to_status: string | null }[]).map((e) => `${e.event_type}:${e.to_status ?? '-'}`);
-    assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VERIFF_STARTED:in_progress', 'VERIFF_SUBMITTED:submitted', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
+    assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VERIFF_STARTED:in_progress', 'VERIFF_SUBMITTED:submitted', 'RISK_ASSESSED:-', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
 
     const summary = await api(system, 'GET', '/api/kyc/summary/', { token: customer.token });
     assert.equal(summary.status, 200);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,14 @@ import { decide, sendEvent } from '../support/veriff';
 const OUT = path.resolve(__dirname, '../fixtures/histories');
 // Binary protobuf: the exact bytes the server sent, independent of JSON conversion quirks.
 const encode = (history: temporal.api.history.v1.IHistory) => temporal.api.history.v1.History.encode(history).finish();
+
+// Replay needs each history's workflow id (child workflow ids are derived from it).
+async function remember(name: string, workflowId: string) {
+  const file = path.join(OUT, 'workflow-ids.json');
+  const ids = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, string>;
+  ids[name] = workflowId;
+  await writeFile(file, `${JSON.stringify(Object.fromEntries(Object.entries(ids).sort()), null, 2)}\n`);
+}
 let system: TestSystem;
 
 before(async () => {
@@ -40,6 +48,7 @@ async function save(name: string, recordId: string, expected: string) {
   const result = await handle.result();
   assert.equal(result.status, expected);
   await writeFile(path.join(OUT, `${name}.history.bin`), encode(await handle.fetchHistory()));
+  await remember(name, record.workflowId);
 }
 
 const waitStatus = (id: string, status: string) => eventually(() => system.db.kycRecord.findUniqueOrThrow({ where: { id } }), (r) => r.status === status, 30_000, status);
@@ -118,6 +127,12 @@ test('manual review with four eyes, approved', async () => {
     assert.equal(response.status, 200, response.text);
   }
   await save('review-four-eyes-approved', id, 'approved');
+  // The review itself is a child workflow with its own history.
+  const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id } });
+  const child = system.client.workflow.getHandle(`${record.workflowId}-review-1`);
+  assert.equal((await child.result()).decision, 'approve');
+  await writeFile(path.join(OUT, 'review-child-four-eyes.history.bin'), encode(await child.fetchHistory()));
+  await remember('review-child-four-eyes', child.workflowId);
 });
 
 test('validation failed', async () => {
@@ -131,4 +146,5 @@ test('validation failed', async () => {
   const handle = await system.client.workflow.start(kycVerification, { workflowId: `record-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
   assert.equal((await handle.result()).status, 'validation_failed');
   await writeFile(path.join(OUT, 'validation-failed.history.bin'), encode(await handle.fetchHistory()));
+  await remember('validation-failed', handle.workflowId);
 });
