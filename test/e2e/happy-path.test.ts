@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signPayload } from '../../infra/veriff/signature';
-import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, createUser, eventually, runtimeLogs, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
 // Seed 000's happy path over HTTP, on the real Temporal dev server and a real PostgreSQL, with
 // the Veriff simulator delivering signed webhooks to our webhook endpoint.
@@ -104,5 +104,13 @@ describe('verification happy path, end to end', () => {
     assert.equal(rejected.length, 1);
     assert.equal(rejected[0]!.signatureVerdict, 'invalid');
     assert.ok(system.logs.some((line) => line.includes('"channel":"security"') && line.includes('webhook_signature_failure')));
+  });
+
+  test('then neither the API logs nor the worker logs contain the applicant PII', () => {
+    assert.ok(system.logs.length > 0 && runtimeLogs.length > 0, 'both logs were captured');
+    const everything = JSON.stringify([system.logs, runtimeLogs]);
+    for (const pii of [SEED_PAYLOAD.first_name, SEED_PAYLOAD.last_name, SEED_PAYLOAD.date_of_birth, SEED_PAYLOAD.document_number, SEED_PAYLOAD.address_line_1, SEED_PAYLOAD.city]) {
+      assert.ok(!everything.includes(pii), `${pii} appears in the logs`);
+    }
   });
 });

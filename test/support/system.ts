@@ -19,11 +19,19 @@ import { createTestDatabase } from './database';
 // The real system for a test: API on port 0, Veriff simulator on port 0 delivering webhooks to
 // that API, a worker on its own task queue over the run's Temporal dev server, a fresh database.
 
+// Everything the worker runtime logs (workflow and activity loggers, SDK messages), kept so tests
+// can check that no PII reaches the logs; warnings and errors are still printed.
+export const runtimeLogs: { level: string; message: string; meta?: Record<string, unknown> }[] = [];
 let runtimeInstalled = false;
 function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      runtimeLogs.push({ level: entry.level, message: entry.message, ...(entry.meta ? { meta: entry.meta } : {}) });
+      if (entry.level === 'WARN' || entry.level === 'ERROR') console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+    }),
+  });
 }
 
 let bundle: Promise<string> | undefined;
