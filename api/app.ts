@@ -4,9 +4,11 @@ import { type Config } from '../domain/config';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
+import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
+import { requestObservability } from './observability';
 import { ApiRegistry, type ApiRouter } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
 import { SecurityLog } from './security-log';
@@ -17,9 +19,12 @@ import { codecRoutes } from './routes/codec';
 import { openApiRoute, swaggerUiRouter } from './routes/docs';
 import { healthRoutes, SERVICE_VERSION } from './routes/health';
 import { kycRoutes } from './routes/kyc';
-import { reviewRouter } from './routes/review';
+import { opsAlertRoutes } from './routes/ops-alerts';
+import { opsStatsRoutes } from './routes/ops-stats';
+import { reviewRoutes } from './routes/review';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
+import { webRouter } from '../web/router';
 
 export interface AppDeps {
   db: Db;
@@ -28,6 +33,8 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   now?: () => Date;
+  // Prometheus observations of requests and webhooks (served on METRICS_PORT by the caller).
+  metrics?: ApiMetrics;
 }
 
 const JSON_BODY_LIMIT = '64kb';
@@ -58,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));
+  app.use(requestObservability(logger, deps.metrics));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
@@ -76,14 +84,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
   mount('/api/auth', (api) => authRoutes(api, deps.db, tokens));
-  app.use('/api/review', reviewRouter({ db: deps.db, temporal: deps.temporal, cipher: deps.cipher, tokens, logger, now }));
+  mount('/api/review', (api) => reviewRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, logger, now }));
   mount('/api/kyc', (api) => kycRoutes(api, kycDeps));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, kycDeps));
   mount('/api/verifications', (api) => verificationRoutes(api, kycDeps));
   mount('/api/v1', (api) => healthRoutes(api, deps));
+  mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
+  mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
   app.use('/docs', swaggerUiRouter());
+  app.use(webRouter(config));
 
   app.use(registry.methodNotAllowed());
   app.use(notFoundHandler);

@@ -13,6 +13,7 @@ export const REVIEWER_ROLES = ['reviewer', 'senior_reviewer'] as const;
 export type ReviewerRole = (typeof REVIEWER_ROLES)[number];
 
 export interface ReviewDecisionInput {
+  taskId: string;
   actorId: string;
   actorRole: ReviewerRole;
   decision: ReviewDecision;

@@ -17,6 +17,7 @@ export interface KycReviewInput {
 }
 
 export interface ClaimInput {
+  taskId: string;
   actorId: string;
   actorRole: ReviewerRole;
 }
@@ -49,6 +50,8 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   let version = 0;
   // A decision being recorded: a second one arriving meanwhile is refused, so exactly one wins.
   let deciding = false;
+  // A task is being written and assigned: its id is known, its assignee not yet.
+  let assigning = false;
 
   const publish = () =>
     upsertSearchAttributes([
@@ -59,8 +62,10 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     ]);
 
   const openTask = async (purpose: string, exclude: string[]) => {
-    const task = await db.assignReviewer({ taskId: uuid4(), recordId, workflowId, level: 'standard', excludeUserIds: exclude, dueInSeconds: input.reviewSlaSeconds, purpose });
-    state.taskId = task.taskId;
+    state.taskId = uuid4();
+    assigning = true;
+    const task = await db.assignReviewer({ taskId: state.taskId, recordId, workflowId, level: 'standard', excludeUserIds: exclude, dueInSeconds: input.reviewSlaSeconds, purpose });
+    assigning = false;
     state.assigneeId = task.assigneeId;
     state.dueAt = task.dueAt;
     state.level = 'standard';
@@ -85,9 +90,37 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
 
   setHandler(reviewStateQuery, () => state);
 
+  // The rules, checked by the validators and again by the handlers once a task being assigned is
+  // settled (a reviewer can see a task in the database a moment before the workflow has its assignee).
+  const claimRefusal = (actor: ClaimInput): ApplicationFailure | null => {
+    if (state.outcome || actor.taskId !== state.taskId) return refuse('ReviewClosed', 'This review task is no longer open');
+    if (actor.actorId === state.assigneeId) return null;
+    // Anyone may pick up an unassigned case; taking over someone else's is for senior reviewers.
+    if (state.assigneeId !== null && actor.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'This case is assigned to another reviewer; only a senior reviewer may take it over');
+    if (state.level === 'senior' && actor.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'Escalated cases are for senior reviewers');
+    if (state.stage === 'second_approval' && actor.actorId === state.firstApproverId) return refuse('FourEyes', 'The second approval must come from a different reviewer than the first');
+    return null;
+  };
+
+  const decisionRefusal = (decision: ReviewDecisionInput): ApplicationFailure | null => {
+    if (state.outcome || decision.taskId !== state.taskId) return refuse('ReviewClosed', 'This review task is no longer open');
+    if (deciding) return refuse('DecisionInProgress', 'Another decision on this case is being recorded');
+    if (state.stage === 'second_approval' && decision.actorId === state.firstApproverId) {
+      return refuse('FourEyes', 'The second approval must come from a different reviewer than the first');
+    }
+    if (!mayAct(decision)) return refuse('NotAssignee', 'This case is assigned to another reviewer');
+    if (state.level === 'senior' && decision.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'Escalated cases are decided by senior reviewers');
+    if (decision.decision === 'reject' && !decision.reasonCode) return refuse('ReasonCodeRequired', 'A reason code is required to reject');
+    if (decision.decision === 'escalate' && state.level === 'senior') return refuse('AlreadyEscalated', 'The case is already with a senior reviewer');
+    return null;
+  };
+
   setHandler(
     claimUpdate,
     async (actor) => {
+      await condition(() => !assigning);
+      const refusal = claimRefusal(actor);
+      if (refusal) throw refusal;
       await db.claimTask({ taskId: state.taskId!, recordId, actorId: actor.actorId, actorRole: actor.actorRole, takeover: state.assigneeId !== null });
       state.assigneeId = actor.actorId;
       version++;
@@ -96,12 +129,9 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     },
     {
       validator: (actor) => {
-        if (state.outcome || !state.taskId) throw refuse('ReviewClosed', 'This review is closed');
-        if (actor.actorId === state.assigneeId) return;
-        // Anyone may pick up an unassigned case; taking over someone else's is for senior reviewers.
-        if (state.assigneeId !== null && actor.actorRole !== 'senior_reviewer') throw refuse('NotAllowed', 'This case is assigned to another reviewer; only a senior reviewer may take it over');
-        if (state.level === 'senior' && actor.actorRole !== 'senior_reviewer') throw refuse('NotAllowed', 'Escalated cases are for senior reviewers');
-        if (state.stage === 'second_approval' && actor.actorId === state.firstApproverId) throw refuse('FourEyes', 'The second approval must come from a different reviewer than the first');
+        if (assigning && actor.taskId === state.taskId) return;
+        const refusal = claimRefusal(actor);
+        if (refusal) throw refusal;
       },
     },
   );
@@ -109,6 +139,9 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   setHandler(
     decideUpdate,
     async (decision) => {
+      await condition(() => !assigning);
+      const refusal = decisionRefusal(decision);
+      if (refusal) throw refusal;
       deciding = true;
       try {
         const secondOfFour = decision.decision === 'approve' && input.fourEyes && state.stage === 'review';
@@ -144,15 +177,9 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     },
     {
       validator: (decision) => {
-        if (state.outcome || !state.taskId) throw refuse('ReviewClosed', 'This review is closed');
-        if (deciding) throw refuse('DecisionInProgress', 'Another decision on this case is being recorded');
-        if (state.stage === 'second_approval' && decision.actorId === state.firstApproverId) {
-          throw refuse('FourEyes', 'The second approval must come from a different reviewer than the first');
-        }
-        if (!mayAct(decision)) throw refuse('NotAssignee', 'This case is assigned to another reviewer');
-        if (state.level === 'senior' && decision.actorRole !== 'senior_reviewer') throw refuse('NotAllowed', 'Escalated cases are decided by senior reviewers');
-        if (decision.decision === 'reject' && !decision.reasonCode) throw refuse('ReasonCodeRequired', 'A reason code is required to reject');
-        if (decision.decision === 'escalate' && state.level === 'senior') throw refuse('AlreadyEscalated', 'The case is already with a senior reviewer');
+        if (assigning && decision.taskId === state.taskId) return;
+        const refusal = decisionRefusal(decision);
+        if (refusal) throw refusal;
       },
     },
   );

@@ -1,37 +1,89 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Router } from 'express';
 import { z } from 'zod';
 import { REVIEWER_ROLES, reviewDecisionSchema, reviewReasonCodeSchema, type ReviewerRole } from '../../domain/review';
+import { kycStatusSchema } from '../../domain/status';
 import { type PiiCipher } from '../../infra/crypto';
 import { type Db } from '../../infra/db';
 import { type Logger } from '../../infra/logger';
 import { claimUpdate, decideUpdate, reviewStateQuery } from '../../workflows/kyc-review';
-import { allow, principalOf, type TokenService } from '../auth';
+import { principalOf } from '../auth';
+import { type ApiRouter } from '../openapi';
 import { Problem, type ProblemCode } from '../problem';
-import { body, params } from '../validate';
+
+// Seed 000's admin review, for reviewers: the queue, the case view, claim and decide. Decisions go
+// to the review workflow as updates, whose validators are the authority on who may do what.
 
 export interface ReviewRouteDeps {
   db: Db;
   temporal: Client;
   cipher: PiiCipher;
-  tokens: TokenService;
   logger: Logger;
   now: () => Date;
 }
 
-export const reviewQueueQuerySchema = z.object({ view: z.enum(['mine', 'unassigned', 'escalated', 'all']).default('mine') });
+const isoDateTime = z.iso.datetime();
+const TAGS = ['seed 000: manual review'];
+const READERS = [...REVIEWER_ROLES, 'admin', 'auditor'] as const;
+
+export const reviewQueueQuerySchema = z.object({ view: z.enum(['mine', 'unassigned', 'escalated', 'all']).default('mine').describe('Whose tasks') });
 export const reviewDecisionRequestSchema = z
   .object({
     decision: reviewDecisionSchema,
-    reason_code: reviewReasonCodeSchema.optional(),
-    notes: z.string().trim().max(2000).optional(),
+    reason_code: reviewReasonCodeSchema.optional().describe('Required to reject'),
+    notes: z.string().trim().max(2000).optional().describe('Free text; stored encrypted'),
   })
   .strict()
   .refine((b) => b.decision !== 'reject' || b.reason_code !== undefined, { message: 'a reason code is required to reject', path: ['reason_code'] });
 
-const taskParams = z.object({ taskId: z.string().uuid() });
-const recordParams = z.object({ recordId: z.string().uuid() });
+const taskParamsSchema = z.object({ taskId: z.uuid().describe('Review task id') });
+const caseParamsSchema = z.object({ recordId: z.uuid().describe('KYC record id') });
+
+const reviewTaskSchema = z.object({
+  task_id: z.uuid(),
+  record_id: z.uuid(),
+  level: z.enum(['standard', 'senior']),
+  assignee_id: z.uuid().nullable(),
+  due_at: isoDateTime,
+  overdue: z.boolean(),
+  escalated: z.boolean(),
+  risk_score: z.number().int().nullable(),
+  country: z.string(),
+  created_at: isoDateTime,
+});
+export const reviewQueueResponseSchema = z.object({ view: z.string(), count: z.number().int(), tasks: z.array(reviewTaskSchema) });
+
+const nullableText = z.string().nullable();
+export const reviewCaseResponseSchema = z.object({
+  record: z.object({ id: z.uuid(), status: kycStatusSchema, reason: nullableText, attempt: z.number().int(), risk_score: z.number().int().nullable(), risk_reasons: z.unknown(), created_at: isoDateTime }),
+  submitted: z.record(z.string(), z.unknown()).describe('What the customer entered (decrypted for the reviewer)'),
+  extracted: z.unknown().describe('What Veriff read from the document, when it sent a decision'),
+  comparison: z.array(z.object({ field: z.string(), submitted: z.string(), extracted: nullableText, match: z.boolean().nullable() })),
+  review: z.unknown().describe('The review workflow state: stage, assignee, level, four-eyes first approver'),
+  tasks: z.array(
+    z.object({
+      task_id: z.uuid(),
+      level: z.enum(['standard', 'senior']),
+      status: z.enum(['open', 'decided', 'cancelled']),
+      assignee_id: z.uuid().nullable(),
+      due_at: isoDateTime,
+      decision: reviewDecisionSchema.nullable(),
+      reason_code: nullableText,
+      decided_by: z.uuid().nullable(),
+      decided_at: isoDateTime.nullable(),
+      escalated_at: isoDateTime.nullable(),
+    }),
+  ),
+  timeline: z.array(z.object({ event_type: z.string(), from_status: kycStatusSchema.nullable(), to_status: kycStatusSchema.nullable(), actor_type: z.string(), actor_id: nullableText, reason: nullableText, data: z.unknown(), created_at: isoDateTime })),
+});
+export const claimResponseSchema = z.object({ task_id: z.uuid().nullable(), assignee_id: z.uuid().nullable(), level: z.enum(['standard', 'senior']), due_at: isoDateTime.nullable() });
+export const decisionResponseSchema = z.object({
+  accepted: z.literal(true),
+  stage: z.enum(['review', 'second_approval', 'decided']).describe('second_approval: a different reviewer must approve too (four eyes)'),
+  outcome: z.enum(['approve', 'reject', 'request_resubmission']).nullable(),
+  next_task_id: z.uuid().nullable(),
+  level: z.enum(['standard', 'senior']),
+});
 
 // Refusals from the review workflow's update validators, as HTTP problems.
 const REFUSALS: Record<string, ProblemCode> = {
@@ -44,11 +96,8 @@ const REFUSALS: Record<string, ProblemCode> = {
   ReasonCodeRequired: 'validation_failed',
 };
 
-export function reviewRouter(deps: ReviewRouteDeps): Router {
-  const { db, temporal, cipher, tokens, logger, now } = deps;
-  const router = Router();
-  const readers = allow(tokens, ...REVIEWER_ROLES, 'admin', 'auditor');
-  const actors = allow(tokens, ...REVIEWER_ROLES);
+export function reviewRoutes(api: ApiRouter, deps: ReviewRouteDeps): void {
+  const { db, temporal, cipher, logger, now } = deps;
 
   const toProblem = (err: Error): Problem => {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -66,110 +115,158 @@ export function reviewRouter(deps: ReviewRouteDeps): Router {
     return task;
   };
 
-  router.get('/queue/', readers, async (req, res) => {
-    const parsed = reviewQueueQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw new Problem('validation_failed', 'view must be mine, unassigned, escalated or all');
-    const principal = principalOf(req);
-    const view = parsed.data.view;
-    const where =
-      view === 'mine' ? { assigneeId: principal.userId } : view === 'unassigned' ? { assigneeId: null } : view === 'escalated' ? { level: 'senior' as const } : {};
-    const tasks = await db.reviewTask.findMany({
-      where: { status: 'open', ...where },
-      orderBy: { dueAt: 'asc' },
-      take: 200,
-      include: { kycRecord: { select: { riskScore: true, country: true, status: true } } },
-    });
-    const at = now();
-    res.json({
-      view,
-      count: tasks.length,
-      tasks: tasks.map((t) => ({
-        task_id: t.id,
-        record_id: t.kycRecordId,
-        level: t.level,
-        assignee_id: t.assigneeId,
-        due_at: t.dueAt,
-        overdue: t.dueAt < at,
-        escalated: t.escalatedAt !== null,
-        risk_score: t.kycRecord.riskScore,
-        country: t.kycRecord.country,
-        created_at: t.createdAt,
-      })),
-    });
-  });
-
-  // Submitted and extracted data side by side, the risk reasons, the timeline.
-  router.get('/cases/:recordId/', readers, params(recordParams), async (req, res) => {
-    const { recordId } = req.params as z.infer<typeof recordParams>;
-    const record = await db.kycRecord.findUnique({ where: { id: recordId }, include: { events: { orderBy: { createdAt: 'asc' } }, reviewTasks: { orderBy: { createdAt: 'asc' } } } });
-    if (!record) throw new Problem('not_found', 'No such KYC record');
-    const address = cipher.decryptJson<Record<string, string | null>>(record.addressEnc);
-    const submitted = {
-      first_name: cipher.decrypt(record.firstNameEnc),
-      last_name: cipher.decrypt(record.lastNameEnc),
-      date_of_birth: cipher.decrypt(record.dateOfBirthEnc),
-      document_number: cipher.decrypt(record.documentNumberEnc),
-      document_type: record.documentType,
-      nationality: record.nationality,
-      country: record.country,
-      address,
-    };
-    type Extracted = { person?: Record<string, string | null> | null; document?: Record<string, string | null> | null; riskLabels?: unknown[] };
-    const extracted: Extracted | null = record.extractedDataEnc ? cipher.decryptJson<Extracted>(record.extractedDataEnc) : null;
-    const pairs: [string, string, string | null | undefined][] = [
-      ['first_name', submitted.first_name, extracted?.person?.firstName],
-      ['last_name', submitted.last_name, extracted?.person?.lastName],
-      ['date_of_birth', submitted.date_of_birth, extracted?.person?.dateOfBirth],
-      ['document_number', submitted.document_number, extracted?.document?.number ?? extracted?.person?.idNumber],
-    ];
-    const workflowState = await temporal.workflow
-      .getHandle(`${record.workflowId}-review-${record.attempt}`)
-      .query(reviewStateQuery)
-      .catch(() => null);
-    res.json({
-      record: { id: record.id, status: record.status, reason: record.statusReason, attempt: record.attempt, risk_score: record.riskScore, risk_reasons: record.riskReasons, created_at: record.createdAt },
-      submitted,
-      extracted,
-      comparison: pairs.map(([field, mine, theirs]) => ({ field, submitted: mine, extracted: theirs ?? null, match: theirs == null ? null : mine.trim().toLowerCase() === theirs.trim().toLowerCase() })),
-      review: workflowState,
-      tasks: record.reviewTasks.map((t) => ({ task_id: t.id, level: t.level, status: t.status, assignee_id: t.assigneeId, due_at: t.dueAt, decision: t.decision, reason_code: t.reasonCode, decided_by: t.decidedById, decided_at: t.decidedAt, escalated_at: t.escalatedAt })),
-      timeline: record.events.map((e) => ({ event_type: e.eventType, from_status: e.fromStatus, to_status: e.toStatus, actor_type: e.actorType, actor_id: e.actorId, reason: e.reason, data: e.data, created_at: e.createdAt })),
-    });
-  });
-
-  router.post('/tasks/:taskId/claim/', actors, params(taskParams), async (req, res) => {
-    const task = await openTask((req.params as z.infer<typeof taskParams>).taskId);
-    const principal = principalOf(req);
-    const state = await temporal.workflow
-      .getHandle(task.workflowId)
-      .executeUpdate(claimUpdate, { args: [{ actorId: principal.userId, actorRole: principal.role as ReviewerRole }] })
-      .catch((err: Error) => {
-        throw toProblem(err);
+  api.route(
+    {
+      method: 'get',
+      path: '/queue/',
+      operationId: 'reviewQueue',
+      summary: 'Open review tasks: mine, unassigned, escalated or all, by due time',
+      tags: TAGS,
+      access: READERS,
+      query: reviewQueueQuerySchema,
+      responses: { 200: { description: 'Open tasks, soonest due first', schema: reviewQueueResponseSchema } },
+    },
+    async (req) => {
+      const principal = principalOf(req);
+      const view = req.query.view;
+      const where = view === 'mine' ? { assigneeId: principal.userId } : view === 'unassigned' ? { assigneeId: null } : view === 'escalated' ? { level: 'senior' as const } : {};
+      const tasks = await db.reviewTask.findMany({
+        where: { status: 'open', ...where },
+        orderBy: { dueAt: 'asc' },
+        take: 200,
+        include: { kycRecord: { select: { riskScore: true, country: true } } },
       });
-    res.json({ task_id: state.taskId, assignee_id: state.assigneeId, level: state.level, due_at: state.dueAt });
-  });
+      const at = now();
+      return {
+        status: 200,
+        body: {
+          view,
+          count: tasks.length,
+          tasks: tasks.map((t) => ({
+            task_id: t.id,
+            record_id: t.kycRecordId,
+            level: t.level,
+            assignee_id: t.assigneeId,
+            due_at: t.dueAt.toISOString(),
+            overdue: t.dueAt < at,
+            escalated: t.escalatedAt !== null,
+            risk_score: t.kycRecord.riskScore,
+            country: t.kycRecord.country,
+            created_at: t.createdAt.toISOString(),
+          })),
+        },
+      };
+    },
+  );
 
-  router.post('/tasks/:taskId/decision/', actors, params(taskParams), body(reviewDecisionRequestSchema), async (req, res) => {
-    const task = await openTask((req.params as z.infer<typeof taskParams>).taskId);
-    const principal = principalOf(req);
-    const input = req.body as z.infer<typeof reviewDecisionRequestSchema>;
-    const result = await temporal.workflow
-      .getHandle(task.workflowId)
-      .executeUpdate(decideUpdate, {
-        args: [{ actorId: principal.userId, actorRole: principal.role as ReviewerRole, decision: input.decision, ...(input.reason_code ? { reasonCode: input.reason_code } : {}), ...(input.notes ? { notes: input.notes } : {}) }],
-      })
-      .catch((err: Error) => {
-        throw toProblem(err);
-      });
-    const state = result.state;
-    res.json({
-      accepted: true,
-      stage: state.outcome ? 'decided' : state.stage,
-      outcome: state.outcome?.decision ?? null,
-      next_task_id: state.outcome ? null : state.taskId,
-      level: state.level,
-    });
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/cases/:recordId/',
+      operationId: 'reviewCase',
+      summary: 'A case: submitted and extracted data side by side, risk reasons, tasks and timeline',
+      tags: TAGS,
+      access: READERS,
+      params: caseParamsSchema,
+      responses: { 200: { description: 'The case', schema: reviewCaseResponseSchema } },
+    },
+    async (req) => {
+      const record = await db.kycRecord.findUnique({ where: { id: req.params.recordId }, include: { events: { orderBy: { createdAt: 'asc' } }, reviewTasks: { orderBy: { createdAt: 'asc' } } } });
+      if (!record) throw new Problem('not_found', 'No such KYC record');
+      const submitted = {
+        first_name: cipher.decrypt(record.firstNameEnc),
+        last_name: cipher.decrypt(record.lastNameEnc),
+        date_of_birth: cipher.decrypt(record.dateOfBirthEnc),
+        document_number: cipher.decrypt(record.documentNumberEnc),
+        document_type: record.documentType,
+        nationality: record.nationality,
+        country: record.country,
+        address: cipher.decryptJson<Record<string, string | null>>(record.addressEnc),
+      };
+      type Extracted = { person?: Record<string, string | null> | null; document?: Record<string, string | null> | null };
+      const extracted = record.extractedDataEnc ? cipher.decryptJson<Extracted>(record.extractedDataEnc) : null;
+      const pairs: [string, string, string | null | undefined][] = [
+        ['first_name', submitted.first_name, extracted?.person?.firstName],
+        ['last_name', submitted.last_name, extracted?.person?.lastName],
+        ['date_of_birth', submitted.date_of_birth, extracted?.person?.dateOfBirth],
+        ['document_number', submitted.document_number, extracted?.document?.number ?? extracted?.person?.idNumber],
+      ];
+      const review = await temporal.workflow
+        .getHandle(`${record.workflowId}-review-${record.attempt}`)
+        .query(reviewStateQuery)
+        .catch(() => null);
+      const iso = (d: Date | null) => d?.toISOString() ?? null;
+      return {
+        status: 200,
+        body: {
+          record: { id: record.id, status: record.status, reason: record.statusReason, attempt: record.attempt, risk_score: record.riskScore, risk_reasons: record.riskReasons, created_at: record.createdAt.toISOString() },
+          submitted,
+          extracted,
+          comparison: pairs.map(([field, mine, theirs]) => ({ field, submitted: mine, extracted: theirs ?? null, match: theirs == null ? null : mine.trim().toLowerCase() === theirs.trim().toLowerCase() })),
+          review,
+          tasks: record.reviewTasks.map((t) => ({ task_id: t.id, level: t.level, status: t.status, assignee_id: t.assigneeId, due_at: t.dueAt.toISOString(), decision: t.decision, reason_code: t.reasonCode, decided_by: t.decidedById, decided_at: iso(t.decidedAt), escalated_at: iso(t.escalatedAt) })),
+          timeline: record.events.map((e) => ({ event_type: e.eventType, from_status: e.fromStatus, to_status: e.toStatus, actor_type: e.actorType, actor_id: e.actorId, reason: e.reason, data: e.data, created_at: e.createdAt.toISOString() })),
+        },
+      };
+    },
+  );
 
-  return router;
+  api.route(
+    {
+      method: 'post',
+      path: '/tasks/:taskId/claim/',
+      operationId: 'claimReviewTask',
+      summary: 'Take an unassigned case; senior reviewers may take over any case',
+      tags: TAGS,
+      access: REVIEWER_ROLES,
+      params: taskParamsSchema,
+      responses: { 200: { description: 'Now assigned to the caller', schema: claimResponseSchema } },
+      problems: ['conflict', 'upstream_unavailable'],
+    },
+    async (req) => {
+      const task = await openTask(req.params.taskId);
+      const principal = principalOf(req);
+      const state = await temporal.workflow
+        .getHandle(task.workflowId)
+        .executeUpdate(claimUpdate, { args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole }] })
+        .catch((err: Error) => {
+          throw toProblem(err);
+        });
+      return { status: 200, body: { task_id: state.taskId, assignee_id: state.assigneeId, level: state.level, due_at: state.dueAt } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/tasks/:taskId/decision/',
+      operationId: 'decideReviewTask',
+      summary: 'Approve, reject (reason code required), escalate or request a resubmission',
+      description: 'Only the assignee, or a senior reviewer, may decide. Approving a high-risk case takes two different reviewers: the first approval opens a task for a second one.',
+      tags: TAGS,
+      access: REVIEWER_ROLES,
+      params: taskParamsSchema,
+      body: { schema: reviewDecisionRequestSchema, example: { decision: 'reject', reason_code: 'data_mismatch', notes: 'Date of birth differs from the document' } },
+      responses: { 200: { description: 'Decision recorded', schema: decisionResponseSchema } },
+      problems: ['conflict', 'upstream_unavailable'],
+    },
+    async (req) => {
+      const task = await openTask(req.params.taskId);
+      const principal = principalOf(req);
+      const input = req.body;
+      const result = await temporal.workflow
+        .getHandle(task.workflowId)
+        .executeUpdate(decideUpdate, {
+          args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole, decision: input.decision, ...(input.reason_code ? { reasonCode: input.reason_code } : {}), ...(input.notes ? { notes: input.notes } : {}) }],
+        })
+        .catch((err: Error) => {
+          throw toProblem(err);
+        });
+      const state = result.state;
+      return {
+        status: 200,
+        body: { accepted: true as const, stage: state.outcome ? ('decided' as const) : state.stage, outcome: state.outcome?.decision ?? null, next_task_id: state.outcome ? null : state.taskId, level: state.level },
+      };
+    },
+  );
 }
