@@ -2,7 +2,7 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import { z } from 'zod';
 import { allow, type Role, type TokenService } from './auth';
 import { Problem, PROBLEMS, problemSchema, ROUTE_PATTERN_LOCAL, type ProblemCode } from './problem';
-import { zodFieldErrors } from './validate';
+import { body, params, zodFieldErrors } from './validate';
 
 // One declaration per endpoint: it mounts the route (with its role guard and the validation of
 // params, query, headers and body) and describes it in the OpenAPI 3.1 document, so the document
@@ -60,27 +60,13 @@ interface Operation {
   spec: EndpointSpec;
 }
 
-// Express sets these by getter in v5; the parsed value replaces them on the request itself.
-function replace(req: Request, key: 'params' | 'query', value: unknown): void {
-  Object.defineProperty(req, key, { value, writable: true, configurable: true, enumerable: true });
-}
-
 function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
 function validation(spec: EndpointSpec): RequestHandler[] {
   const steps: RequestHandler[] = [];
-  if (spec.params) {
-    const schema = spec.params;
-    steps.push((req, _res, next) => {
-      const parsed = schema.safeParse(req.params);
-      // An id that cannot exist is answered like one that does not: no hint about the id space.
-      if (!parsed.success) return next(new Problem('not_found'));
-      replace(req, 'params', parsed.data);
-      next();
-    });
-  }
+  if (spec.params) steps.push(params(spec.params));
   for (const [part, schema] of [['query', spec.query], ['headers', spec.headers]] as const) {
     if (!schema) continue;
     steps.push((req, _res, next) => {
@@ -89,20 +75,15 @@ function validation(spec: EndpointSpec): RequestHandler[] {
         const errors = zodFieldErrors(parsed.error).map((e) => ({ ...e, field: `${part}.${e.field}` }));
         return next(new Problem('validation_failed', `See errors for each ${part === 'query' ? 'query parameter' : 'header'}`, errors));
       }
-      if (part === 'query') replace(req, 'query', parsed.data);
+      // Express 5 reads req.query through a getter: the parsed value replaces it on the request.
+      if (part === 'query') Object.defineProperty(req, 'query', { value: parsed.data, writable: true, configurable: true, enumerable: true });
       next();
     });
   }
   if (spec.body && spec.body.validate !== false) {
-    const schema = spec.body.schema;
-    steps.push((req, _res, next) => {
-      // express.json leaves req.body undefined for other media types; an empty body is validated as {}.
-      if (req.body === undefined && hasBody(req)) return next(new Problem('unsupported_media_type', 'Send the body as application/json'));
-      const parsed = schema.safeParse(req.body ?? {});
-      if (!parsed.success) return next(new Problem('validation_failed', 'See errors for each field', zodFieldErrors(parsed.error)));
-      req.body = parsed.data;
-      next();
-    });
+    // express.json leaves req.body undefined for other media types; an empty body is validated as {}.
+    steps.push((req, _res, next) => next(req.body === undefined && hasBody(req) ? new Problem('unsupported_media_type', 'Send the body as application/json') : undefined));
+    steps.push(body(spec.body.schema));
   }
   return steps;
 }

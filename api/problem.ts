@@ -2,7 +2,7 @@ import { type ErrorRequestHandler, type Request, type RequestHandler, type Respo
 import { z } from 'zod';
 import { fieldErrorSchema, type FieldError } from '../domain/field-error';
 import { type Logger } from '../infra/logger';
-import { type SecurityLog } from './security-log';
+import { type SecurityEventInput, type SecurityLog } from './security-log';
 
 // RFC 7807 problem details. The closed set of problems the API can answer with, and the only
 // place that writes an error response. A 5xx never carries an internal message.
@@ -40,7 +40,7 @@ export const problemSchema = z
   .meta({ title: 'Problem (RFC 7807)' });
 
 // Refusals that go to the security log (api/security-log.ts), by problem code.
-const SECURITY_EVENT_OF: Partial<Record<ProblemCode, 'signature_failure' | 'auth_failure' | 'forbidden' | 'rate_limited'>> = {
+const SECURITY_EVENT_OF: Partial<Record<ProblemCode, SecurityEventInput['type']>> = {
   invalid_signature: 'signature_failure',
   invalid_credentials: 'auth_failure',
   invalid_token: 'auth_failure',

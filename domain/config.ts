@@ -6,6 +6,15 @@ import { z } from 'zod';
 const seconds = (fallback: number, description: string) =>
   z.coerce.number().int().positive().default(fallback).describe(description);
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const secret = (description: string, devDefault: string) => z.string().min(16).default(devDefault).describe(description);
 
 // 32-byte keys, base64, named by id: "k1:BASE64,k2:BASE64". The first one encrypts; all decrypt.
@@ -82,12 +91,26 @@ export const configSchema = z.object({
     .default('http://127.0.0.1:8233,http://localhost:8233')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .describe('Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoints from the browser.'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').describe('Base URL of the Temporal Web UI; the admin pages link each verification to its workflow there.'),
   KYC_DEMO_ACCOUNTS: z
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true')
     .describe('Create the demo accounts (testuser/testpass123 and staff) at start.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
+  // Operations (seed 000's KYC_ALERT_THRESHOLDS and Celery beat schedule, as Temporal Schedules).
+  KYC_ALERT_PENDING_RECORDS_LIMIT: z.coerce.number().int().min(0).default(100).describe('Alert when more verifications than this wait for the customer (pending or in_progress) (seed 000: pending_records_limit).'),
+  KYC_ALERT_APPROVAL_RATE_MINIMUM: z.coerce.number().min(0).max(100).default(50).describe("Alert when a day's approval rate (approved / decided, percent) falls below this (seed 000: approval_rate_minimum)."),
+  KYC_ALERT_PROCESSING_TIME_MAXIMUM: z.coerce.number().positive().default(120).describe("Alert when a day's average minutes from start to approval exceed this (seed 000: processing_time_maximum)."),
+  KYC_ALERT_STUCK_RECORDS_THRESHOLD: z.coerce.number().positive().default(2).describe('Hours after which a pending or in_progress verification counts as stuck, and an unprocessed webhook receipt too (seed 000: stuck_records_threshold).'),
+  KYC_OPS_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Africa/Gaborone')
+    .describe('Time zone of the ops schedules (cleanup 02:00, report 08:00) and of the days in statistics and reports.'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API process serving Prometheus /metrics (separate from PORT, so the load balancer never exposes it).'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465).describe("Port of the Temporal worker runtime's Prometheus /metrics."),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0').describe('Address the /metrics servers bind to.'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -8,9 +8,12 @@ import { createDb } from '../infra/db';
 import { ensureDemoAccounts, DEMO_ACCOUNTS } from '../infra/demo-accounts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { createLogger } from '../infra/logger';
+import { createApiMetrics, startMetricsServer } from '../infra/metrics';
 import { migrate } from '../infra/migrate';
+import { ensureOpsSchedules } from '../infra/schedules';
 import { connectTemporalClient } from '../infra/temporal';
 import { ensureTemporalCli, startTemporalDevServer } from '../infra/temporal-dev-server';
+import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createKycWorker, notifierFromEnv } from '../worker/create-worker';
@@ -58,6 +61,8 @@ async function main() {
     });
     stops.unshift(() => server.stop());
     temporalUi = server.uiUrl;
+    // The admin pages link workflows to the UI this dev server really runs.
+    config.TEMPORAL_UI_URL = server.uiUrl;
     config.TEMPORAL_ADDRESS = server.address;
   }
 
@@ -76,6 +81,8 @@ async function main() {
     config.VERIFF_BASE_URL = simulator.url;
   }
 
+  const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
+  installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createKycWorker({ config, db, connection, notifier: notifierFromEnv(env), workflows: { workflowsPath: require.resolve('../workflows') } });
   const workerDone = worker.run();
@@ -87,8 +94,15 @@ async function main() {
 
   const temporal = await connectTemporalClient(config);
   stops.unshift(() => temporal.connection.close());
+  // Seed 000's beat schedule: created, or updated to this configuration, on every start.
+  const schedules = await ensureOpsSchedules(temporal, config);
+  logger.info('ops schedules ready', { schedules });
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  const app = createApp({ db, temporal, cipher, config, logger: createLogger(config.LOG_LEVEL, { service: 'kyc-api' }) });
+  const apiLogger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
+  const metrics = createApiMetrics({ db, stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, logger: apiLogger });
+  const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
+  stops.unshift(() => metricsServer.close());
+  const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
   stops.unshift(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
@@ -98,9 +112,12 @@ async function main() {
       '',
       'KYC service is up.',
       `  API:             ${config.PUBLIC_BASE_URL}  (POST /api/auth/login/, POST /api/kyc/records/start_verification/)`,
+      `  API docs:        ${config.PUBLIC_BASE_URL}/docs  (OpenAPI: ${config.PUBLIC_BASE_URL}/openapi.json)`,
       `  Temporal UI:     ${temporalUi}`,
       `  Veriff:          ${simulatorUrl ? `${simulatorUrl} (simulator; control API under /control)` : config.VERIFF_BASE_URL}`,
       `  Database:        ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite (${databaseUrl})`}`,
+      `  Metrics:         ${metricsServer.url} (API), http://${workerMetrics}/metrics (worker)`,
+      `  Ops:             schedules ${schedules.map((s) => s.scheduleId).join(', ')}; npm run ops -- stuck | pending | show <id> | reconcile`,
       ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:   ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
       'Press Ctrl+C to stop.',
       '',

@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 export TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
 export TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
 bash scripts/ensure-docker-compose.sh
+export CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 exec npx --no-install tsx test/run.ts "$@"

@@ -15,7 +15,7 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 async function testFiles(args: string[]): Promise<string[]> {
   if (args.length) return args;
   const found: string[] = [];
-  for (const dir of ['unit', 'integration', 'e2e']) {
+  for (const dir of ['unit', 'integration', 'e2e', 'browser']) {
     const full = path.join(ROOT, 'test', dir);
     const entries = await readdir(full).catch(() => []);
     found.push(...entries.filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join('test', dir, f)));
@@ -47,7 +47,8 @@ async function main() {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, WORKFLOW_BUNDLE_PATH: bundlePath, NODE_ENV: 'test' },
+      // Metrics servers of spawned APIs and workers on free ports: test files run in parallel.
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, WORKFLOW_BUNDLE_PATH: bundlePath, NODE_ENV: 'test', METRICS_PORT: '0', WORKER_METRICS_PORT: '0' },
     });
     child.on('exit', (code) => resolve(code ?? 1));
   });

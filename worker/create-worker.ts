@@ -1,6 +1,8 @@
+import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { HttpNotifier, LogNotifier, type Notifier } from '../activities/notifications';
+import { createOpsActivities } from '../activities/ops';
 import { type Config } from '../domain/config';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
@@ -36,7 +38,11 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    activities,
+    activities: {
+      ...activities,
+      // The ops workflows ask Temporal whether verification workflows still run: same connection.
+      ...createOpsActivities({ db: options.db, temporal: new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) }) }),
+    },
     dataConverter: kycDataConverter(config),
     ...options.workflows,
   };

@@ -1,2 +1,3 @@
 export { kycVerification } from './kyc-verification';
 export { kycReview } from './kyc-review';
+export { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from './ops-checks';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { type Prisma } from '../../generated/prisma/client';
+import { SecurityEventType, type Prisma } from '../../generated/prisma/client';
 import { type Db } from '../../infra/db';
 import { type ApiRouter } from '../openapi';
 import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
 
 // Administration and audit views. Read-only: the auditor reads everything here.
 
-export const securityEventTypeSchema = z.enum(['signature_failure', 'auth_failure', 'forbidden', 'rate_limited']);
+export const securityEventTypeSchema = z.enum(SecurityEventType);
 
 export const securityEventSchema = z.object({
   id: z.uuid(),

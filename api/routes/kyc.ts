@@ -1,9 +1,6 @@
-import { type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { kycApplicationSchema } from '../../domain/kyc-application';
 import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema } from '../../domain/status';
-import { type Db } from '../../infra/db';
-import { type Logger } from '../../infra/logger';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
@@ -12,11 +9,7 @@ import { startVerification, type StartVerificationDeps } from '../use-cases/star
 
 // Seed 000's customer API (the Django app's /api/kyc/): start, status, timeline, summary, retry.
 
-export interface KycRouteDeps extends StartVerificationDeps {
-  db: Db;
-  temporal: Client;
-  logger: Logger;
-}
+export type KycRouteDeps = StartVerificationDeps;
 
 export const recordParamsSchema = z.object({ id: z.uuid().describe('KYC record id') });
 

@@ -8,7 +8,8 @@ import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type T
 // operation admits is read from the document (x-roles), which is generated from the same
 // declarations that install the guards; this test holds the two to each other: an admitted role
 // gets past the guard, any other gets 403, no token gets 401, and a customer asking for another
-// customer's record gets 404.
+// customer's record gets 404. An operation added later joins the matrix by itself: without a
+// sample below it is called with random ids and no body, which the guard judges all the same.
 
 type Caller = 'anonymous' | 'customer' | 'reviewer' | 'senior_reviewer' | 'admin' | 'auditor';
 const CALLERS: readonly Caller[] = ['anonymous', 'customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'];
@@ -37,7 +38,8 @@ describe('authorisation matrix over every documented operation', () => {
   let operations: Operation[];
 
   const webhookBody = () => JSON.stringify({ id: randomUUID(), action: 'started', vendorData: 'not-a-record' });
-  // One request per operation; {id} is the owner's record. Every caller gets the same request.
+  // Requests for the operations that need data of their own; {id} is the owner's record. Every
+  // caller gets the same request.
   const samples: Record<string, () => Sample> = {
     veriffWebhook: () => {
       const body = webhookBody();
@@ -65,8 +67,10 @@ describe('authorisation matrix over every documented operation', () => {
     openApiDocument: () => ({ path: '/openapi.json' }),
   };
 
+  const defaultSample = (operation: Operation): Sample => ({ path: operation.path.replace(/\{[^}]+\}/g, () => randomUUID()) });
+
   const call = (operation: Operation, caller: Caller | TestUser) => {
-    const sample = samples[operation.operationId]!();
+    const sample = samples[operation.operationId]?.() ?? defaultSample(operation);
     const token = caller === 'anonymous' ? undefined : typeof caller === 'string' ? users[caller].token : caller.token;
     return api(system, operation.method.toUpperCase(), sample.path, { token, body: sample.body, headers: sample.headers });
   };
@@ -89,9 +93,10 @@ describe('authorisation matrix over every documented operation', () => {
     await system?.stop();
   });
 
-  test('when the document lists its operations, then each has a request in this matrix', () => {
+  test('when the document lists its operations, then the ones sampled here are all among them', () => {
     assert.ok(operations.length >= 20, `only ${operations.length} operations documented`);
-    assert.deepEqual(operations.map((o) => o.operationId).filter((id) => !samples[id]), []);
+    const documented = new Set(operations.map((o) => o.operationId));
+    assert.deepEqual(Object.keys(samples).filter((id) => !documented.has(id)), [], 'a sample for an operation that no longer exists');
   });
 
   test('when each operation is called by each role, then the admitted roles pass the guard, others get 403 and no token gets 401', async () => {

@@ -159,10 +159,12 @@ describe('the generated client on a migrated database', () => {
       passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
       role: 'customer',
       isActive: false,
+      externalIssuer: 'https://idp.example.test/',
+      externalSubject: 'subject-1',
       createdAt: at('2026-01-02T03:04:05.678Z'),
       updatedAt: at('2026-01-02T03:04:06.789Z'),
     } satisfies Prisma.UserUncheckedCreateInput;
-    const reviewer = { ...customer, id: randomUUID(), username: 'roundtrip-reviewer', email: 'reviewer@example.test', passwordHash: null, role: 'senior_reviewer', isActive: true } satisfies Prisma.UserUncheckedCreateInput;
+    const reviewer = { ...customer, id: randomUUID(), username: 'roundtrip-reviewer', email: 'reviewer@example.test', passwordHash: null, role: 'senior_reviewer', isActive: true, externalIssuer: null, externalSubject: null } satisfies Prisma.UserUncheckedCreateInput;
     assertEveryField('User', Prisma.UserScalarFieldEnum, customer);
     for (const user of [customer, reviewer]) {
       await prisma.user.create({ data: user });
@@ -293,6 +295,25 @@ describe('the generated client on a migrated database', () => {
     await prisma.outboxEvent.create({ data: outbox });
     assert.deepEqual(comparable(await prisma.outboxEvent.findUniqueOrThrow({ where: { id: outbox.id } })), comparable(outbox));
 
+    const securityEvent = {
+      id: randomUUID(),
+      type: 'forbidden',
+      ip: '2001:db8::7',
+      userId: customer.id,
+      method: 'GET',
+      route: '/api/admin/security-events/',
+      status: 403,
+      createdAt: at('2026-01-03T00:00:00.005Z'),
+    } satisfies Prisma.SecurityEventUncheckedCreateInput;
+    assertEveryField('SecurityEvent', Prisma.SecurityEventScalarFieldEnum, securityEvent);
+    await prisma.securityEvent.create({ data: securityEvent });
+    assert.deepEqual(comparable(await prisma.securityEvent.findUniqueOrThrow({ where: { id: securityEvent.id } })), comparable(securityEvent));
+
+    const bucket = { key: 'verification-start:203.0.113.9', windowStart: at('2026-01-03T00:00:00.000Z'), hits: 4 } satisfies Prisma.RateLimitBucketUncheckedCreateInput;
+    assertEveryField('RateLimitBucket', Prisma.RateLimitBucketScalarFieldEnum, bucket);
+    await prisma.rateLimitBucket.create({ data: bucket });
+    assert.deepEqual(await prisma.rateLimitBucket.findUniqueOrThrow({ where: { key_windowStart: { key: bucket.key, windowStart: bucket.windowStart } } }), bucket);
+
     // The foreign keys join the way the relations say.
     const graph = await prisma.kycRecord.findUniqueOrThrow({
       where: { id: record.id },
@@ -339,5 +360,7 @@ describe('the generated client on a migrated database', () => {
     const outbox = await prisma.outboxEvent.create({ data: { type: 't', source: 's', data: {}, dedupeKey: randomUUID() } });
     assert.equal(outbox.attempts, 0);
     assert.equal(outbox.publishedAt, null);
+    const bucket = await prisma.rateLimitBucket.create({ data: { key: 'defaults', windowStart: new Date() } });
+    assert.equal(bucket.hits, 0);
   });
 });

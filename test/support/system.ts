@@ -83,7 +83,8 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Tests start many verifications from 127.0.0.1; the rate-limit tests set their own limit.
-  const testDefaults = { KYC_RATE_LIMIT_PER_IP: '100000' };
+  // Veriff's hosted page sends the browser back to this API's own pages (test/browser).
+  const testDefaults = { KYC_RATE_LIMIT_PER_IP: '100000', FRONTEND_URL: apiUrl };
   const baseConfig = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL: apiUrl, ...testDefaults, ...overrides });
   const simulator = await startSimulator({
     port: 0,

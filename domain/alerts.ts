@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { type Config } from './config';
+
+// Seed 000's KYC_ALERT_THRESHOLDS and the rules that turn what the scheduled checks see into
+// alerts. Pure, so the ops workflows run them deterministically and tests call them directly.
+// Alert details carry ids, counts and thresholds: never names, documents or addresses.
+
+export interface AlertThresholds {
+  /** pending_records_limit: verifications waiting for the customer (pending, in_progress). */
+  pendingRecordsLimit: number;
+  /** approval_rate_minimum, percent of the day's decided verifications. */
+  approvalRateMinimum: number;
+  /** processing_time_maximum, minutes from start to approval (day average). */
+  processingTimeMaximumMinutes: number;
+  /** stuck_records_threshold, hours. */
+  stuckRecordsThresholdHours: number;
+}
+
+export function alertThresholds(config: Pick<Config, 'KYC_ALERT_PENDING_RECORDS_LIMIT' | 'KYC_ALERT_APPROVAL_RATE_MINIMUM' | 'KYC_ALERT_PROCESSING_TIME_MAXIMUM' | 'KYC_ALERT_STUCK_RECORDS_THRESHOLD'>): AlertThresholds {
+  return {
+    pendingRecordsLimit: config.KYC_ALERT_PENDING_RECORDS_LIMIT,
+    approvalRateMinimum: config.KYC_ALERT_APPROVAL_RATE_MINIMUM,
+    processingTimeMaximumMinutes: config.KYC_ALERT_PROCESSING_TIME_MAXIMUM,
+    stuckRecordsThresholdHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD,
+  };
+}
+
+export const alertKindSchema = z.enum([
+  'stuck_verifications',
+  'pending_backlog',
+  'review_sla_breached',
+  'stuck_webhook_receipts',
+  'abandoned_verifications_expired',
+  'low_approval_rate',
+  'slow_processing',
+]);
+export type AlertKind = z.infer<typeof alertKindSchema>;
+
+export const alertSeveritySchema = z.enum(['warning', 'critical']);
+export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
+
+/** An alert a check wants raised; conditionKey makes raising it again an update, not a new alert. */
+export interface AlertDraft {
+  kind: AlertKind;
+  severity: AlertSeverity;
+  conditionKey: string;
+  details: Record<string, unknown>;
+}
+
+// Lists in alert details are cut here: the alert says how many, the endpoints list them all.
+export const ALERT_ID_LIST_LIMIT = 50;
+
+// ---------------------------------------------------------------------------------------------
+// The stuck-verification check (every 5 minutes)
+
+export interface ActiveWorkSnapshot {
+  stuck: { recordId: string; status: string; minutesSinceCreated: number }[];
+  stuckCount: number;
+  pendingCount: number;
+  breachedReviews: { taskId: string; recordId: string; dueAt: string; overdueMinutes: number }[];
+}
+
+/** The kinds whose open alerts the stuck check owns: whatever it no longer finds is resolved. */
+export const STUCK_CHECK_KINDS: readonly AlertKind[] = ['stuck_verifications', 'pending_backlog', 'review_sla_breached'];
+
+export function stuckCheckAlerts(snapshot: ActiveWorkSnapshot, thresholds: AlertThresholds): AlertDraft[] {
+  const alerts: AlertDraft[] = [];
+  if (snapshot.stuckCount > 0) {
+    alerts.push({
+      kind: 'stuck_verifications',
+      severity: 'warning',
+      conditionKey: 'stuck_verifications',
+      details: {
+        count: snapshot.stuckCount,
+        thresholdHours: thresholds.stuckRecordsThresholdHours,
+        oldestMinutes: Math.max(...snapshot.stuck.map((r) => r.minutesSinceCreated)),
+        recordIds: snapshot.stuck.slice(0, ALERT_ID_LIST_LIMIT).map((r) => r.recordId),
+      },
+    });
+  }
+  if (snapshot.pendingCount > thresholds.pendingRecordsLimit) {
+    alerts.push({
+      kind: 'pending_backlog',
+      severity: 'warning',
+      conditionKey: 'pending_backlog',
+      details: { count: snapshot.pendingCount, limit: thresholds.pendingRecordsLimit },
+    });
+  }
+  // The review workflow alerts ops (OPS_ALERT outbox event) when an escalated review passes its
+  // SLA; the same fact, read from the open task, becomes one alert per task until it is decided.
+  for (const review of snapshot.breachedReviews) {
+    alerts.push({
+      kind: 'review_sla_breached',
+      severity: 'critical',
+      conditionKey: `review_sla_breached:${review.taskId}`,
+      details: { taskId: review.taskId, recordId: review.recordId, dueAt: review.dueAt, overdueMinutes: review.overdueMinutes },
+    });
+  }
+  return alerts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The expired-session cleanup (daily, 02:00)
+
+export const CLEANUP_CONDITION_KINDS: readonly AlertKind[] = ['stuck_webhook_receipts'];
+
+export function stuckReceiptAlerts(receipts: { count: number; receiptIds: string[]; oldestReceivedAt: string | null }, thresholdHours: number): AlertDraft[] {
+  if (receipts.count === 0) return [];
+  return [
+    {
+      kind: 'stuck_webhook_receipts',
+      // A decision Veriff sent has not reached its verification: a customer is waiting on it.
+      severity: 'critical',
+      conditionKey: 'stuck_webhook_receipts',
+      details: { count: receipts.count, thresholdHours, oldestReceivedAt: receipts.oldestReceivedAt, receiptIds: receipts.receiptIds.slice(0, ALERT_ID_LIST_LIMIT) },
+    },
+  ];
+}
+
+/** Verifications the cleanup had to expire: their workflows had stopped without closing them. */
+export function abandonedVerificationAlerts(expiredRecordIds: string[], day: string): AlertDraft[] {
+  if (expiredRecordIds.length === 0) return [];
+  return [
+    {
+      kind: 'abandoned_verifications_expired',
+      severity: 'warning',
+      conditionKey: `abandoned_verifications_expired:${day}`,
+      details: { day, count: expiredRecordIds.length, recordIds: expiredRecordIds.slice(0, ALERT_ID_LIST_LIMIT) },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The daily report (08:00, the day before)
+
+export const dailyReportFiguresSchema = z.object({
+  date: z.iso.date(),
+  timeZone: z.string(),
+  total: z.number().int().describe('Verifications started that day'),
+  approved: z.number().int(),
+  rejected: z.number().int(),
+  pending: z.number().int(),
+  inProgress: z.number().int(),
+  underReview: z.number().int(),
+  expired: z.number().int(),
+  other: z.number().int().describe('Every other status (submitted, resubmission_required, error)'),
+  approvalRate: z.number().nullable().describe('Percent of the decided ones (approved / (approved + rejected)); null when none was decided'),
+  avgProcessingMinutes: z.number().nullable().describe('Average minutes from start to approval (verified_at); null when none was approved'),
+  duplicateDocumentGroups: z.number().int().describe('Document numbers (by keyed hash) used by several customers, among the day’s verifications'),
+});
+export type DailyReportFigures = z.infer<typeof dailyReportFiguresSchema>;
+
+export function dailyReportAlerts(report: DailyReportFigures, thresholds: AlertThresholds): AlertDraft[] {
+  const alerts: AlertDraft[] = [];
+  if (report.approvalRate !== null && report.approvalRate < thresholds.approvalRateMinimum) {
+    alerts.push({
+      kind: 'low_approval_rate',
+      severity: 'warning',
+      conditionKey: `low_approval_rate:${report.date}`,
+      details: { day: report.date, approvalRate: report.approvalRate, minimum: thresholds.approvalRateMinimum, approved: report.approved, rejected: report.rejected },
+    });
+  }
+  if (report.avgProcessingMinutes !== null && report.avgProcessingMinutes > thresholds.processingTimeMaximumMinutes) {
+    alerts.push({
+      kind: 'slow_processing',
+      severity: 'warning',
+      conditionKey: `slow_processing:${report.date}`,
+      details: { day: report.date, avgProcessingMinutes: report.avgProcessingMinutes, maximumMinutes: thresholds.processingTimeMaximumMinutes, approved: report.approved },
+    });
+  }
+  return alerts;
+}

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import express, { type Response, Router } from 'express';
+import { z } from 'zod';
+import { type Config } from '../domain/config';
+import { DEMO_ACCOUNTS } from '../infra/demo-accounts';
+import { html } from './html';
+import { renderPage } from './layout';
+import { adminDashboardPage } from './pages/admin';
+import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
+import { homePage, signInPage } from './pages/public';
+import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
+
+// The web pages: server-rendered HTML plus small scripts under /assets that call the JSON API
+// with the token kept in sessionStorage. Everything is served from here; nothing from a CDN.
+
+export type WebConfig = Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'KYC_DEMO_ACCOUNTS'>;
+
+const ASSETS_DIR = path.join(__dirname, 'assets');
+
+// Only our own origin, for every kind of content; no inline script or style.
+export const WEB_CSP = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': WEB_CSP,
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+function sendPage(res: Response, page: string, status = 200): void {
+  res.status(status).set(SECURITY_HEADERS).set('Cache-Control', 'no-cache').type('html').send(page);
+}
+
+const uuid = z.uuid();
+
+function notFoundPage(): string {
+  return renderPage({
+    title: 'Not found',
+    area: 'public',
+    path: '',
+    body: html`<h1>Page not found</h1><p>This address does not name a page. <a href="/">Go to the start page</a>.</p>`,
+  });
+}
+
+export function webRouter(config: WebConfig): Router {
+  const router = Router();
+  const demoAccounts = config.KYC_DEMO_ACCOUNTS ? DEMO_ACCOUNTS : [];
+
+  router.use(
+    '/assets',
+    express.static(ASSETS_DIR, {
+      index: false,
+      dotfiles: 'ignore',
+      fallthrough: true,
+      // Revalidated on every load (ETag): the file names carry no version.
+      cacheControl: false,
+      setHeaders: (res) => res.set(SECURITY_HEADERS).set('Cache-Control', 'no-cache'),
+    }),
+  );
+
+  router.get('/', (_req, res) => sendPage(res, homePage()));
+  router.get('/login', (_req, res) => sendPage(res, signInPage(demoAccounts)));
+
+  router.get('/kyc', (_req, res) => sendPage(res, kycHomePage()));
+  router.get('/kyc/start', (_req, res) => sendPage(res, kycStartPage()));
+  // Where Veriff sends the browser back (activities/veriff-session.ts: FRONTEND_URL/kyc/records/<id>).
+  router.get('/kyc/records/:id', (req, res) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return sendPage(res, notFoundPage(), 404);
+    sendPage(res, kycStatusPage(id.data));
+  });
+
+  router.get('/review', (req, res) => {
+    const requested = typeof req.query.view === 'string' ? req.query.view : 'mine';
+    const view = QUEUE_VIEWS.find((v) => v.view === requested)?.view ?? 'mine';
+    sendPage(res, reviewQueuePage(view));
+  });
+  router.get('/review/cases/:recordId', (req, res) => {
+    const id = uuid.safeParse(req.params.recordId);
+    if (!id.success) return sendPage(res, notFoundPage(), 404);
+    sendPage(res, reviewCasePage(id.data));
+  });
+
+  router.get('/admin', (_req, res) => sendPage(res, adminDashboardPage({ baseUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE })));
+
+  return router;
+}
+
