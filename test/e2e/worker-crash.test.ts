@@ -47,7 +47,7 @@ describe('worker crash during the wallet upgrade', () => {
   test('when the worker dies mid-upgrade and comes back, then the wallet is upgraded exactly once', async () => {
     const first = startWorkerProcess(system);
     workers.push(first.child);
-    await eventually(async () => first.output.join(''), (out) => out.includes("state: 'RUNNING'"), 120_000, 'the worker process to run');
+    await eventually(async () => first.output.join(''), (out) => out.includes('"state":"RUNNING"'), 120_000, 'the worker process to run');
     const user = await createUser(system);
     const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body: applicant() });
     assert.equal(started.status, 201, `${started.text}\n${first.output.join('')}`);
@@ -58,11 +58,21 @@ describe('worker crash during the wallet upgrade', () => {
     await lock.query('SELECT id FROM wallets WHERE user_id = $1 FOR UPDATE', [user.id]);
     await decide(system, id, { status: 'approved' });
     await eventually(
-      async () => (await lock.query("SELECT wait_event_type, state, left(query, 80) AS q FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")).rows as { wait_event_type: string | null; q: string }[],
+      async () => {
+        // pg_stat_activity is read once per transaction and this connection holds one open (the
+        // lock): without clearing the snapshot every poll would see the first one's backends.
+        await lock.query('SELECT pg_stat_clear_snapshot()');
+        return (await lock.query("SELECT wait_event_type, state, left(query, 80) AS q FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'")).rows as { wait_event_type: string | null; q: string }[];
+      },
       (rows) => rows.some((r) => r.wait_event_type === 'Lock'),
       60_000,
       'the upgrade to block on the wallet row',
-    );
+    ).catch(async (err: Error) => {
+      const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id }, select: { status: true, workflowId: true } });
+      const events = await system.db.kycEvent.findMany({ where: { kycRecordId: id }, select: { eventType: true, createdAt: true } });
+      const pending = (await system.client.workflow.getHandle(record.workflowId).describe()).raw.pendingActivities;
+      throw new Error(`${err.message}\nrecord: ${record.status}\nevents: ${JSON.stringify(events)}\npending activities: ${JSON.stringify(pending)}\nworker output:\n${first.output.join('').slice(-6000)}`);
+    });
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     await lock.query('ROLLBACK');
