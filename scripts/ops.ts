@@ -156,7 +156,9 @@ function describeHistoryEvent(event: proto.api.history.v1.IHistoryEvent, activit
       return '  child completed';
     case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
       const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
-      return `search attributes ${Object.entries(fields).map(([k, v]) => `${k}=${searchAttributeValue(v)}`).join(' ')}`;
+      // By name: the history carries them as a map, whose order says nothing.
+      const sorted = Object.entries(fields).sort(([a], [b]) => a.localeCompare(b));
+      return `search attributes ${sorted.map(([k, v]) => `${k}=${searchAttributeValue(v)}`).join(' ')}`;
     }
     case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
       return 'workflow completed';
