@@ -1,7 +1,7 @@
 import { type Config } from '../domain/config';
 import { type Db } from '../infra/db';
 import { type PiiCipher } from '../infra/crypto';
-import { type VeriffClient } from '../infra/veriff/client';
+import { type VeriffClient } from '../vendors/veriff/client';
 import { createNotificationActivities, type Notifier } from './notifications';
 import { createRecordActivities } from './records';
 import { createReviewActivities } from './review';

@@ -3,8 +3,8 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type ActiveWorkSnapshot, type AlertDraft, type AlertKind, type DailyReportFigures } from '../domain/alerts';
 import { DEFAULT_STATUS_TEXT } from '../domain/status';
 import { type Db } from '../infra/db';
-import { raiseAlerts, syncConditionAlerts, type RaisedAlert } from '../infra/ops-alerts';
-import { awaitingCustomerCount, breachedReviews, dailyReportFigures, dayBefore, sessionsOlderThan, stuckRecords, stuckWebhookReceipts } from '../infra/ops-queries';
+import { raiseAlerts, syncConditionAlerts, type RaisedAlert } from '../store/alerts';
+import { awaitingCustomerCount, breachedReviews, dailyReportFigures, dayBefore, sessionsOlderThan, stuckRecords, stuckWebhookReceipts } from '../store/ops-queries';
 import { type Prisma } from '../generated/prisma/client';
 
 // The I/O of the scheduled ops workflows (workflows/ops-*.ts): read what the checks look at,

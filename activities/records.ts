@@ -4,7 +4,7 @@ import { type KycApplication, validateKycApplication } from '../domain/kyc-appli
 import { canTransition, ROLLED_BACK_TEXT, type KycStatus } from '../domain/status';
 import { WALLET_TIERS } from '../domain/wallet';
 import { type PiiCipher } from '../infra/crypto';
-import { encryptAddress } from '../infra/stored-application';
+import { encryptAddress } from '../store/stored-application';
 import { type Db } from '../infra/db';
 import { type Prisma } from '../generated/prisma/client';
 

@@ -1,5 +1,5 @@
 import { assessRisk, type RiskAssessment } from '../domain/risk';
-import { classifyWebhook } from '../domain/veriff';
+import { classifyWebhook } from '../vendors/veriff/contract';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Prisma } from '../generated/prisma/client';

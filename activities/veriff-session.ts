@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { veriffDocumentType } from '../domain/kyc-application';
-import { webhookDedupeKey } from '../domain/veriff';
+import { webhookDedupeKey } from '../vendors/veriff/contract';
 import { type VendorUpdate } from '../domain/verification';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
-import { VeriffApiError, type VeriffClient } from '../infra/veriff/client';
+import { VeriffApiError, type VeriffClient } from '../vendors/veriff/client';
 
 export function createVeriffActivities(db: Db, cipher: PiiCipher, veriff: VeriffClient, frontendUrl: string) {
   return {

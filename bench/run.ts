@@ -12,7 +12,7 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
-import { startTemporalDevServer, type RunningDevServer } from '../infra/temporal-dev-server';
+import { startTemporalDevServer, type RunningDevServer } from '../scripts/temporal-dev-server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../test/support/system';
 import { decide } from '../test/support/veriff';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isIsoCountry, type IsoCountryCode } from './countries';
 import { type FieldError } from './field-error';
 // Veriff's own enum lives with the rest of its wire contract; reusing it keeps the mapping below checked against it.
-import { type DocumentType as VeriffDocumentType } from './veriff';
+import { type DocumentType as VeriffDocumentType } from '../vendors/veriff/contract';
 
 // Pure and deterministic on purpose: this module runs inside Temporal workflow
 // code as well as the API, so it takes `today` from the caller and never reads

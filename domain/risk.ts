@@ -1,4 +1,4 @@
-import { type DecisionDocument, type DecisionPerson, type RiskLabel } from './veriff';
+import { type DecisionDocument, type DecisionPerson, type RiskLabel } from '../vendors/veriff/contract';
 
 // Risk assessment after Veriff's decision: a score 0-100 and the reasons behind it. A case goes
 // to a human when the score is above the threshold or any hard indicator is present (seed 000's

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../domain/config';
 import { isTerminal, type KycStatus } from '../domain/status';
 import { type KycWorkflowState } from '../domain/verification';
 import { createDb, type Db } from '../infra/db';
-import { awaitingCustomerCount, stuckRecords } from '../infra/ops-queries';
+import { awaitingCustomerCount, stuckRecords } from '../store/ops-queries';
 import { connectTemporalClient } from '../infra/temporal';
 import { reviewStateQuery } from '../workflows/kyc-review';
 import { stateQuery } from '../workflows/kyc-verification';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../domain/config';
-import { ensureOpsSchedules } from '../infra/schedules';
+import { ensureOpsSchedules } from '../worker/schedules';
 import { connectTemporalClient } from '../infra/temporal';
 
 // `npm run schedules`: creates the ops schedules in the namespace, or updates them to this

@@ -8,8 +8,8 @@ import {
   sessionUpdateRequestSchema,
   VERIFF_ERROR_CODES as CODES,
   type DecisionPerson,
-} from '../domain/veriff';
-import { isSha256Hex, verifySignature } from '../infra/veriff/signature';
+} from '../vendors/veriff/contract';
+import { isSha256Hex, verifySignature } from '../vendors/veriff/signature';
 import { type SessionFlows } from './flows';
 import { makeSessionToken, sessionStatus, type SimMedia, type SimSession, type SimulatorStore } from './store';
 

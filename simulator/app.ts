@@ -1,7 +1,7 @@
 // A Veriff stand-in that honours the same wire contract, so switching VERIFF_BASE_URL to the real service
 // changes nothing else. The control API and the hosted page exist only here.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { VERIFF_ERROR_CODES } from '../domain/veriff';
+import { VERIFF_ERROR_CODES } from '../vendors/veriff/contract';
 import { fail, SIM_CODES, veriffApiRouter, type ApiContext } from './api-routes';
 import { controlRouter } from './control-routes';
 import { isAbort, WebhookDeliverer } from './deliveries';

@@ -1,7 +1,7 @@
 // Test and demo controls. Not part of Veriff: nothing in the service may depend on these.
 import express from 'express';
 import { z } from 'zod';
-import { VERIFF_ERROR_CODES, decisionDocumentSchema, decisionPersonSchema, decisionStatusSchema, eventActionSchema, riskLabelSchema } from '../domain/veriff';
+import { VERIFF_ERROR_CODES, decisionDocumentSchema, decisionPersonSchema, decisionStatusSchema, eventActionSchema, riskLabelSchema } from '../vendors/veriff/contract';
 import { fail, SIM_CODES, sessionSummary, type ApiContext } from './api-routes';
 import { type SimSession } from './store';
 

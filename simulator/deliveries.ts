@@ -2,7 +2,7 @@
 // Veriff retries hourly for a week; the simulator compresses that into a short, finite schedule.
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signPayload } from '../infra/veriff/signature';
+import { signPayload } from '../vendors/veriff/signature';
 import { type DeliveryRecord, type SimulatorStore } from './store';
 
 export interface DelivererOptions {

@@ -14,7 +14,7 @@ import {
   type EventAction,
   type EventWebhook,
   type RiskLabel,
-} from '../domain/veriff';
+} from '../vendors/veriff/contract';
 import { isAbort, type WebhookDeliverer } from './deliveries';
 import { latestAttempt, type DeliveryRecord, type SessionStatus, type SimAttempt, type SimSession, type SimulatorStore } from './store';
 

@@ -1,6 +1,6 @@
 // Stand-in for Veriff's hosted verification flow: one server-rendered page where a human picks the outcome.
 import express, { type Response } from 'express';
-import { type DecisionStatus } from '../domain/veriff';
+import { type DecisionStatus } from '../vendors/veriff/contract';
 import { type ApiContext } from './api-routes';
 import { sessionStatus, type SimSession } from './store';
 

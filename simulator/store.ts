@@ -1,6 +1,6 @@
 // In-memory state of the simulator. Deliberately not persisted: a restart is a clean slate, like a fresh test integration.
 import crypto from 'node:crypto';
-import { type CreateSessionVerification, type DecisionStatus, type DecisionWebhook, type EventAction } from '../domain/veriff';
+import { type CreateSessionVerification, type DecisionStatus, type DecisionWebhook, type EventAction } from '../vendors/veriff/contract';
 
 export type SessionStatus = 'created' | EventAction | DecisionStatus;
 

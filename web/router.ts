@@ -2,7 +2,7 @@ import path from 'node:path';
 import express, { type Response, Router } from 'express';
 import { z } from 'zod';
 import { type Config } from '../domain/config';
-import { DEMO_ACCOUNTS } from '../infra/demo-accounts';
+import { DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { html } from './html';
 import { renderPage } from './layout';
 import { adminDashboardPage } from './pages/admin';

@@ -7,7 +7,7 @@ import { type Config } from '../domain/config';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { kycDataConverter } from '../infra/temporal';
-import { VeriffClient } from '../infra/veriff/client';
+import { VeriffClient } from '../vendors/veriff/client';
 
 export interface KycWorkerOptions {
   config: Config;

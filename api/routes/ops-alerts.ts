@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type OpsAlert, type Prisma } from '../../generated/prisma/client';
 import { alertKindSchema, alertSeveritySchema } from '../../domain/alerts';
 import { type Db } from '../../infra/db';
-import { acknowledgeAlert, alertStateFilter } from '../../infra/ops-alerts';
+import { acknowledgeAlert, alertStateFilter } from '../../store/alerts';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';

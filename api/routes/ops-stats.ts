@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dailyReportFiguresSchema } from '../../domain/alerts';
 import { type Config } from '../../domain/config';
 import { type Db } from '../../infra/db';
-import { countryDistribution, dailyStatistics, duplicateDocuments, stuckRecords } from '../../infra/ops-queries';
+import { countryDistribution, dailyStatistics, duplicateDocuments, stuckRecords } from '../../store/ops-queries';
 import { type ApiRouter } from '../openapi';
 
 // Seed 000's monitoring queries as admin endpoints (read-only: the auditor reads them too).

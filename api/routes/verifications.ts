@@ -3,7 +3,7 @@ import { kycApplicationSchema } from '../../domain/kyc-application';
 import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema, seed003Status } from '../../domain/status';
 import { type KycRecord } from '../../generated/prisma/client';
 import { type PiiCipher } from '../../infra/crypto';
-import { storedApplication } from '../../infra/stored-application';
+import { storedApplication } from '../../store/stored-application';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { Problem } from '../problem';

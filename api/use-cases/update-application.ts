@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { kycApplicationSchema, validateKycApplication } from '../../domain/kyc-application';
 import { type PiiCipher } from '../../infra/crypto';
 import { type Db } from '../../infra/db';
-import { encryptAddress, storedApplication } from '../../infra/stored-application';
+import { encryptAddress, storedApplication } from '../../store/stored-application';
 import { type Principal } from '../auth';
 import { Problem } from '../problem';
 import { findVisibleRecord } from './find-visible-record';

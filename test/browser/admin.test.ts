@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { raiseAlerts } from '../../infra/ops-alerts';
+import { raiseAlerts } from '../../store/alerts';
 import { assertNoPageErrors, assertOnlyLocalRequests, launchBrowser, screenshot, signIn, type TestBrowser } from '../support/browser';
 import { insertRecord, minutesAgo } from '../support/ops';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';

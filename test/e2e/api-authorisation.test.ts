@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { signPayload } from '../../infra/veriff/signature';
+import { signPayload } from '../../vendors/veriff/signature';
 import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
 // The authorisation matrix: every operation of /openapi.json, called by every role. What each

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createDb } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
-import { storedApplication } from '../../infra/stored-application';
+import { storedApplication } from '../../store/stored-application';
 import { databaseUrl } from '../support/database';
 import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { signPayload } from '../../infra/veriff/signature';
+import { signPayload } from '../../vendors/veriff/signature';
 import { api, createUser, eventually, runtimeLogs, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
 // Seed 000's happy path over HTTP, on the real Temporal dev server and a real PostgreSQL, with

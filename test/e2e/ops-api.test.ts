@@ -9,7 +9,7 @@ import { createApp } from '../../api/app';
 import { alertThresholds } from '../../domain/alerts';
 import { createLogger } from '../../infra/logger';
 import { createApiMetrics, METRIC_NAMES, startMetricsServer, type MetricsServer } from '../../infra/metrics';
-import { signPayload } from '../../infra/veriff/signature';
+import { signPayload } from '../../vendors/veriff/signature';
 import { opsDailyReport, opsStuckVerificationCheck } from '../../workflows/ops-checks';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { insertCustomer, insertRecord, minutesAgo, runWorkflow } from '../support/ops';

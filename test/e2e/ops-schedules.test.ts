@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../domain/config';
-import { ensureOpsSchedules, OPS_SCHEDULE_IDS } from '../../infra/schedules';
+import { ensureOpsSchedules, OPS_SCHEDULE_IDS } from '../../worker/schedules';
 import { type StuckCheckInput, type StuckCheckResult } from '../../workflows/ops-checks';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ensureOpsSchedules, OPS_SCHEDULE_IDS } from '../../infra/schedules';
+import { ensureOpsSchedules, OPS_SCHEDULE_IDS } from '../../worker/schedules';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
 

@@ -4,9 +4,9 @@ import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
-import { classifyWebhook, dedupeKeyOf, type CreateSessionRequest, type DecisionWebhook, type EventWebhook } from '../../domain/veriff';
-import { VeriffApiError, VeriffClient } from '../../infra/veriff/client';
-import { signPayload, verifySignature } from '../../infra/veriff/signature';
+import { classifyWebhook, dedupeKeyOf, type CreateSessionRequest, type DecisionWebhook, type EventWebhook } from '../../vendors/veriff/contract';
+import { VeriffApiError, VeriffClient } from '../../vendors/veriff/client';
+import { signPayload, verifySignature } from '../../vendors/veriff/signature';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { type DeliveryRecord } from '../../simulator/store';
 

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { signPayload, verifySignature } from '../../infra/veriff/signature';
-import { classifyWebhook, dedupeKeyOf, REASON_CODES, webhookDedupeKey } from '../../domain/veriff';
+import { signPayload, verifySignature } from '../../vendors/veriff/signature';
+import { classifyWebhook, dedupeKeyOf, REASON_CODES, webhookDedupeKey } from '../../vendors/veriff/contract';
 
 // Test vectors from the Veriff contract (/work/shared/veriff-contract.md).
 const SECRET = 'abcdef12-abcd-abcd-abcd-abcdef012345';

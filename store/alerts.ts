@@ -1,6 +1,6 @@
 import { type Prisma, type OpsAlert } from '../generated/prisma/client';
 import { type AlertDraft, type AlertKind } from '../domain/alerts';
-import { type Db } from './db';
+import { type Db } from '../infra/db';
 
 // The ops_alerts table: raising is an upsert on the condition key, so a check that sees the same
 // condition every five minutes keeps one alert up to date instead of adding one per run.

@@ -1,5 +1,5 @@
-import { type Db } from './db';
-import { hashPassword } from './passwords';
+import { type Db } from '../infra/db';
+import { hashPassword } from '../infra/passwords';
 
 // Demo accounts of the default setup (listed in README). Seed 000's Postman collection logs in
 // as testuser/testpass123. Never created in production (the config refuses it).

@@ -16,7 +16,7 @@ import {
   type DecisionVerification,
   type SessionUpdateResponse,
   type VeriffPerson,
-} from '../../domain/veriff';
+} from './contract';
 import { signPayload } from './signature';
 
 export interface VeriffClientOptions {

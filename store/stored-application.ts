@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type KycApplication } from '../domain/kyc-application';
 import { type KycRecord } from '../generated/prisma/client';
-import { type PiiCipher } from './crypto';
+import { type PiiCipher } from '../infra/crypto';
 
 // How an application is kept in its kyc_records row: one encrypted column per PII field, the
 // address as one encrypted JSON document of this shape.

@@ -1,6 +1,6 @@
 import { Prisma } from '../generated/prisma/client';
 import { type DailyReportFigures } from '../domain/alerts';
-import { type Db } from './db';
+import { type Db } from '../infra/db';
 
 // Seed 000's MONITORING_QUERIES against our schema, shared by the admin statistics endpoints,
 // the scheduled ops workflows, the ops CLI and the metrics. Days are calendar days in the ops
