@@ -1,18 +1,18 @@
 import { type Config } from '../domain/config';
 import { type Db } from '../infra/db';
-import { type PiiCipher } from '../infra/crypto';
-import { type VeriffClient } from '../vendors/veriff/client';
+import { type Stores } from '../store';
+import { type IdentityVendor } from '../vendors/identity-vendor';
 import { createNotificationActivities, type Notifier } from './notifications';
 import { createRecordActivities } from './records';
 import { createReviewActivities } from './review';
 import { createRiskActivities } from './risk';
-import { createVeriffActivities } from './veriff-session';
+import { createVendorSessionActivities } from './vendor-session';
 import { createWalletActivities } from './wallet';
 
 export interface ActivityDeps {
   db: Db;
-  cipher: PiiCipher;
-  veriff: VeriffClient;
+  stores: Stores;
+  vendor: IdentityVendor;
   notifier: Notifier;
   config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES'>;
   now?: () => Date;
@@ -21,12 +21,15 @@ export interface ActivityDeps {
 // The one place the worker wires I/O into activities; workflows import only this factory's type.
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  const { records, reviewTasks, receipts, wallets } = deps.stores;
   return {
-    ...createRecordActivities(deps.db, deps.cipher, now),
-    ...createVeriffActivities(deps.db, deps.cipher, deps.veriff, deps.config.FRONTEND_URL),
-    ...createWalletActivities(deps.db, now),
+    ...createRecordActivities(records),
+    ...createVendorSessionActivities({ records, receipts, vendor: deps.vendor, frontendUrl: deps.config.FRONTEND_URL }),
+    ...createRiskActivities({ records, receipts, vendor: deps.vendor, settings: { reviewThreshold: deps.config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: deps.config.KYC_HIGH_RISK_COUNTRIES } }),
+    ...createWalletActivities(wallets),
+    ...createReviewActivities(reviewTasks),
     ...createNotificationActivities(deps.db, deps.notifier, now),
-    ...createRiskActivities(deps.db, deps.cipher, { reviewThreshold: deps.config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: deps.config.KYC_HIGH_RISK_COUNTRIES }),
-    ...createReviewActivities(deps.db, deps.cipher, now),
   };
 }
+
+export type KycActivities = ReturnType<typeof createActivities>;

@@ -6,12 +6,14 @@ import { type Db } from '../infra/db';
 import { raiseAlerts, syncConditionAlerts, type RaisedAlert } from '../store/alerts';
 import { awaitingCustomerCount, breachedReviews, dailyReportFigures, dayBefore, sessionsOlderThan, stuckRecords, stuckWebhookReceipts } from '../store/ops-queries';
 import { type Prisma } from '../generated/prisma/client';
+import { type RecordStore } from '../store/records';
 
 // The I/O of the scheduled ops workflows (workflows/ops-*.ts): read what the checks look at,
 // write alerts, expire abandoned verifications, store the daily report.
 
 export interface OpsActivityDeps {
   db: Db;
+  records: RecordStore;
   // Describes verification workflows (is this one still running?); any client of the namespace.
   temporal: Client;
 }
@@ -37,7 +39,7 @@ function logRaised(raised: readonly RaisedAlert[], resolved: readonly { id: stri
 const summary = (raised: readonly RaisedAlert[]) => ({ raised: raised.filter((a) => a.isNew).map((a) => a.conditionKey), updated: raised.filter((a) => !a.isNew).map((a) => a.conditionKey) });
 
 export function createOpsActivities(deps: OpsActivityDeps) {
-  const { db, temporal } = deps;
+  const { db, temporal, records } = deps;
 
   async function workflowStatus(workflowId: string, runId: string): Promise<string> {
     try {
@@ -95,23 +97,11 @@ export function createOpsActivities(deps: OpsActivityDeps) {
 
     async expireAbandonedVerification(input: AbandonedVerification & { sessionTimeoutSeconds: number }): Promise<{ expired: boolean }> {
       const text = DEFAULT_STATUS_TEXT.expired;
-      const expired = await db.$transaction(async (tx) => {
-        const record = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { status: true } });
-        if (!record || (record.status !== 'pending' && record.status !== 'in_progress')) return false;
-        await tx.kycRecord.update({ where: { id: input.recordId }, data: { status: 'expired', statusReason: text.reason, nextAction: text.nextAction } });
-        await tx.kycEvent.create({
-          data: {
-            kycRecordId: input.recordId,
-            eventType: 'SESSION_EXPIRED_CLEANUP',
-            fromStatus: record.status,
-            toStatus: 'expired',
-            actorType: 'system',
-            reason: 'The verification session expired and its workflow was no longer running; closed by the daily cleanup',
-            data: { sessionStartedAt: input.sessionStartedAt, sessionTimeoutSeconds: input.sessionTimeoutSeconds, workflowStatus: input.workflowStatus } satisfies Prisma.InputJsonObject,
-            dedupeKey: `${input.recordId}:ops-cleanup:expired`,
-          },
-        });
-        return true;
+      const expired = await records.expireAbandoned({
+        recordId: input.recordId,
+        reason: text.reason,
+        nextAction: text.nextAction,
+        data: { sessionStartedAt: input.sessionStartedAt, sessionTimeoutSeconds: input.sessionTimeoutSeconds, workflowStatus: input.workflowStatus },
       });
       if (expired) log.warn('abandoned verification expired', { recordId: input.recordId, workflowStatus: input.workflowStatus });
       return { expired };

@@ -6,6 +6,7 @@ import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
+import { createStores } from '../store';
 import { TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
 import { requestObservability } from './observability';
@@ -24,6 +25,7 @@ import { opsStatsRoutes } from './routes/ops-stats';
 import { reviewRoutes } from './routes/review';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
+import { type UseCaseDeps } from './use-cases/deps';
 import { webRouter } from '../web/router';
 
 export interface AppDeps {
@@ -46,12 +48,13 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['accounts', 'seed 000: KYC records', 'seed 002: applications', 'seed 003: verifications', 'seed 001: health', 'admin', 'Temporal codec', 'seed 000: Veriff webhook', 'docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
-  'KYC verification on Temporal: one domain (kyc_records and their workflows) behind four contracts:',
-  "seed 000's /api/kyc, seed 001's health checks, seed 002's /v1/kyc/applications and seed 003's /api/verifications.",
-  'Every error is RFC 7807 problem details (application/problem+json). Each operation names the roles that may call it.',
+  'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
+  'KYC records (/api/kyc), Applications (/v1/kyc/applications), Passport verifications (/api/verifications), Manual review (/api/review),',
+  'Service health (/api/v1) and Operations (/api/admin). Every error is RFC 7807 problem details (application/problem+json).',
+  'Each operation names the roles that may call it.',
 ].join(' ');
 
 // Builds the app without listening: server.ts listens, tests run it on port 0.
@@ -61,7 +64,8 @@ export function createApp(deps: AppDeps): Express {
   const security = logger.child({ channel: 'security' });
   const tokens = new TokenService(config, createExternalIdentity(deps.db, config, security));
   const registry = new ApiRegistry(tokens);
-  const kycDeps = { ...deps, now, rateLimiter: new PgRateLimiter(deps.db) };
+  // What every use case works with: the stores over the database, Temporal, settings, the clock.
+  const useCases: UseCaseDeps = { stores: createStores(deps.db, deps.cipher, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));
@@ -79,15 +83,15 @@ export function createApp(deps: AppDeps): Express {
 
   // The webhook reads its body raw (signatures are over the exact bytes) and the codec's bodies are
   // larger than API requests: both parse their own, so they are mounted ahead of the JSON parser.
-  mount('/api/kyc/webhook/veriff', (api) => veriffWebhookRoutes(api, { ...deps, security }));
+  mount('/api/kyc/webhook/veriff', (api) => veriffWebhookRoutes(api, useCases));
   mount('/codec', (api) => codecRoutes(api, config));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
   mount('/api/auth', (api) => authRoutes(api, deps.db, tokens));
-  mount('/api/review', (api) => reviewRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, logger, now }));
-  mount('/api/kyc', (api) => kycRoutes(api, kycDeps));
-  mount('/v1/kyc/applications', (api) => applicationRoutes(api, kycDeps));
-  mount('/api/verifications', (api) => verificationRoutes(api, kycDeps));
+  mount('/api/review', (api) => reviewRoutes(api, useCases));
+  mount('/api/kyc', (api) => kycRoutes(api, useCases));
+  mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
+  mount('/api/verifications', (api) => verificationRoutes(api, useCases));
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));

@@ -5,6 +5,7 @@ import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
 import { roleSchema, type ExternalIdentity, type Principal, type Role } from './auth';
 import { Problem } from './problem';
+import { basicLimits } from '../store/wallets';
 
 // Asymmetric algorithms only: with a public JWKS, accepting HS256 would let anyone holding the
 // public key forge tokens.
@@ -53,7 +54,7 @@ export function createExternalIdentity(db: Db, config: ExternalConfig, logger: L
     const username = `ext-${createHash('sha256').update(`${issuer}\n${subject}`).digest('hex').slice(0, 24)}`;
     try {
       return await db.user.create({
-        data: { username, role: firstRole, externalIssuer: issuer, externalSubject: subject, ...(firstRole === 'customer' ? { wallet: { create: {} } } : {}) },
+        data: { username, role: firstRole, externalIssuer: issuer, externalSubject: subject, ...(firstRole === 'customer' ? { wallet: { create: basicLimits() } } : {}) },
       });
     } catch (err) {
       // Two first requests of the same person at once: the other one created the user.

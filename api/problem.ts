@@ -54,6 +54,8 @@ export class Problem extends Error {
     readonly detail?: string,
     readonly errors?: FieldError[],
     readonly extra?: Record<string, unknown>,
+    /** Facts for the security log (never sent to the client, never personal data). */
+    readonly securityDetails?: Record<string, string | number | boolean>,
   ) {
     super(detail ?? PROBLEMS[code].title);
   }
@@ -123,7 +125,7 @@ export function errorHandler(logger: Logger, securityLog?: SecurityLog): ErrorRe
     try {
       const securityEvent = SECURITY_EVENT_OF[answer.code];
       if (securityEvent && securityLog) {
-        await securityLog.record({ type: securityEvent, ip: req.ip ?? null, userId: req.principal?.userId ?? null, method: req.method, route, status: PROBLEMS[answer.code].status });
+        await securityLog.record({ type: securityEvent, ip: req.ip ?? null, userId: req.principal?.userId ?? null, method: req.method, route, status: PROBLEMS[answer.code].status, ...(answer.securityDetails ? { details: answer.securityDetails } : {}) });
       }
     } catch (recordError) {
       logger.error('security event not recorded', { route, ...originOf(recordError) });

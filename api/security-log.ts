@@ -9,6 +9,8 @@ export interface SecurityEventInput {
   method: string;
   route: string;
   status: number;
+  /** Facts about the refused request (sizes, hashes, verdicts), never its content. */
+  details?: Record<string, string | number | boolean>;
 }
 
 // The security log: refused webhook signatures, failed logins, bad tokens, refused roles and
@@ -21,7 +23,7 @@ export class SecurityLog {
   ) {}
 
   async record(event: SecurityEventInput): Promise<void> {
-    this.logger.warn('security event', { event: event.type, ip: event.ip, userId: event.userId, method: event.method, route: event.route, status: event.status });
+    this.logger.warn('security event', { event: event.type, ip: event.ip, userId: event.userId, method: event.method, route: event.route, status: event.status, ...(event.details ? { details: event.details } : {}) });
     // The refusal is answered whatever happens here: a database outage must not turn a 401 into a 500.
     try {
       await this.db.securityEvent.create({ data: event });

@@ -1,7 +1,20 @@
-import { DEFAULT_STATUS_TEXT } from './status';
-import { type VendorDecisionStatus } from './verification';
+import { DEFAULT_STATUS_TEXT, type KycStatus } from './status';
 
-// Veriff's reason codes (veriff-contract.md) turned into what a customer can read and act on.
+// What an identity-verification vendor tells us about a session, in the vendor-neutral words the
+// verification workflow branches on (each vendor adapter maps its own wire format onto these).
+export const VENDOR_EVENT_ACTIONS = ['started', 'submitted'] as const;
+export type VendorEventAction = (typeof VENDOR_EVENT_ACTIONS)[number];
+export const VENDOR_DECISION_STATUSES = ['approved', 'declined', 'resubmission_requested', 'review', 'expired', 'abandoned'] as const;
+export type VendorDecisionStatus = (typeof VENDOR_DECISION_STATUSES)[number];
+
+/** Vendor events only move a verification forward: `started` while pending, `submitted` before a decision. */
+export function vendorEventAdvances(status: KycStatus, action: VendorEventAction): KycStatus | null {
+  if (action === 'started' && status === 'pending') return 'in_progress';
+  if (action === 'submitted' && (status === 'pending' || status === 'in_progress')) return 'submitted';
+  return null;
+}
+
+// Veriff's reason codes (docs/veriff-contract.md) turned into what a customer can read and act on.
 // Internal wording such as "known fraud" is never shown to the customer.
 interface CustomerText {
   reason: string;

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { isIsoCountry, type IsoCountryCode } from './countries';
 import { type FieldError } from './field-error';
-// Veriff's own enum lives with the rest of its wire contract; reusing it keeps the mapping below checked against it.
-import { type DocumentType as VeriffDocumentType } from '../vendors/veriff/contract';
 
 // Pure and deterministic on purpose: this module runs inside Temporal workflow
 // code as well as the API, so it takes `today` from the caller and never reads
@@ -34,15 +32,18 @@ export const kycDocumentTypeSchema = z.enum(['passport', 'id_card', 'drivers_lic
 });
 export type KycDocumentType = z.infer<typeof kycDocumentTypeSchema>;
 
-const veriffDocumentTypes = {
+// The upper-case codes of document types, as the application API and identity vendors spell them
+// (vendors/veriff/vendor.ts checks them against Veriff's own enum).
+const DOCUMENT_TYPE_CODES = {
   passport: 'PASSPORT',
   id_card: 'ID_CARD',
   drivers_license: 'DRIVERS_LICENSE',
   residence_permit: 'RESIDENCE_PERMIT',
-} as const satisfies Record<KycDocumentType, VeriffDocumentType>;
+} as const satisfies Record<KycDocumentType, string>;
+export type DocumentTypeCode = (typeof DOCUMENT_TYPE_CODES)[KycDocumentType];
 
-export function veriffDocumentType(documentType: KycDocumentType): VeriffDocumentType {
-  return veriffDocumentTypes[documentType];
+export function documentTypeCode(documentType: KycDocumentType): DocumentTypeCode {
+  return DOCUMENT_TYPE_CODES[documentType];
 }
 
 // ---------------------------------------------------------------------------
@@ -337,6 +338,9 @@ export const kycApplicationSchema = z
   );
 
 export type KycApplication = z.infer<typeof kycApplicationSchema>;
+
+/** The part of an application a customer may amend while it is pending (the address). */
+export type ApplicationAddress = Pick<KycApplication, 'address_line_1' | 'address_line_2' | 'city' | 'state_province' | 'postal_code'>;
 
 export type KycApplicationValidation = { ok: true; value: KycApplication } | { ok: false; errors: FieldError[] };
 

@@ -1,8 +1,8 @@
-import { type DecisionDocument, type DecisionPerson, type RiskLabel } from '../vendors/veriff/contract';
-
-// Risk assessment after Veriff's decision: a score 0-100 and the reasons behind it. A case goes
-// to a human when the score is above the threshold or any hard indicator is present (seed 000's
-// manual-review triggers: high risk, inconsistent data, document issues, fraud indicators).
+// Risk assessment after the vendor's decision: a score 0-100 and the reasons behind it. A case goes
+// to a human when the score is above the threshold or any hard indicator is present (the
+// manual-review triggers: high risk, inconsistent data, document issues, fraud indicators), and
+// approving it takes two reviewers (four eyes) when it is high-risk: a score above the threshold
+// or a fraud indicator.
 
 export type RiskCode =
   | 'NAME_MISMATCH'
@@ -23,28 +23,47 @@ export interface RiskReason {
 export interface RiskAssessment {
   score: number;
   reasons: RiskReason[];
-  // Score above the threshold or a hard indicator: a human decides, and approving takes two of them.
+  /** Score above the threshold or a hard indicator: a human decides. */
   needsReview: boolean;
+  /** Score above the threshold or a fraud indicator: approving takes two different reviewers. */
+  needsFourEyes: boolean;
+}
+
+interface RiskRule {
+  weight: number;
+  /** A hard indicator sends the case to a reviewer whatever the score. */
+  hard: boolean;
+  /** A fraud indicator: approving the case takes two reviewers whatever the score. */
+  fourEyes: boolean;
+  describe: string;
 }
 
 // The rules and their weights, in one table (README lists them).
-export const RISK_RULES: Record<RiskCode, { weight: number; hard: boolean; describe: string }> = {
-  NAME_MISMATCH: { weight: 40, hard: true, describe: 'submitted name differs from the name Veriff read on the document' },
-  DOB_MISMATCH: { weight: 40, hard: true, describe: 'submitted date of birth differs from the document' },
-  DOCUMENT_NUMBER_MISMATCH: { weight: 40, hard: true, describe: 'submitted document number differs from the document' },
-  DUPLICATE_DOCUMENT: { weight: 50, hard: true, describe: 'the same document number is on another customer’s record' },
-  VENDOR_RISK_LABEL: { weight: 25, hard: false, describe: 'Veriff attached a risk label (each label; at most 50 in all)' },
-  HIGH_RISK_COUNTRY: { weight: 35, hard: false, describe: 'country of residence or nationality is on the high-risk list' },
-  VENDOR_REVIEW: { weight: 30, hard: true, describe: 'Veriff itself asked for a manual review' },
+export const RISK_RULES: Record<RiskCode, RiskRule> = {
+  NAME_MISMATCH: { weight: 40, hard: true, fourEyes: false, describe: 'submitted name differs from the name the vendor read on the document' },
+  DOB_MISMATCH: { weight: 40, hard: true, fourEyes: false, describe: 'submitted date of birth differs from the document' },
+  DOCUMENT_NUMBER_MISMATCH: { weight: 40, hard: true, fourEyes: false, describe: 'submitted document number differs from the document' },
+  DUPLICATE_DOCUMENT: { weight: 50, hard: true, fourEyes: true, describe: 'the same document number is on another customer’s record' },
+  VENDOR_RISK_LABEL: { weight: 25, hard: false, fourEyes: true, describe: 'the vendor attached a fraud-risk label (each label; at most 50 in all)' },
+  HIGH_RISK_COUNTRY: { weight: 35, hard: false, fourEyes: false, describe: 'country of residence or nationality is on the high-risk list' },
+  VENDOR_REVIEW: { weight: 30, hard: true, fourEyes: false, describe: 'the vendor itself asked for a manual review' },
 };
 
 const VENDOR_LABEL_CAP = 50;
 
+/** What the vendor read from the document, whichever vendor it was. */
+export interface ExtractedIdentity {
+  firstName?: string | null;
+  lastName?: string | null;
+  dateOfBirth?: string | null;
+  documentNumber?: string | null;
+}
+
 export interface RiskInput {
   submitted: { firstName: string; lastName: string; dateOfBirth: string; documentNumber: string; country: string; nationality: string };
-  extracted: { person?: DecisionPerson | null; document?: DecisionDocument | null };
-  vendorStatus: string;
-  riskLabels: readonly RiskLabel[];
+  extracted: ExtractedIdentity | null;
+  vendorAskedForReview: boolean;
+  vendorRiskLabels: readonly string[];
   duplicateDocumentOnOtherCustomers: number;
   highRiskCountries: readonly string[];
   reviewThreshold: number;
@@ -68,38 +87,41 @@ function reason(code: RiskCode, detail: string, weight = RISK_RULES[code].weight
 
 export function assessRisk(input: RiskInput): RiskAssessment {
   const reasons: RiskReason[] = [];
-  const person = input.extracted.person ?? {};
-  const document = input.extracted.document ?? {};
+  const extracted = input.extracted ?? {};
 
   const names = [
-    [input.submitted.firstName, person.firstName],
-    [input.submitted.lastName, person.lastName],
+    [input.submitted.firstName, extracted.firstName],
+    [input.submitted.lastName, extracted.lastName],
   ] as const;
   if (names.some(([mine, theirs]) => theirs && normaliseName(mine) !== normaliseName(theirs))) {
     reasons.push(reason('NAME_MISMATCH', RISK_RULES.NAME_MISMATCH.describe));
   }
-  if (person.dateOfBirth && person.dateOfBirth.slice(0, 10) !== input.submitted.dateOfBirth) {
+  if (extracted.dateOfBirth && extracted.dateOfBirth.slice(0, 10) !== input.submitted.dateOfBirth) {
     reasons.push(reason('DOB_MISMATCH', RISK_RULES.DOB_MISMATCH.describe));
   }
-  const extractedNumber = document.number ?? person.idNumber;
+  const extractedNumber = extracted.documentNumber;
   if (extractedNumber && normaliseDocument(extractedNumber) !== normaliseDocument(input.submitted.documentNumber)) {
     reasons.push(reason('DOCUMENT_NUMBER_MISMATCH', RISK_RULES.DOCUMENT_NUMBER_MISMATCH.describe));
   }
   if (input.duplicateDocumentOnOtherCustomers > 0) {
     reasons.push(reason('DUPLICATE_DOCUMENT', `${RISK_RULES.DUPLICATE_DOCUMENT.describe} (${input.duplicateDocumentOnOtherCustomers})`));
   }
-  if (input.riskLabels.length > 0) {
-    const labels = input.riskLabels.map((l) => l.label).join(', ');
-    reasons.push(reason('VENDOR_RISK_LABEL', `Veriff risk labels: ${labels}`, Math.min(VENDOR_LABEL_CAP, RISK_RULES.VENDOR_RISK_LABEL.weight * input.riskLabels.length)));
+  if (input.vendorRiskLabels.length > 0) {
+    const labels = input.vendorRiskLabels.join(', ');
+    reasons.push(reason('VENDOR_RISK_LABEL', `Vendor risk labels: ${labels}`, Math.min(VENDOR_LABEL_CAP, RISK_RULES.VENDOR_RISK_LABEL.weight * input.vendorRiskLabels.length)));
   }
   const risky = [input.submitted.country, input.submitted.nationality].filter((c) => input.highRiskCountries.includes(c));
   if (risky.length > 0) {
     reasons.push(reason('HIGH_RISK_COUNTRY', `${RISK_RULES.HIGH_RISK_COUNTRY.describe}: ${[...new Set(risky)].join(', ')}`));
   }
-  if (input.vendorStatus === 'review') reasons.push(reason('VENDOR_REVIEW', RISK_RULES.VENDOR_REVIEW.describe));
+  if (input.vendorAskedForReview) reasons.push(reason('VENDOR_REVIEW', RISK_RULES.VENDOR_REVIEW.describe));
 
   const score = Math.min(100, reasons.reduce((sum, r) => sum + r.weight, 0));
-  const hard = reasons.some((r) => r.hard);
   const highRisk = score > input.reviewThreshold;
-  return { score, reasons, needsReview: highRisk || hard };
+  return {
+    score,
+    reasons,
+    needsReview: highRisk || reasons.some((r) => r.hard),
+    needsFourEyes: highRisk || reasons.some((r) => RISK_RULES[r.code].fourEyes),
+  };
 }

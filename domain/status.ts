@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The one status model. Every seed's states are views of it (see seedViews below).
+// The one status model. The passport-verification and application APIs show views of it (below).
 export const kycStatusSchema = z.enum([
   'pending',
   'in_progress',
@@ -54,14 +54,18 @@ export const DEFAULT_STATUS_TEXT: Record<KycStatus, { reason: string; nextAction
   error: { reason: 'The verification could not proceed because of a technical problem on our side.', nextAction: 'Start a new verification; if it happens again contact support.' },
 };
 
-// After a compensated approval (seed 002's saga rollback): the record ends in `error`.
+// After a compensated approval (the saga's rollback): the record ends in `error`.
 export const ROLLED_BACK_TEXT = {
   reason: 'Your identity was verified, but we could not upgrade your wallet, so the verification was rolled back.',
   nextAction: 'Contact support; your wallet keeps its current limits.',
 };
 
-// Seed 003's passport API states and seed 002's application states, as views of ours.
-export const seed003Status = (status: KycStatus): 'submitted' | 'processing' | 'verified' | 'failed' | 'requires_action' | 'expired' => {
+// The passport-verification API's states: a coarser view for clients that only need to know
+// whether to wait, act or stop.
+export const PASSPORT_VERIFICATION_STATUSES = ['submitted', 'processing', 'verified', 'failed', 'requires_action', 'expired'] as const;
+export type PassportVerificationStatus = (typeof PASSPORT_VERIFICATION_STATUSES)[number];
+
+export const passportVerificationStatus = (status: KycStatus): PassportVerificationStatus => {
   switch (status) {
     case 'pending':
       return 'submitted';
@@ -82,7 +86,12 @@ export const seed003Status = (status: KycStatus): 'submitted' | 'processing' | '
   }
 };
 
-export const seed002Status = (status: KycStatus, rolledBack: boolean): 'PENDING' | 'IN_PROGRESS' | 'VERIFIED' | 'REJECTED' | 'ROLLED_BACK' => {
+// The application API's states (upper case, as event-driven consumers spell them); ROLLED_BACK
+// is an approval compensated because the wallet upgrade failed.
+export const APPLICATION_STATUSES = ['PENDING', 'IN_PROGRESS', 'VERIFIED', 'REJECTED', 'ROLLED_BACK'] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
+export const applicationStatus = (status: KycStatus, rolledBack: boolean): ApplicationStatus => {
   if (rolledBack) return 'ROLLED_BACK';
   switch (status) {
     case 'pending':

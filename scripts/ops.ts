@@ -3,14 +3,13 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
 import { loadConfig, type Config } from '../domain/config';
 import { isTerminal, type KycStatus } from '../domain/status';
-import { type KycWorkflowState } from '../domain/verification';
 import { createDb, type Db } from '../infra/db';
 import { awaitingCustomerCount, stuckRecords } from '../store/ops-queries';
 import { connectTemporalClient } from '../infra/temporal';
-import { reviewStateQuery } from '../workflows/kyc-review';
-import { stateQuery } from '../workflows/kyc-verification';
+import { reviewStateQuery } from '../workflows/kyc-review.contract';
+import { stateQuery, type VerificationState } from '../workflows/kyc-verification.contract';
 
-// Seed 000's `manage.py check_kyc_status`, for the people on call:
+// The on-call check of KYC status, for the people on call:
 //
 //   npm run ops -- stuck [--minutes N]     verifications waiting for the customer too long
 //   npm run ops -- pending                 the backlog against KYC_ALERT_PENDING_RECORDS_LIMIT
@@ -194,9 +193,9 @@ async function queryState<T>(client: Client, run: () => Promise<T>): Promise<{ o
 }
 
 // The workflow's state without what must not be printed: the session URL opens the customer's
-// Veriff session; validation errors are summarised by their fields.
-function printableState(state: KycWorkflowState) {
-  return { status: state.status, attempt: state.attempt, reason: state.reason, nextAction: state.nextAction, sessionUrl: state.sessionUrl ? '(set)' : null, invalidFields: state.validationErrors.map((e) => e.field) };
+// identity-verification session; the failure type says why a verification ended in error.
+function printableState(state: VerificationState) {
+  return { status: state.status, attempt: state.attempt, reason: state.reason, nextAction: state.nextAction, sessionUrl: state.sessionUrl ? '(set)' : null, failure: state.failure };
 }
 
 async function show(db: Db, client: Client, options: Options): Promise<number> {
@@ -235,7 +234,7 @@ async function show(db: Db, client: Client, options: Options): Promise<number> {
   // A running workflow answers its state query; a completed one's result is its final state.
   const state =
     description?.status === 'RUNNING' ? await queryState(client, () => handle.query(stateQuery))
-    : description?.status === 'COMPLETED' ? { ok: true as const, value: (await handle.result()) as KycWorkflowState }
+    : description?.status === 'COMPLETED' ? { ok: true as const, value: (await handle.result()) as VerificationState }
     : null;
   const reviews = [];
   for (const task of tasks.filter((t) => t.status === 'open')) {
@@ -329,7 +328,7 @@ async function compare(db: Db, client: Client, record: RecordRow): Promise<Misma
   }
   if (status === 'RUNNING') return mismatch('the record is final but its workflow is still running');
   if (status === 'COMPLETED') {
-    const result = (await handle.result()) as KycWorkflowState;
+    const result = (await handle.result()) as VerificationState;
     if (result.status !== record.status) return mismatch("the workflow's result and the database disagree", result.status);
   }
   return null;

@@ -1,5 +1,6 @@
 import { type Db } from '../infra/db';
 import { hashPassword } from '../infra/passwords';
+import { basicLimits } from './wallets';
 
 // Demo accounts of the default setup (listed in README). Seed 000's Postman collection logs in
 // as testuser/testpass123. Never created in production (the config refuses it).
@@ -20,7 +21,7 @@ export async function ensureDemoAccounts(db: Db): Promise<void> {
         username: account.username,
         passwordHash: await hashPassword(account.password),
         role: account.role,
-        ...(account.role === 'customer' ? { wallet: { create: {} } } : {}),
+        ...(account.role === 'customer' ? { wallet: { create: basicLimits() } } : {}),
       },
     });
   }

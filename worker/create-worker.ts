@@ -7,7 +7,9 @@ import { type Config } from '../domain/config';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { kycDataConverter } from '../infra/temporal';
+import { createStores } from '../store';
 import { VeriffClient } from '../vendors/veriff/client';
+import { VeriffVendor } from '../vendors/veriff/vendor';
 
 export interface KycWorkerOptions {
   config: Config;
@@ -26,13 +28,15 @@ export function notifierFromEnv(env: Record<string, string | undefined>): Notifi
 
 export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
   const { config } = options;
+  const now = options.now ?? (() => new Date());
+  const stores = createStores(options.db, new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY), now);
   const activities = createActivities({
     db: options.db,
-    cipher: new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY),
-    veriff: new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }),
+    stores,
+    vendor: new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS })),
     notifier: options.notifier ?? new LogNotifier(),
     config,
-    ...(options.now ? { now: options.now } : {}),
+    now,
   });
   const workerOptions: WorkerOptions = {
     connection: options.connection,
@@ -41,7 +45,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     activities: {
       ...activities,
       // The ops workflows ask Temporal whether verification workflows still run: same connection.
-      ...createOpsActivities({ db: options.db, temporal: new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) }) }),
+      ...createOpsActivities({ db: options.db, records: stores.records, temporal: new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) }) }),
     },
     dataConverter: kycDataConverter(config),
     ...options.workflows,

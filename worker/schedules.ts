@@ -3,6 +3,7 @@ import { type Workflow } from '@temporalio/common';
 import { alertThresholds } from '../domain/alerts';
 import { type Config } from '../domain/config';
 import { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from '../workflows/ops-checks';
+import { OPS_SCHEDULE_IDS } from '../workflows/ops.contract';
 
 // Seed 000's CELERY_BEAT_SCHEDULE as Temporal Schedules. ensureOpsSchedules creates each one, or
 // updates it when it exists (spec, action, policies; a pause set by ops is kept), so running it on
@@ -19,12 +20,6 @@ export type OpsScheduleConfig = Pick<
   | 'KYC_ALERT_PROCESSING_TIME_MAXIMUM'
   | 'KYC_ALERT_STUCK_RECORDS_THRESHOLD'
 >;
-
-export const OPS_SCHEDULE_IDS = {
-  stuckCheck: 'kyc-ops-stuck-verification-check',
-  sessionCleanup: 'kyc-ops-expired-session-cleanup',
-  dailyReport: 'kyc-ops-daily-report',
-} as const;
 
 interface Definition<W extends Workflow> {
   scheduleId: string;

@@ -1,39 +1,25 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import type { ReviewDecisionInput, ReviewDecisionResult, ReviewOutcome, ReviewState, ReviewerRole } from '../domain/review';
+import { ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { KycActivities } from '../activities';
+import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, type Refusal, type ReviewSituation } from '../domain/review';
+import { claimUpdate, decideUpdate, reviewStateQuery, type KycReviewInput, type ReviewOutcome, type ReviewState } from './kyc-review.contract';
 import { ACTIVITY_TIMEOUTS, DATABASE_RETRY } from './policies';
 import { KycRecordIdKey, KycReviewerKey, KycReviewLevelKey, KycStatusKey } from './search-attributes';
 
-// Seed 000's "Admin Review Process" as a child of the verification: assign the least-loaded
-// reviewer, wait for a decision under the review SLA, escalate to a senior reviewer when it
-// passes, alert ops when the escalated SLA passes too, and keep waiting. High-risk approvals
-// need four eyes: two different reviewers.
+// Manual review as a child of the verification: assign the least-loaded reviewer, wait for a
+// decision under the review SLA, escalate to a senior reviewer when it passes, alert ops when the
+// escalated SLA passes too, and keep waiting. Four-eyes cases need two different approvers. Who may
+// claim and decide is domain/review.ts; this workflow keeps the case's state and its timers.
 
-export interface KycReviewInput {
-  recordId: string;
-  fourEyes: boolean;
-  reviewSlaSeconds: number;
-  escalationSlaSeconds: number;
-}
+const { openReviewTask, escalateReviewTask, claimReviewTask, recordReviewDecision, alertOpsOfReviewBreach, closeReviewTasks } = proxyActivities<KycActivities>({
+  startToCloseTimeout: ACTIVITY_TIMEOUTS.database,
+  retry: DATABASE_RETRY,
+});
 
-export interface ClaimInput {
-  taskId: string;
-  actorId: string;
-  actorRole: ReviewerRole;
-}
-
-export const decideUpdate = defineUpdate<ReviewDecisionResult, [ReviewDecisionInput]>('decide');
-export const claimUpdate = defineUpdate<ReviewState, [ClaimInput]>('claim');
-export const reviewStateQuery = defineQuery<ReviewState>('reviewState');
-
-const db = proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: DATABASE_RETRY });
-
-// Refusals a reviewer sees, with the rule they broke.
-const refuse = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
+const asFailure = (refusal: Refusal) => ApplicationFailure.nonRetryable(refusal.message, refusal.type);
 
 export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   const { recordId } = input;
-  const workflowId = workflowInfo().workflowId;
+  const { workflowId } = workflowInfo();
   const state: ReviewState = {
     recordId,
     taskId: null,
@@ -53,6 +39,8 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   // A task is being written and assigned: its id is known, its assignee not yet.
   let assigning = false;
 
+  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding });
+
   const publish = () =>
     upsertSearchAttributes([
       { key: KycRecordIdKey, value: recordId },
@@ -64,7 +52,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   const openTask = async (purpose: string, exclude: string[]) => {
     state.taskId = uuid4();
     assigning = true;
-    const task = await db.assignReviewer({ taskId: state.taskId, recordId, workflowId, level: 'standard', excludeUserIds: exclude, dueInSeconds: input.reviewSlaSeconds, purpose });
+    const task = await openReviewTask({ taskId: state.taskId, recordId, workflowId, level: 'standard', excludeUserIds: exclude, dueInSeconds: input.reviewSlaSeconds, purpose });
     assigning = false;
     state.assigneeId = task.assigneeId;
     state.dueAt = task.dueAt;
@@ -76,7 +64,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   };
 
   const escalate = async (reason: string, actorId: string | null) => {
-    const task = await db.escalateTask({ taskId: state.taskId!, recordId, dueInSeconds: input.escalationSlaSeconds, reason, actorId, excludeUserIds: state.firstApproverId ? [state.firstApproverId] : [] });
+    const task = await escalateReviewTask({ taskId: state.taskId!, recordId, dueInSeconds: input.escalationSlaSeconds, reason, actorId, excludeUserIds: state.firstApproverId ? [state.firstApproverId] : [] });
     state.assigneeId = task.assigneeId;
     state.dueAt = task.dueAt;
     state.level = 'senior';
@@ -85,43 +73,22 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     publish();
   };
 
-  const mayAct = (actor: { actorId: string; actorRole: ReviewerRole }) =>
-    actor.actorId === state.assigneeId || actor.actorRole === 'senior_reviewer';
+  const close = (outcome: ReviewOutcome) => {
+    state.outcome = outcome;
+    publish();
+  };
 
   setHandler(reviewStateQuery, () => state);
 
-  // The rules, checked by the validators and again by the handlers once a task being assigned is
+  // The rules are asked by the validators and again by the handlers once a task being assigned is
   // settled (a reviewer can see a task in the database a moment before the workflow has its assignee).
-  const claimRefusal = (actor: ClaimInput): ApplicationFailure | null => {
-    if (state.outcome || actor.taskId !== state.taskId) return refuse('ReviewClosed', 'This review task is no longer open');
-    if (actor.actorId === state.assigneeId) return null;
-    // Anyone may pick up an unassigned case; taking over someone else's is for senior reviewers.
-    if (state.assigneeId !== null && actor.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'This case is assigned to another reviewer; only a senior reviewer may take it over');
-    if (state.level === 'senior' && actor.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'Escalated cases are for senior reviewers');
-    if (state.stage === 'second_approval' && actor.actorId === state.firstApproverId) return refuse('FourEyes', 'The second approval must come from a different reviewer than the first');
-    return null;
-  };
-
-  const decisionRefusal = (decision: ReviewDecisionInput): ApplicationFailure | null => {
-    if (state.outcome || decision.taskId !== state.taskId) return refuse('ReviewClosed', 'This review task is no longer open');
-    if (deciding) return refuse('DecisionInProgress', 'Another decision on this case is being recorded');
-    if (state.stage === 'second_approval' && decision.actorId === state.firstApproverId) {
-      return refuse('FourEyes', 'The second approval must come from a different reviewer than the first');
-    }
-    if (!mayAct(decision)) return refuse('NotAssignee', 'This case is assigned to another reviewer');
-    if (state.level === 'senior' && decision.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'Escalated cases are decided by senior reviewers');
-    if (decision.decision === 'reject' && !decision.reasonCode) return refuse('ReasonCodeRequired', 'A reason code is required to reject');
-    if (decision.decision === 'escalate' && state.level === 'senior') return refuse('AlreadyEscalated', 'The case is already with a senior reviewer');
-    return null;
-  };
-
   setHandler(
     claimUpdate,
     async (actor) => {
       await condition(() => !assigning);
-      const refusal = claimRefusal(actor);
-      if (refusal) throw refusal;
-      await db.claimTask({ taskId: state.taskId!, recordId, actorId: actor.actorId, actorRole: actor.actorRole, takeover: state.assigneeId !== null });
+      const refusal = claimRefusal(situation(), actor);
+      if (refusal) throw asFailure(refusal);
+      await claimReviewTask({ taskId: state.taskId!, recordId, actorId: actor.actorId, actorRole: actor.actorRole, takeover: state.assigneeId !== null });
       state.assigneeId = actor.actorId;
       version++;
       publish();
@@ -130,8 +97,8 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     {
       validator: (actor) => {
         if (assigning && actor.taskId === state.taskId) return;
-        const refusal = claimRefusal(actor);
-        if (refusal) throw refusal;
+        const refusal = claimRefusal(situation(), actor);
+        if (refusal) throw asFailure(refusal);
       },
     },
   );
@@ -140,12 +107,12 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     decideUpdate,
     async (decision) => {
       await condition(() => !assigning);
-      const refusal = decisionRefusal(decision);
-      if (refusal) throw refusal;
+      const refusal = decisionRefusal(situation(), decision);
+      if (refusal) throw asFailure(refusal);
       deciding = true;
       try {
-        const secondOfFour = decision.decision === 'approve' && input.fourEyes && state.stage === 'review';
-        await db.recordReviewDecision({
+        const secondApprovalNeeded = approvalNeedsSecondReviewer(state, decision.decision, input.fourEyes);
+        await recordReviewDecision({
           taskId: state.taskId!,
           recordId,
           actorId: decision.actorId,
@@ -157,18 +124,17 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
         });
         if (decision.decision === 'escalate') {
           await escalate('Escalated by the reviewer', decision.actorId);
-        } else if (secondOfFour) {
+        } else if (secondApprovalNeeded) {
           state.firstApproverId = decision.actorId;
           state.stage = 'second_approval';
           await openTask('Second approval (four eyes)', [decision.actorId]);
         } else {
-          state.outcome = {
+          close({
             decision: decision.decision,
             reasonCode: decision.reasonCode ?? null,
             decidedBy: decision.actorId,
             approvers: decision.decision === 'approve' ? [state.firstApproverId, decision.actorId].filter((id): id is string => id !== null) : [],
-          };
-          publish();
+          });
         }
         return { accepted: true, state };
       } finally {
@@ -178,27 +144,28 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     {
       validator: (decision) => {
         if (assigning && decision.taskId === state.taskId) return;
-        const refusal = decisionRefusal(decision);
-        if (refusal) throw refusal;
+        const refusal = decisionRefusal(situation(), decision);
+        if (refusal) throw asFailure(refusal);
       },
     },
   );
 
   await openTask('Manual review', []);
 
+  // The SLA timers: a review SLA without a decision escalates; the escalated SLA alerts ops once, then the case waits.
   while (!state.outcome) {
     const seen = version;
     const timeout = state.opsAlerted ? undefined : (state.escalated ? input.escalationSlaSeconds : input.reviewSlaSeconds) * 1000;
     const changed = await condition(() => state.outcome !== null || version !== seen, timeout);
     if (changed) continue;
-    // An SLA passed with no decision: first escalate, then alert ops and keep waiting.
-    if (!state.escalated) await escalate('Review SLA passed without a decision', null);
-    else {
-      await db.alertOps({ taskId: state.taskId!, recordId, overdueSince: state.dueAt! });
+    if (!state.escalated) {
+      await escalate('Review SLA passed without a decision', null);
+    } else {
+      await alertOpsOfReviewBreach({ taskId: state.taskId!, recordId, overdueSince: state.dueAt! });
       state.opsAlerted = true;
     }
   }
   await condition(() => !deciding);
-  await db.closeReviewTasks({ recordId });
+  await closeReviewTasks({ recordId });
   return state.outcome;
 }

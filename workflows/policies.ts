@@ -1,6 +1,8 @@
 import type { RetryPolicy } from '@temporalio/common';
+import { type VerificationFailure } from './kyc-verification.contract';
 
-// Named timeouts and retry policies: one place to read how hard we try before giving up.
+// Named timeouts and retry policies: one place to read how hard we try before giving up. The
+// non-retryable types come from the workflow contract's closed list, so a typo does not compile.
 
 export const ACTIVITY_TIMEOUTS = {
   // A database transaction of ours takes milliseconds; a worker that died holding one is noticed quickly.
@@ -8,20 +10,24 @@ export const ACTIVITY_TIMEOUTS = {
   vendor: '30 seconds',
 } as const;
 
-// Database work is idempotent and the database comes back: retry for as long as it takes.
+const nonRetryable = (...types: VerificationFailure[]): string[] => types;
+
+// Database work is idempotent and the database comes back: retry for as long as it takes, except
+// a write the database refuses for good (e.g. the customer's account no longer exists).
 export const DATABASE_RETRY: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
+  nonRetryableErrorTypes: nonRetryable('RecordRefused'),
 };
 
-// Veriff: transient faults (timeouts, 5xx) back off; a 4xx is our bug or bad data, never retried.
+// The vendor: transient faults (timeouts, 5xx) back off; a 4xx is our bug or bad data, never retried.
 export const VENDOR_RETRY: RetryPolicy = {
   initialInterval: '2 seconds',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
   maximumAttempts: 6,
-  nonRetryableErrorTypes: ['VeriffRequestRejected'],
+  nonRetryableErrorTypes: nonRetryable('VendorRequestRejected'),
 };
 
 // The wallet upgrade retries transient faults a bounded number of times; a refusal (account
@@ -31,5 +37,5 @@ export const WALLET_RETRY: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
   maximumAttempts: 10,
-  nonRetryableErrorTypes: ['WalletUpgradeRefused'],
+  nonRetryableErrorTypes: nonRetryable('WalletUpgradeRefused'),
 };

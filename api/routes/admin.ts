@@ -34,7 +34,7 @@ export function adminRoutes(api: ApiRouter, db: Db): void {
       path: '/security-events/',
       operationId: 'listSecurityEvents',
       summary: 'The security log: signature failures, failed logins and bad tokens, refused roles, rate-limit hits',
-      tags: ['admin'],
+      tags: ['Operations'],
       access: ['admin', 'auditor'],
       query: securityEventQuerySchema,
       responses: { 200: { description: 'Newest first', schema: securityEventListSchema } },

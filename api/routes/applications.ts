@@ -1,31 +1,21 @@
 import { z } from 'zod';
-import { kycApplicationSchema, veriffDocumentType, type KycDocumentType } from '../../domain/kyc-application';
-import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema, seed002Status, type KycStatus } from '../../domain/status';
-import { type Prisma } from '../../generated/prisma/client';
-import { type PiiCipher } from '../../infra/crypto';
+import { documentTypeCode, kycApplicationSchema, type KycDocumentType } from '../../domain/kyc-application';
+import { APPLICATION_STATUSES, DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema } from '../../domain/status';
+import { type ApplicationRow } from '../../store/records';
+import { issuingCountry } from '../../vendors/identity-vendor';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
+import { decodeCursor, page, pageQueryShape } from '../pagination';
+import { amendPendingApplication, applicationPatchSchema } from '../use-cases/amend-application';
+import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
 import { startVerification } from '../use-cases/start-verification';
-import { applicationPatchSchema, updatePendingApplication } from '../use-cases/update-application';
-import { APPLICATION_EXAMPLE, recordParamsSchema, type KycRouteDeps } from './kyc';
+import { APPLICATION_EXAMPLE, recordParamsSchema } from './kyc';
 
-// Seed 002's application API (/v1/kyc/applications): the same kyc_records rows and workflows as
-// seed 000's endpoints, shown in seed 002's contract (upper-case statuses, documents, RFC 7807).
+// The applications API (/v1/kyc/applications): the same kyc_records rows and workflows as the KYC
+// records API, in the contract event-driven clients use (upper-case statuses, documents, RFC 7807).
 
-export const seed002StatusSchema = z.enum(['PENDING', 'IN_PROGRESS', 'VERIFIED', 'REJECTED', 'ROLLED_BACK']);
-type Seed002Status = z.infer<typeof seed002StatusSchema>;
-
-// The inverse of seed002Status: which of our statuses each seed 002 status stands for.
-// ROLLED_BACK is an `error` record whose approval was compensated (a KYC_ROLLBACK event).
-const ROLLBACK_EVENT = 'KYC_ROLLBACK';
-function statusFilter(status: Seed002Status): Prisma.KycRecordWhereInput {
-  const rolledBack = { events: { some: { eventType: ROLLBACK_EVENT } } };
-  if (status === 'ROLLED_BACK') return rolledBack;
-  const ours = kycStatusSchema.options.filter((s) => seed002Status(s, false) === status);
-  return status === 'REJECTED' ? { status: { in: ours }, NOT: rolledBack } : { status: { in: ours } };
-}
+export const applicationStatusSchema = z.enum(APPLICATION_STATUSES);
 
 export const applicationSchema = z.object({
   id: z.uuid(),
@@ -33,7 +23,7 @@ export const applicationSchema = z.object({
   email: z.string().nullable().describe("The applicant's account e-mail, when the account has one"),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
-  status: seed002StatusSchema,
+  status: applicationStatusSchema,
   kyc_status: kycStatusSchema.describe('The detailed status this one is a view of'),
   reason: z.string().nullable(),
   next_action: z.string().nullable(),
@@ -50,7 +40,7 @@ export const applicationListSchema = z.object({
 const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
 export const applicationListQuerySchema = z.object({
-  status: seed002StatusSchema.optional(),
+  status: applicationStatusSchema.optional(),
   country: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code')
@@ -64,7 +54,7 @@ export const applicationListQuerySchema = z.object({
 
 const DAY_MS = 24 * 3600 * 1000;
 
-function createdRange(from: string | undefined, to: string | undefined): Prisma.DateTimeFilter | undefined {
+function createdRange(from: string | undefined, to: string | undefined): { gte?: Date; lt?: Date; lte?: Date } | undefined {
   if (!from && !to) return undefined;
   const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
   return {
@@ -73,35 +63,30 @@ function createdRange(from: string | undefined, to: string | undefined): Prisma.
   };
 }
 
-const issuingCountry = (record: { documentType: string; nationality: string; country: string }) =>
-  record.documentType === 'passport' || record.documentType === 'id_card' ? record.nationality : record.country;
-
-const withView = { user: { select: { email: true } }, events: { where: { eventType: ROLLBACK_EVENT }, select: { id: true }, take: 1 } } as const;
-type RecordWithView = Prisma.KycRecordGetPayload<{ include: typeof withView }>;
-
-function applicationView(record: RecordWithView): z.input<typeof applicationSchema> {
-  const text = DEFAULT_STATUS_TEXT[record.status as KycStatus];
+function applicationView(record: ApplicationRow): z.input<typeof applicationSchema> {
+  const text = DEFAULT_STATUS_TEXT[record.status];
+  const documentType = record.documentType as KycDocumentType;
   return {
     id: record.id,
     user_id: record.userId,
     email: record.user.email,
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
-    status: seed002Status(record.status, record.events.length > 0),
+    status: record.applicationStatus,
     kyc_status: record.status,
     reason: record.statusReason ?? text.reason,
     next_action: record.nextAction ?? text.nextAction,
     session_url: isTerminal(record.status) ? null : record.veriffSessionUrl,
     country: record.country,
-    documents: [{ doc_type: veriffDocumentType(record.documentType as KycDocumentType), issued_country: issuingCountry(record) }],
+    documents: [{ doc_type: documentTypeCode(documentType), issued_country: issuingCountry(documentType, record.nationality, record.country) }],
   };
 }
 
-const TAGS = ['seed 002: applications'];
+const TAGS = ['Applications'];
 
-export function applicationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher: PiiCipher }): void {
-  const { db } = deps;
-  const viewOf = async (id: string) => applicationView(await db.kycRecord.findUniqueOrThrow({ where: { id }, include: withView }));
+export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
+  const { records } = deps.stores;
+  const viewOf = async (id: string) => applicationView(await records.application(id));
 
   api.route(
     {
@@ -110,7 +95,7 @@ export function applicationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher:
       operationId: 'createApplication',
       summary: 'Submit an application (starts a verification)',
       description:
-        "Takes seed 000's application fields and starts the verification exactly like POST /api/kyc/records/start_verification/ (same record, same workflow, same rate limit). 201 with the new application; 200 with the active one when a verification is already running.",
+        'Takes the application fields of the KYC records API and starts the verification exactly like POST /api/kyc/records/start_verification/ (same record, same workflow, same rate limit). 201 with the new application; 200 with the active one when a verification is already running.',
       tags: TAGS,
       access: ['customer'],
       body: { schema: kycApplicationSchema, validate: false, example: APPLICATION_EXAMPLE },
@@ -142,16 +127,15 @@ export function applicationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher:
       const principal = principalOf(req);
       const query = req.query;
       const created = createdRange(query.created_from, query.created_to);
-      const where: Prisma.KycRecordWhereInput = {
-        AND: [
-          principal.role === 'customer' ? { userId: principal.userId } : {},
-          query.status ? statusFilter(query.status) : {},
-          query.country ? { country: query.country } : {},
-          created ? { createdAt: created } : {},
-          afterCursor(decodeCursor(query.cursor)),
-        ],
-      };
-      const rows = await db.kycRecord.findMany({ where, include: withView, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const after = decodeCursor(query.cursor);
+      const rows = await records.listApplications({
+        ...(principal.role === 'customer' ? { userId: principal.userId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.country ? { country: query.country } : {}),
+        ...(created ? { createdAt: created } : {}),
+        ...(after ? { after } : {}),
+        limit: query.limit,
+      });
       const { items, nextCursor } = page(rows, query.limit);
       return { status: 200, body: { items: items.map(applicationView), next_cursor: nextCursor } };
     },
@@ -169,7 +153,7 @@ export function applicationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher:
       responses: { 200: { description: 'The application', schema: applicationSchema } },
     },
     async (req) => {
-      const record = await findVisibleRecord(db, principalOf(req), req.params.id);
+      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
       return { status: 200, body: await viewOf(record.id) };
     },
   );
@@ -181,7 +165,7 @@ export function applicationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher:
       operationId: 'updateApplication',
       summary: 'Amend the address of a pending application',
       description:
-        'Only the address can change, and only before the Veriff session is opened: from then on the submitted details are what Veriff checks and what reviewers compare against, so any change answers 409 (start a new application instead). null clears address_line_2 or state_province.',
+        'Only the address can change, and only before the identity-verification session is opened: from then on the submitted details are what Veriff checks and what reviewers compare against, so any change answers 409 (start a new application instead). null clears address_line_2 or state_province.',
       tags: TAGS,
       access: ['customer'],
       params: recordParamsSchema,
@@ -190,7 +174,7 @@ export function applicationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher:
       problems: ['conflict'],
     },
     async (req) => {
-      const record = await updatePendingApplication(deps, principalOf(req), req.params.id, req.body);
+      const record = await amendPendingApplication(deps, principalOf(req), req.params.id, req.body);
       return { status: 200, body: await viewOf(record.id) };
     },
   );

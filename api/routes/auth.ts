@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from '../../infra/passwords';
 import { roleSchema, type TokenService } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { Problem } from '../problem';
+import { basicLimits } from '../../store/wallets';
 
 export const loginRequestSchema = z.object({
   username: z.string().min(1).max(150),
@@ -32,7 +33,7 @@ export const registerResponseSchema = tokenResponseSchema.omit({ user_id: true }
 // A fixed hash to compare against when the user does not exist, so timing does not reveal usernames.
 const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password');
 
-const TAGS = ['accounts'];
+const TAGS = ['Accounts'];
 
 export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
   api.route(
@@ -74,7 +75,7 @@ export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
       const taken = await db.user.findFirst({ where: { OR: [{ username: input.username }, ...(input.email ? [{ email: input.email }] : [])] } });
       if (taken) throw new Problem('conflict', 'That username or email is already registered');
       const user = await db.user.create({
-        data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: {} } },
+        data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: basicLimits() } },
       });
       const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
       return { status: 201, body: { id: user.id, username: user.username, role: user.role, access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn } };

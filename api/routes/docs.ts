@@ -33,7 +33,7 @@ export function openApiRoute(api: ApiRouter, registry: ApiRegistry, info: OpenAp
       path: '/openapi.json',
       operationId: 'openApiDocument',
       summary: 'This document (OpenAPI 3.1)',
-      tags: ['docs'],
+      tags: ['Docs'],
       access: { public: 'the API description is public; every endpoint still checks its caller' },
       responses: { 200: { description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
     },

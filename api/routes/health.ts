@@ -28,7 +28,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-const TAGS = ['seed 001: health'];
+const TAGS = ['Service health'];
 const PROBE = 'probes from load balancers and orchestrators carry no credentials, and the answer reveals nothing but up or down';
 
 export function healthRoutes(api: ApiRouter, deps: { db: Db; temporal: Client; logger: Logger }): void {

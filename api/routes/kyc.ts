@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { isCustomerVisibleEvent } from '../../domain/customer-view';
 import { kycApplicationSchema } from '../../domain/kyc-application';
 import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema } from '../../domain/status';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
+import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
 import { retryVerification } from '../use-cases/retry-verification';
-import { startVerification, type StartVerificationDeps } from '../use-cases/start-verification';
+import { startVerification } from '../use-cases/start-verification';
 
-// Seed 000's customer API (the Django app's /api/kyc/): start, status, timeline, summary, retry.
-
-export type KycRouteDeps = StartVerificationDeps;
+// The KYC records API (/api/kyc/): start, status, timeline, summary, retry. Customers see their
+// own records in words (status, reason, next action); staff see everything, scores and codes too.
 
 export const recordParamsSchema = z.object({ id: z.uuid().describe('KYC record id') });
 
@@ -34,7 +35,7 @@ export const verificationProgressSchema = z.object({
   status: kycStatusSchema,
   reason: z.string().describe('Why the verification is in this status, for the customer'),
   next_action: z.string().describe('What the customer should do next'),
-  session_url: z.string().nullable().describe('The Veriff session to open; null once the verification has ended'),
+  session_url: z.string().nullable().describe('The identity-verification session to open; null once the verification has ended'),
 });
 
 export const startVerificationResponseSchema = verificationProgressSchema.extend({
@@ -46,7 +47,7 @@ export const recordStatusResponseSchema = verificationProgressSchema.extend({
   attempt: z.number().int(),
   country: z.string(),
   document_type: z.string(),
-  risk_score: z.number().int().nullable(),
+  risk_score: z.number().int().nullable().optional().describe('Staff only: the risk score once assessed'),
   created_at: isoDateTime,
   updated_at: isoDateTime,
   verified_at: isoDateTime.nullable(),
@@ -62,13 +63,13 @@ export const recordEventsResponseSchema = z.object({
       from_status: kycStatusSchema.nullable(),
       to_status: kycStatusSchema.nullable(),
       actor_type: z.string(),
-      actor_id: z.string().nullable(),
+      actor_id: z.string().nullable().optional().describe('Staff only (customers see their own id on what they did)'),
       reason: z.string().nullable(),
-      data: z.unknown(),
+      data: z.unknown().optional().describe('Staff only: ids, codes and scores behind the event'),
       created_at: isoDateTime,
     }),
   ),
-});
+}).describe('Customers see the status changes of their verification and what they did themselves; staff see the whole audit trail.');
 
 export const summaryResponseSchema = z.discriminatedUnion('scope', [
   z.object({
@@ -89,20 +90,20 @@ export const summaryResponseSchema = z.discriminatedUnion('scope', [
   }),
 ]);
 
-const TAGS = ['seed 000: KYC records'];
+const TAGS = ['KYC records'];
 const anyone = ['customer', ...STAFF_ROLES] as const;
 
-export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
-  const { db } = deps;
+export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
+  const { records } = deps.stores;
 
   api.route(
     {
       method: 'post',
       path: '/records/start_verification/',
       operationId: 'startVerification',
-      summary: 'Start a verification and get the Veriff session URL',
+      summary: 'Start a verification and get the identity-verification session URL',
       description:
-        'Validates the application, creates the KYC record and opens the Veriff session; answers 201 with the session URL. While a verification is active, a second start answers 200 with that one. Rate limited per client IP (KYC_RATE_LIMIT_PER_IP starts per hour).',
+        'Validates the application, creates the KYC record and opens the identity-verification session; answers 201 with the session URL. While a verification is active, a second start answers 200 with that one. Rate limited per client IP (KYC_RATE_LIMIT_PER_IP starts per hour).',
       tags: TAGS,
       access: ['customer'],
       body: { schema: kycApplicationSchema, validate: false, example: APPLICATION_EXAMPLE },
@@ -132,8 +133,8 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
       method: 'post',
       path: '/records/:id/retry/',
       operationId: 'retryVerification',
-      summary: 'Retry after Veriff asked for a resubmission',
-      description: 'Opens a new Veriff session for the next attempt, capped by KYC_MAX_RETRIES.',
+      summary: 'Retry after a resubmission was asked for',
+      description: 'Opens a new identity-verification session for the next attempt, capped by KYC_MAX_RETRIES.',
       tags: TAGS,
       access: ['customer'],
       params: recordParamsSchema,
@@ -141,7 +142,7 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
       problems: ['conflict', 'upstream_unavailable'],
     },
     async (req) => {
-      const record = await findVisibleRecord(db, principalOf(req), req.params.id);
+      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
       const retried = await retryVerification(deps, record);
       return { status: 200, body: { id: retried.recordId, status: retried.status, reason: retried.reason, next_action: retried.nextAction, session_url: retried.sessionUrl } };
     },
@@ -159,7 +160,8 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
       responses: { 200: { description: 'The record', schema: recordStatusResponseSchema } },
     },
     async (req) => {
-      const record = await findVisibleRecord(db, principalOf(req), req.params.id);
+      const principal = principalOf(req);
+      const record = await findVisibleRecord(records, principal, req.params.id);
       const text = DEFAULT_STATUS_TEXT[record.status];
       return {
         status: 200,
@@ -172,7 +174,7 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
           attempt: record.attempt,
           country: record.country,
           document_type: record.documentType,
-          risk_score: record.riskScore,
+          ...(principal.role === 'customer' ? {} : { risk_score: record.riskScore }),
           created_at: record.createdAt.toISOString(),
           updated_at: record.updatedAt.toISOString(),
           verified_at: record.verifiedAt?.toISOString() ?? null,
@@ -193,8 +195,10 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
       responses: { 200: { description: 'Events, oldest first', schema: recordEventsResponseSchema } },
     },
     async (req) => {
-      const record = await findVisibleRecord(db, principalOf(req), req.params.id);
-      const events = await db.kycEvent.findMany({ where: { kycRecordId: record.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      const principal = principalOf(req);
+      const record = await findVisibleRecord(records, principal, req.params.id);
+      const customer = principal.role === 'customer';
+      const events = (await records.events(record.id)).filter((e) => !customer || isCustomerVisibleEvent(e));
       return {
         status: 200,
         body: {
@@ -206,9 +210,8 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
             from_status: e.fromStatus,
             to_status: e.toStatus,
             actor_type: e.actorType,
-            actor_id: e.actorId,
+            ...(customer ? (e.actorId === principal.userId ? { actor_id: e.actorId } : {}) : { actor_id: e.actorId, data: e.data }),
             reason: e.reason,
-            data: e.data,
             created_at: e.createdAt.toISOString(),
           })),
         },
@@ -229,22 +232,16 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
     async (req) => {
       const principal = principalOf(req);
       if (principal.role !== 'customer') {
-        const byStatus = await db.kycRecord.groupBy({ by: ['status'], _count: { _all: true } });
-        return {
-          status: 200,
-          body: { scope: 'all' as const, by_status: Object.fromEntries(byStatus.map((g) => [g.status, g._count._all])), total: byStatus.reduce((n, g) => n + g._count._all, 0) },
-        };
+        const byStatus = await records.countsByStatus();
+        return { status: 200, body: { scope: 'all' as const, by_status: byStatus, total: Object.values(byStatus).reduce((n, count) => n + count, 0) } };
       }
-      const [wallet, records] = await Promise.all([
-        db.wallet.findUnique({ where: { userId: principal.userId } }),
-        db.kycRecord.findMany({ where: { userId: principal.userId }, orderBy: { createdAt: 'desc' } }),
-      ]);
-      const latest = records[0];
+      const { wallet, records: own } = await records.customerSummary(principal.userId);
+      const latest = own[0];
       return {
         status: 200,
         body: {
           scope: 'own' as const,
-          kyc_verified: records.some((r) => r.status === 'approved'),
+          kyc_verified: own.some((r) => r.status === 'approved'),
           latest_record: latest
             ? {
                 id: latest.id,
@@ -255,7 +252,7 @@ export function kycRoutes(api: ApiRouter, deps: KycRouteDeps): void {
                 verified_at: latest.verifiedAt?.toISOString() ?? null,
               }
             : null,
-          records_count: records.length,
+          records_count: own.length,
           wallet: wallet
             ? {
                 wallet_type: wallet.walletType,

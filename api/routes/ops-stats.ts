@@ -14,7 +14,7 @@ export interface OpsStatsDeps {
   now: () => Date;
 }
 
-const TAGS = ['admin'];
+const TAGS = ['Operations'];
 const READERS = ['admin', 'auditor'] as const;
 const isoDateTime = z.iso.datetime();
 const day = z.iso.date();

@@ -1,29 +1,15 @@
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { REVIEWER_ROLES, reviewDecisionSchema, reviewReasonCodeSchema, type ReviewerRole } from '../../domain/review';
+import { REVIEW_LEVELS, REVIEWER_ROLES, reviewDecisionSchema, reviewReasonCodeSchema } from '../../domain/review';
 import { kycStatusSchema } from '../../domain/status';
-import { type PiiCipher } from '../../infra/crypto';
-import { type Db } from '../../infra/db';
-import { type Logger } from '../../infra/logger';
-import { claimUpdate, decideUpdate, reviewStateQuery } from '../../workflows/kyc-review';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { Problem, type ProblemCode } from '../problem';
+import { type UseCaseDeps } from '../use-cases/deps';
+import { claimReviewTask, decideReviewTask, reviewCaseFile } from '../use-cases/review-case';
 
-// Seed 000's admin review, for reviewers: the queue, the case view, claim and decide. Decisions go
-// to the review workflow as updates, whose validators are the authority on who may do what.
-
-export interface ReviewRouteDeps {
-  db: Db;
-  temporal: Client;
-  cipher: PiiCipher;
-  logger: Logger;
-  now: () => Date;
-}
+// Manual review, for reviewers: the queue, the case view, claim and decide (api/use-cases/review-case.ts).
 
 const isoDateTime = z.iso.datetime();
-const TAGS = ['seed 000: manual review'];
+const TAGS = ['Manual review'];
 const READERS = [...REVIEWER_ROLES, 'admin', 'auditor'] as const;
 
 export const reviewQueueQuerySchema = z.object({ view: z.enum(['mine', 'unassigned', 'escalated', 'all']).default('mine').describe('Whose tasks') });
@@ -42,7 +28,7 @@ const caseParamsSchema = z.object({ recordId: z.uuid().describe('KYC record id')
 const reviewTaskSchema = z.object({
   task_id: z.uuid(),
   record_id: z.uuid(),
-  level: z.enum(['standard', 'senior']),
+  level: z.enum(REVIEW_LEVELS),
   assignee_id: z.uuid().nullable(),
   due_at: isoDateTime,
   overdue: z.boolean(),
@@ -63,7 +49,7 @@ export const reviewCaseResponseSchema = z.object({
   tasks: z.array(
     z.object({
       task_id: z.uuid(),
-      level: z.enum(['standard', 'senior']),
+      level: z.enum(REVIEW_LEVELS),
       status: z.enum(['open', 'decided', 'cancelled']),
       assignee_id: z.uuid().nullable(),
       due_at: isoDateTime,
@@ -76,44 +62,17 @@ export const reviewCaseResponseSchema = z.object({
   ),
   timeline: z.array(z.object({ event_type: z.string(), from_status: kycStatusSchema.nullable(), to_status: kycStatusSchema.nullable(), actor_type: z.string(), actor_id: nullableText, reason: nullableText, data: z.unknown(), created_at: isoDateTime })),
 });
-export const claimResponseSchema = z.object({ task_id: z.uuid().nullable(), assignee_id: z.uuid().nullable(), level: z.enum(['standard', 'senior']), due_at: isoDateTime.nullable() });
+export const claimResponseSchema = z.object({ task_id: z.uuid().nullable(), assignee_id: z.uuid().nullable(), level: z.enum(REVIEW_LEVELS), due_at: isoDateTime.nullable() });
 export const decisionResponseSchema = z.object({
   accepted: z.literal(true),
   stage: z.enum(['review', 'second_approval', 'decided']).describe('second_approval: a different reviewer must approve too (four eyes)'),
   outcome: z.enum(['approve', 'reject', 'request_resubmission']).nullable(),
   next_task_id: z.uuid().nullable(),
-  level: z.enum(['standard', 'senior']),
+  level: z.enum(REVIEW_LEVELS),
 });
 
-// Refusals from the review workflow's update validators, as HTTP problems.
-const REFUSALS: Record<string, ProblemCode> = {
-  NotAssignee: 'forbidden',
-  NotAllowed: 'forbidden',
-  FourEyes: 'conflict',
-  ReviewClosed: 'conflict',
-  DecisionInProgress: 'conflict',
-  AlreadyEscalated: 'conflict',
-  ReasonCodeRequired: 'validation_failed',
-};
-
-export function reviewRoutes(api: ApiRouter, deps: ReviewRouteDeps): void {
-  const { db, temporal, cipher, logger, now } = deps;
-
-  const toProblem = (err: Error): Problem => {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      return new Problem(REFUSALS[err.cause.type ?? ''] ?? 'conflict', err.cause.message);
-    }
-    if (err instanceof WorkflowNotFoundError) return new Problem('conflict', 'This review is closed');
-    logger.error('review workflow call failed', { error: err.name });
-    return new Problem('upstream_unavailable', 'The review service is temporarily unavailable; retry in a minute');
-  };
-
-  const openTask = async (taskId: string) => {
-    const task = await db.reviewTask.findUnique({ where: { id: taskId } });
-    if (!task) throw new Problem('not_found', 'No such review task');
-    if (task.status !== 'open') throw new Problem('conflict', `This review task is ${task.status}`);
-    return task;
-  };
+export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
+  const { stores, now } = deps;
 
   api.route(
     {
@@ -127,15 +86,8 @@ export function reviewRoutes(api: ApiRouter, deps: ReviewRouteDeps): void {
       responses: { 200: { description: 'Open tasks, soonest due first', schema: reviewQueueResponseSchema } },
     },
     async (req) => {
-      const principal = principalOf(req);
       const view = req.query.view;
-      const where = view === 'mine' ? { assigneeId: principal.userId } : view === 'unassigned' ? { assigneeId: null } : view === 'escalated' ? { level: 'senior' as const } : {};
-      const tasks = await db.reviewTask.findMany({
-        where: { status: 'open', ...where },
-        orderBy: { dueAt: 'asc' },
-        take: 200,
-        include: { kycRecord: { select: { riskScore: true, country: true } } },
-      });
+      const tasks = await stores.reviewTasks.queue(view, principalOf(req).userId);
       const at = now();
       return {
         status: 200,
@@ -171,39 +123,17 @@ export function reviewRoutes(api: ApiRouter, deps: ReviewRouteDeps): void {
       responses: { 200: { description: 'The case', schema: reviewCaseResponseSchema } },
     },
     async (req) => {
-      const record = await db.kycRecord.findUnique({ where: { id: req.params.recordId }, include: { events: { orderBy: { createdAt: 'asc' } }, reviewTasks: { orderBy: { createdAt: 'asc' } } } });
-      if (!record) throw new Problem('not_found', 'No such KYC record');
-      const submitted = {
-        first_name: cipher.decrypt(record.firstNameEnc),
-        last_name: cipher.decrypt(record.lastNameEnc),
-        date_of_birth: cipher.decrypt(record.dateOfBirthEnc),
-        document_number: cipher.decrypt(record.documentNumberEnc),
-        document_type: record.documentType,
-        nationality: record.nationality,
-        country: record.country,
-        address: cipher.decryptJson<Record<string, string | null>>(record.addressEnc),
-      };
-      type Extracted = { person?: Record<string, string | null> | null; document?: Record<string, string | null> | null };
-      const extracted = record.extractedDataEnc ? cipher.decryptJson<Extracted>(record.extractedDataEnc) : null;
-      const pairs: [string, string, string | null | undefined][] = [
-        ['first_name', submitted.first_name, extracted?.person?.firstName],
-        ['last_name', submitted.last_name, extracted?.person?.lastName],
-        ['date_of_birth', submitted.date_of_birth, extracted?.person?.dateOfBirth],
-        ['document_number', submitted.document_number, extracted?.document?.number ?? extracted?.person?.idNumber],
-      ];
-      const review = await temporal.workflow
-        .getHandle(`${record.workflowId}-review-${record.attempt}`)
-        .query(reviewStateQuery)
-        .catch(() => null);
+      const file = await reviewCaseFile(deps, req.params.recordId);
+      const { record } = file;
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return {
         status: 200,
         body: {
           record: { id: record.id, status: record.status, reason: record.statusReason, attempt: record.attempt, risk_score: record.riskScore, risk_reasons: record.riskReasons, created_at: record.createdAt.toISOString() },
-          submitted,
-          extracted,
-          comparison: pairs.map(([field, mine, theirs]) => ({ field, submitted: mine, extracted: theirs ?? null, match: theirs == null ? null : mine.trim().toLowerCase() === theirs.trim().toLowerCase() })),
-          review,
+          submitted: file.submitted,
+          extracted: file.extracted,
+          comparison: file.comparison,
+          review: file.review,
           tasks: record.reviewTasks.map((t) => ({ task_id: t.id, level: t.level, status: t.status, assignee_id: t.assigneeId, due_at: t.dueAt.toISOString(), decision: t.decision, reason_code: t.reasonCode, decided_by: t.decidedById, decided_at: iso(t.decidedAt), escalated_at: iso(t.escalatedAt) })),
           timeline: record.events.map((e) => ({ event_type: e.eventType, from_status: e.fromStatus, to_status: e.toStatus, actor_type: e.actorType, actor_id: e.actorId, reason: e.reason, data: e.data, created_at: e.createdAt.toISOString() })),
         },
@@ -224,14 +154,7 @@ export function reviewRoutes(api: ApiRouter, deps: ReviewRouteDeps): void {
       problems: ['conflict', 'upstream_unavailable'],
     },
     async (req) => {
-      const task = await openTask(req.params.taskId);
-      const principal = principalOf(req);
-      const state = await temporal.workflow
-        .getHandle(task.workflowId)
-        .executeUpdate(claimUpdate, { args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole }] })
-        .catch((err: Error) => {
-          throw toProblem(err);
-        });
+      const state = await claimReviewTask(deps, principalOf(req), req.params.taskId);
       return { status: 200, body: { task_id: state.taskId, assignee_id: state.assigneeId, level: state.level, due_at: state.dueAt } };
     },
   );
@@ -251,18 +174,8 @@ export function reviewRoutes(api: ApiRouter, deps: ReviewRouteDeps): void {
       problems: ['conflict', 'upstream_unavailable'],
     },
     async (req) => {
-      const task = await openTask(req.params.taskId);
-      const principal = principalOf(req);
       const input = req.body;
-      const result = await temporal.workflow
-        .getHandle(task.workflowId)
-        .executeUpdate(decideUpdate, {
-          args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole, decision: input.decision, ...(input.reason_code ? { reasonCode: input.reason_code } : {}), ...(input.notes ? { notes: input.notes } : {}) }],
-        })
-        .catch((err: Error) => {
-          throw toProblem(err);
-        });
-      const state = result.state;
+      const state = await decideReviewTask(deps, principalOf(req), req.params.taskId, { decision: input.decision, ...(input.reason_code ? { reasonCode: input.reason_code } : {}), ...(input.notes ? { notes: input.notes } : {}) });
       return {
         status: 200,
         body: { accepted: true as const, stage: state.outcome ? ('decided' as const) : state.stage, outcome: state.outcome?.decision ?? null, next_task_id: state.outcome ? null : state.taskId, level: state.level },

@@ -1,25 +1,23 @@
 import { z } from 'zod';
 import { kycApplicationSchema } from '../../domain/kyc-application';
-import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema, seed003Status } from '../../domain/status';
-import { type KycRecord } from '../../generated/prisma/client';
-import { type PiiCipher } from '../../infra/crypto';
-import { storedApplication } from '../../store/stored-application';
+import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema, PASSPORT_VERIFICATION_STATUSES, passportVerificationStatus } from '../../domain/status';
+import { type KycRecord } from '../../store/records';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { Problem } from '../problem';
+import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
-import { retryVerification } from '../use-cases/retry-verification';
+import { retryOrRestartVerification } from '../use-cases/retry-verification';
 import { startVerification } from '../use-cases/start-verification';
-import { APPLICATION_EXAMPLE, recordParamsSchema, type KycRouteDeps } from './kyc';
+import { APPLICATION_EXAMPLE, recordParamsSchema } from './kyc';
 
-// Seed 003's passport verification API (/api/verifications/): explicit states, each with a reason
-// and a next action, and a retry. A view of the same records and workflows as seed 000's API.
+// The passport-verification API (/api/verifications/): explicit states, each with a reason and a
+// next action, and a retry. A view of the same records and workflows as the KYC records API.
 
-export const seed003StatusSchema = z.enum(['submitted', 'processing', 'verified', 'failed', 'requires_action', 'expired']);
+export const passportVerificationStatusSchema = z.enum(PASSPORT_VERIFICATION_STATUSES);
 
 export const verificationSchema = z.object({
   id: z.uuid(),
-  status: seed003StatusSchema,
+  status: passportVerificationStatusSchema,
   kyc_status: kycStatusSchema.describe('The detailed status this one is a view of'),
   reason: z.string().describe('Why it is in this state: never a silent "under review"'),
   next_action: z.string(),
@@ -35,7 +33,7 @@ function verificationView(record: KycRecord): z.input<typeof verificationSchema>
   const text = DEFAULT_STATUS_TEXT[record.status];
   return {
     id: record.id,
-    status: seed003Status(record.status),
+    status: passportVerificationStatus(record.status),
     kyc_status: record.status,
     reason: record.statusReason ?? text.reason,
     next_action: record.nextAction ?? text.nextAction,
@@ -55,12 +53,12 @@ export const passportApplicationSchema = z.strictObject({ ...kycApplicationSchem
 const asPassportByDefault = (body: unknown): unknown =>
   typeof body === 'object' && body !== null && !Array.isArray(body) && !('document_type' in body) ? { ...body, document_type: DEFAULT_DOCUMENT_TYPE } : body;
 
-const TAGS = ['seed 003: verifications'];
+const TAGS = ['Passport verifications'];
 
-export function verificationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher: PiiCipher }): void {
-  const { db, cipher } = deps;
+export function verificationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
+  const { records } = deps.stores;
   const reply = async (id: string, created: boolean) => {
-    const body = verificationView(await db.kycRecord.findUniqueOrThrow({ where: { id } }));
+    const body = verificationView((await records.get(id))!);
     return created ? { status: 201 as const, body } : { status: 200 as const, body };
   };
 
@@ -70,7 +68,7 @@ export function verificationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher
       path: '/',
       operationId: 'submitVerification',
       summary: 'Submit passport details for verification',
-      description: "Seed 000's application fields; document_type defaults to passport. Starts the verification like every other start endpoint (same rate limit).",
+      description: 'The application fields of the KYC records API; document_type defaults to passport. Starts the verification like every other start endpoint (same rate limit).',
       tags: TAGS,
       access: ['customer'],
       body: { schema: passportApplicationSchema, validate: false, example: APPLICATION_EXAMPLE },
@@ -98,7 +96,7 @@ export function verificationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher
       responses: { 200: { description: 'The verification', schema: verificationSchema } },
     },
     async (req) => {
-      const record = await findVisibleRecord(db, principalOf(req), req.params.id);
+      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
       return { status: 200, body: verificationView(record) };
     },
   );
@@ -107,10 +105,10 @@ export function verificationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher
     {
       method: 'post',
       path: '/:id/retry/',
-      operationId: 'retryVerificationSeed003',
+      operationId: 'retryPassportVerification',
       summary: 'Retry a verification that needs action, failed for a technical reason, or expired',
       description: [
-        '- requires_action (the provider asked for a resubmission): a new attempt with a new session, in the same verification (200).',
+        '- requires_action (a resubmission was asked for): a new attempt with a new session, in the same verification (200).',
         '- expired, or failed because of a technical error: a new verification from the details already submitted (201; rate limited like a start).',
         '- failed because the identity was declined: 409, a retry would be declined again; contact support.',
         '- any other state: 409, nothing to retry.',
@@ -126,17 +124,9 @@ export function verificationRoutes(api: ApiRouter, deps: KycRouteDeps & { cipher
     },
     async (req) => {
       const principal = principalOf(req);
-      const record = await findVisibleRecord(db, principal, req.params.id);
-      if (record.status === 'resubmission_required') {
-        const retried = await retryVerification(deps, record);
-        return reply(retried.recordId, false);
-      }
-      if (record.status === 'expired' || record.status === 'error') {
-        const started = await startVerification(deps, principal, storedApplication(record, cipher), req.ip ?? 'unknown');
-        return reply(started.recordId, started.created);
-      }
-      if (record.status === 'rejected') throw new Problem('conflict', 'This verification was declined; retrying the same details would be declined again. Contact support.');
-      throw new Problem('conflict', `Nothing to retry: this verification is ${seed003Status(record.status)}`);
+      const record = await findVisibleRecord(records, principal, req.params.id);
+      const retried = await retryOrRestartVerification(deps, principal, record, req.ip ?? 'unknown');
+      return reply(retried.recordId, retried.restarted);
     },
   );
 }

@@ -1,9 +1,11 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { type KycStatus } from '../../domain/status';
-import { type KycRecord } from '../../generated/prisma/client';
-import { type Logger } from '../../infra/logger';
-import { retryUpdate } from '../../workflows/kyc-verification';
+import { passportVerificationStatus, type KycStatus } from '../../domain/status';
+import { type KycRecord } from '../../store/records';
+import { retryUpdate } from '../../workflows/kyc-verification.contract';
+import { type Principal } from '../auth';
 import { Problem } from '../problem';
+import { type UseCaseDeps } from './deps';
+import { startVerification } from './start-verification';
+import { failedSessionProblem, verificationCallProblem } from './verification-problems';
 
 export interface RetriedVerification {
   recordId: string;
@@ -11,21 +13,37 @@ export interface RetriedVerification {
   reason: string;
   nextAction: string;
   sessionUrl: string | null;
+  /** True when the retry started a new verification (a new record) rather than a new attempt of this one. */
+  restarted: boolean;
 }
 
-// After Veriff asks for a resubmission: a new attempt with a new session in the same workflow,
-// capped by KYC_MAX_RETRIES. Shared by seed 000's and seed 003's retry endpoints.
-export async function retryVerification(deps: { temporal: Client; logger: Logger }, record: Pick<KycRecord, 'id' | 'status' | 'workflowId' | 'workflowRunId'>): Promise<RetriedVerification> {
+/**
+ * After the vendor (or a reviewer) asked for a resubmission: a new attempt with a new session in
+ * the same workflow, capped by KYC_MAX_RETRIES. Shared by every API family's retry endpoint.
+ */
+export async function retryVerification(deps: Pick<UseCaseDeps, 'temporal' | 'logger'>, record: Pick<KycRecord, 'id' | 'status' | 'workflowId' | 'workflowRunId'>): Promise<RetriedVerification> {
   if (record.status !== 'resubmission_required') {
     throw new Problem('conflict', `A retry is possible only when a resubmission is required; this verification is ${record.status}`);
   }
   const handle = deps.temporal.workflow.getHandle(record.workflowId, record.workflowRunId);
   const result = await handle.executeUpdate(retryUpdate).catch((err: Error) => {
-    if (err instanceof WorkflowUpdateFailedError) throw new Problem('conflict', err.cause?.message ?? 'The retry was refused');
-    if (err instanceof WorkflowNotFoundError) throw new Problem('conflict', 'This verification has ended; start a new one');
-    deps.logger.error('could not deliver the retry to the workflow', { recordId: record.id, error: err.name });
-    throw new Problem('upstream_unavailable', 'The verification service is temporarily unavailable; retry in a minute');
+    throw verificationCallProblem(err, deps.logger, { recordId: record.id });
   });
-  if (result.status === 'error') throw new Problem('upstream_unavailable', result.reason, undefined, { record_id: result.recordId, next_action: result.nextAction });
-  return { recordId: result.recordId, status: result.status, reason: result.reason, nextAction: result.nextAction, sessionUrl: result.sessionUrl };
+  if (result.status === 'error') throw failedSessionProblem(result);
+  return { recordId: result.recordId, status: result.status, reason: result.reason, nextAction: result.nextAction, sessionUrl: result.sessionUrl, restarted: false };
+}
+
+/**
+ * The passport-verification API's retry: a new attempt when a resubmission is required; a new
+ * verification from the details already submitted when it expired or failed for a technical
+ * reason (rate limited like a start); refused when it was declined or has nothing to retry.
+ */
+export async function retryOrRestartVerification(deps: UseCaseDeps, principal: Principal, record: KycRecord, clientIp: string): Promise<RetriedVerification> {
+  if (record.status === 'resubmission_required') return retryVerification(deps, record);
+  if (record.status === 'expired' || record.status === 'error') {
+    const started = await startVerification(deps, principal, deps.stores.records.submittedApplication(record), clientIp);
+    return { recordId: started.recordId, status: started.status, reason: started.reason, nextAction: started.nextAction, sessionUrl: started.sessionUrl, restarted: started.created };
+  }
+  if (record.status === 'rejected') throw new Problem('conflict', 'This verification was declined; retrying the same details would be declined again. Contact support.');
+  throw new Problem('conflict', `Nothing to retry: this verification is ${passportVerificationStatus(record.status)}`);
 }

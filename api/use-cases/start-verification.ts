@@ -1,28 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import { type Config } from '../../domain/config';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { validateKycApplication } from '../../domain/kyc-application';
 import { type KycStatus } from '../../domain/status';
-import { verificationSettings, type KycWorkflowInput } from '../../domain/verification';
-import { type Db } from '../../infra/db';
-import { type Logger } from '../../infra/logger';
-import { type PgRateLimiter } from '../../infra/rate-limiter';
-import { kycVerification, startSessionUpdate } from '../../workflows/kyc-verification';
+import { kycVerification } from '../../workflows/kyc-verification';
+import { startSessionUpdate, verificationSettings, verificationWorkflowId, type KycVerificationInput } from '../../workflows/kyc-verification.contract';
 import { type Principal } from '../auth';
 import { Problem } from '../problem';
+import { type UseCaseDeps } from './deps';
+import { failedSessionProblem } from './verification-problems';
 
-// Starting a verification, whichever API it comes through (seed 000's start_verification, seed
-// 002's applications, seed 003's verifications): they are views of one kyc_records row and one
-// workflow, so they share this one use case.
-
-export interface StartVerificationDeps {
-  db: Db;
-  temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'KYC_RATE_LIMIT_PER_IP'> & Parameters<typeof verificationSettings>[0];
-  logger: Logger;
-  rateLimiter: PgRateLimiter;
-  now: () => Date;
-}
+// Starting a verification, whichever API it comes through (KYC records, applications, passport
+// verifications): they are views of one kyc_records row and one workflow, so they share this one
+// use case. The application is validated here, once; the workflow takes it as valid.
 
 export interface StartedVerification {
   recordId: string;
@@ -37,18 +26,15 @@ export interface StartedVerification {
 
 const RATE_LIMIT_WINDOW_SECONDS = 3600;
 
-// One workflow per customer: its id is how "one active verification per customer" is enforced.
-export const verificationWorkflowId = (userId: string) => `kyc-${userId}`;
-
-export async function startVerification(deps: StartVerificationDeps, principal: Principal, application: unknown, clientIp: string): Promise<StartedVerification> {
-  const { db, temporal, config, logger } = deps;
+export async function startVerification(deps: UseCaseDeps, principal: Principal, application: unknown, clientIp: string): Promise<StartedVerification> {
+  const { temporal, config, logger } = deps;
   const validation = validateKycApplication(application, deps.now());
   if (!validation.ok) throw new Problem('validation_failed', 'See errors for each field', validation.errors);
-  const verified = await db.kycRecord.findFirst({ where: { userId: principal.userId, status: 'approved' }, select: { id: true } });
+  const verified = await deps.stores.records.approvedRecordOf(principal.userId);
   if (verified) throw new Problem('conflict', 'Your identity is already verified', undefined, { record_id: verified.id });
 
   // Counted once the request would reach the vendor: a customer fixing typos in a form is not
-  // throttled, while every start that may open a paid Veriff session is.
+  // throttled, while every start that may open a paid vendor session is.
   const limit = await deps.rateLimiter.hit(`verification-start:${clientIp}`, config.KYC_RATE_LIMIT_PER_IP, RATE_LIMIT_WINDOW_SECONDS);
   if (!limit.allowed) {
     throw new Problem('rate_limited', `At most ${config.KYC_RATE_LIMIT_PER_IP} verification starts per hour from one address; retry in ${limit.retryAfterSeconds} s`, undefined, {
@@ -56,7 +42,7 @@ export async function startVerification(deps: StartVerificationDeps, principal: 
     });
   }
 
-  const input: KycWorkflowInput = { recordId: randomUUID(), userId: principal.userId, application: validation.value, settings: verificationSettings(config) };
+  const input: KycVerificationInput = { recordId: randomUUID(), userId: principal.userId, application: validation.value, settings: verificationSettings(config) };
   const workflowId = verificationWorkflowId(principal.userId);
   // Update-with-start: the caller gets the session URL synchronously; a second start while one is
   // active attaches to it (USE_EXISTING) and gets the same record and URL back.
@@ -71,9 +57,7 @@ export async function startVerification(deps: StartVerificationDeps, principal: 
     throw new Problem('upstream_unavailable', 'The verification service is temporarily unavailable; retry in a minute');
   });
   logger.info('verification started', { recordId: result.recordId, workflowId, status: result.status });
-
-  if (result.status === 'validation_failed') throw new Problem('validation_failed', 'See errors for each field', result.validationErrors);
-  if (result.status === 'error') throw new Problem('upstream_unavailable', result.reason, undefined, { record_id: result.recordId, next_action: result.nextAction });
+  if (result.status === 'error') throw failedSessionProblem(result);
   return {
     recordId: result.recordId,
     status: result.status,

@@ -3,6 +3,7 @@ import { type WorkflowStartOptions } from '@temporalio/client';
 import { type Workflow } from '@temporalio/common';
 import { type KycStatus } from '../../domain/status';
 import { type TestSystem } from './system';
+import { basicLimits } from '../../store/wallets';
 
 // Helpers of the operations tests (issue 6).
 
@@ -39,7 +40,7 @@ export interface DirectRecordOptions {
 export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 export async function insertCustomer(system: TestSystem): Promise<string> {
-  const user = await system.db.user.create({ data: { username: `direct-${randomUUID().slice(0, 12)}`, role: 'customer', wallet: { create: {} } } });
+  const user = await system.db.user.create({ data: { username: `direct-${randomUUID().slice(0, 12)}`, role: 'customer', wallet: { create: basicLimits() } } });
   return user.id;
 }
 

@@ -15,6 +15,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createKycWorker } from '../../worker/create-worker';
 import { type CloudEvent, type Notifier } from '../../activities/notifications';
 import { createTestDatabase } from './database';
+import { basicLimits } from '../../store/wallets';
 
 // The real system for a test: API on port 0, Veriff simulator on port 0 delivering webhooks to
 // that API, a worker on its own task queue over the run's Temporal dev server, a fresh database.
@@ -158,7 +159,7 @@ export async function createUser(system: TestSystem, role: 'customer' | 'reviewe
   const username = `${role}-${randomUUID().slice(0, 8)}`;
   const password = 'correct horse battery';
   const user = await system.db.user.create({
-    data: { username, passwordHash: await hashPassword(password), role, ...(role === 'customer' ? { wallet: { create: {} } } : {}) },
+    data: { username, passwordHash: await hashPassword(password), role, ...(role === 'customer' ? { wallet: { create: basicLimits() } } : {}) },
   });
   const response = await fetch(`${system.apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   if (response.status !== 200) throw new Error(`login failed: ${response.status}`);

@@ -6,7 +6,7 @@ import {
   ageOn,
   kycApplicationSchema,
   validateKycApplication,
-  veriffDocumentType,
+  documentTypeCode,
   type KycApplication,
 } from '../../domain/kyc-application';
 
@@ -253,11 +253,11 @@ describe('document type', () => {
     assert.equal(accepted(withFields({ document_type: ' PASSPORT ' })).document_type, 'passport');
   });
 
-  test('when mapping to Veriff, then every document type has its Veriff name', () => {
-    assert.equal(veriffDocumentType('passport'), 'PASSPORT');
-    assert.equal(veriffDocumentType('id_card'), 'ID_CARD');
-    assert.equal(veriffDocumentType('drivers_license'), 'DRIVERS_LICENSE');
-    assert.equal(veriffDocumentType('residence_permit'), 'RESIDENCE_PERMIT');
+  test('when a document type is shown to clients and vendors, then it has its upper-case code', () => {
+    assert.equal(documentTypeCode('passport'), 'PASSPORT');
+    assert.equal(documentTypeCode('id_card'), 'ID_CARD');
+    assert.equal(documentTypeCode('drivers_license'), 'DRIVERS_LICENSE');
+    assert.equal(documentTypeCode('residence_permit'), 'RESIDENCE_PERMIT');
   });
 });
 

@@ -26,3 +26,14 @@ export function verifySignature(rawBody: Buffer | string, signature: string | un
   const received = Buffer.from(candidate, 'hex');
   return received.length === expected.length && crypto.timingSafeEqual(received, expected);
 }
+
+/**
+ * Veriff names the integration a webhook belongs to in X-AUTH-CLIENT (our API key). A valid
+ * signature with another integration's key is a webhook meant for someone else: refused too.
+ */
+export function isOurIntegration(authClient: string | undefined, apiKey: string): boolean {
+  if (typeof authClient !== 'string' || apiKey.length === 0) return false;
+  const received = Buffer.from(authClient.trim());
+  const expected = Buffer.from(apiKey);
+  return received.length === expected.length && crypto.timingSafeEqual(received, expected);
+}

@@ -54,14 +54,14 @@ function renderComparison(data) {
       el(
         'table',
         { class: 'comparison' },
-        el('caption', { class: 'visually-hidden', text: 'Submitted data next to the data Veriff extracted from the document' }),
+        el('caption', { class: 'visually-hidden', text: 'Submitted data next to the data the identity vendor extracted from the document' }),
         el('thead', {}, el('tr', {}, ['Field', 'Submitted by the customer', 'Extracted from the document', 'Match'].map((h) => el('th', { attrs: { scope: 'col' }, text: h })))),
         el('tbody', {}, rows),
       ),
     ),
     el('div', { class: 'two-columns' },
       el('div', {}, el('h3', { text: 'Also submitted' }), dl([['Document type', humanise(data.submitted.document_type)], ['Nationality', data.submitted.nationality], ['Country of residence', data.submitted.country], ['Address', addressText || '—']])),
-      el('div', {}, el('h3', { text: 'Document as read by Veriff' }), read ? dl(Object.entries(read).map(([key, value]) => [humanise(key), value === null ? '—' : String(value)])) : muted('Veriff returned no document data.')),
+      el('div', {}, el('h3', { text: 'Document as read by the identity vendor' }), read ? dl(Object.entries(read).map(([key, value]) => [humanise(key), value === null ? '—' : String(value)])) : muted('The vendor returned no document data.')),
     ),
   );
 }

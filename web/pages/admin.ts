@@ -1,4 +1,4 @@
-import { verificationWorkflowId } from '../../api/use-cases/start-verification';
+import { verificationWorkflowId } from '../../workflows/kyc-verification.contract';
 import { html } from '../html';
 import { renderPage } from '../layout';
 

@@ -1,0 +1,425 @@
+import { z } from 'zod';
+import { type ApplicationAddress, type KycApplication } from '../domain/kyc-application';
+import { type RiskAssessment, type RiskInput } from '../domain/risk';
+import { applicationStatus, canTransition, kycStatusSchema, ROLLED_BACK_TEXT, type ApplicationStatus, type KycStatus } from '../domain/status';
+import { WALLET_TIERS } from '../domain/wallet';
+import { type KycRecord, type Prisma } from '../generated/prisma/client';
+import { type PiiCipher } from '../infra/crypto';
+import { type Db } from '../infra/db';
+import { alreadyRecorded, appendEvent } from './audit';
+import { EVENT_SOURCES, enqueueEvent } from './outbox';
+
+// The record store: the one owner of kyc_records and of the personal data in them. It alone
+// creates, reads and amends records, and encrypts and decrypts their PII columns (every column
+// holding ciphertext ends in _enc; `grep -n '_enc"' prisma/schema.prisma` lists them all). Every
+// change appends its audit event and enqueues its domain events in the same transaction.
+
+export type { KycRecord } from '../generated/prisma/client';
+
+// The address is kept as one encrypted JSON document of this shape.
+const storedAddressSchema = z.object({
+  address_line_1: z.string(),
+  address_line_2: z.string().nullable(),
+  city: z.string(),
+  state_province: z.string().nullable(),
+  postal_code: z.string(),
+});
+
+
+export interface TransitionInput {
+  recordId: string;
+  from: KycStatus;
+  to: KycStatus;
+  reason: string;
+  nextAction: string;
+  eventType: string;
+  dedupeKey: string;
+  data?: Prisma.InputJsonObject;
+}
+
+// The events a customer is told about (the outbox carries them to subscribers), by the status they report.
+const NOTIFY_ON: Partial<Record<KycStatus, string>> = {
+  approved: 'KYC_VERIFIED',
+  rejected: 'KYC_REJECTED',
+  resubmission_required: 'KYC_RESUBMISSION_REQUESTED',
+};
+
+/** Who reads: customers see only their own records, staff every record. */
+export interface Reader {
+  userId: string;
+  role: string;
+}
+
+/** What the vendor is asked to verify, decrypted for the session request. */
+export interface SessionApplicant {
+  recordId: string;
+  userId: string;
+  attempt: number;
+  session: { id: string; url: string } | null;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  documentNumber: string;
+  documentType: KycApplication['document_type'];
+  nationality: string;
+  country: string;
+}
+
+export interface ApplicationFilter {
+  userId?: string;
+  status?: ApplicationStatus;
+  country?: string;
+  createdAt?: Prisma.DateTimeFilter;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+const ROLLBACK_EVENT = 'KYC_ROLLBACK';
+const applicationInclude = { user: { select: { email: true } }, events: { where: { eventType: ROLLBACK_EVENT }, select: { id: true }, take: 1 } } as const;
+export type ApplicationRow = Prisma.KycRecordGetPayload<{ include: typeof applicationInclude }> & { applicationStatus: ApplicationStatus };
+
+export class RecordStore {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: PiiCipher,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Changes (called by activities, on behalf of the verification workflow)
+
+  /** Creates the record of a validated application, once: a retry finds it there. */
+  async create(input: { recordId: string; userId: string; workflowId: string; runId: string; application: KycApplication }): Promise<void> {
+    const a = input.application;
+    const { cipher } = this;
+    await this.db.$transaction(async (tx) => {
+      const existing = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { id: true } });
+      if (existing) return;
+      await tx.kycRecord.create({
+        data: {
+          id: input.recordId,
+          userId: input.userId,
+          workflowId: input.workflowId,
+          workflowRunId: input.runId,
+          status: 'pending',
+          firstNameEnc: cipher.encrypt(a.first_name),
+          lastNameEnc: cipher.encrypt(a.last_name),
+          dateOfBirthEnc: cipher.encrypt(a.date_of_birth),
+          documentNumberEnc: cipher.encrypt(a.document_number),
+          documentNumberHash: cipher.documentHash(a.document_number),
+          addressEnc: this.encryptAddress(a),
+          nationality: a.nationality,
+          country: a.country,
+          documentType: a.document_type,
+        },
+      });
+      await appendEvent(tx, { recordId: input.recordId, type: 'KYC_CREATED', to: 'pending', actor: { type: 'customer', id: input.userId }, reason: 'Verification requested', dedupeKey: `${input.recordId}:created` });
+      await enqueueEvent(tx, {
+        type: 'KYC_CREATED',
+        source: EVENT_SOURCES.records,
+        subject: input.recordId,
+        recordId: input.recordId,
+        data: { recordId: input.recordId, userId: input.userId, country: a.country, documentType: a.document_type },
+        dedupeKey: `${input.recordId}:KYC_CREATED`,
+      });
+    });
+  }
+
+  /**
+   * Moves the record and appends the audit event in one transaction. The dedupe key makes a retried
+   * activity a no-op; a move the status machine forbids is refused, not written.
+   */
+  async transition(input: TransitionInput): Promise<{ applied: boolean }> {
+    return this.db.$transaction(async (tx) => {
+      if (await alreadyRecorded(tx, input.dedupeKey)) return { applied: false };
+      const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { status: true } });
+      if (record.status !== input.to && !canTransition(record.status, input.to)) {
+        throw new Error(`transition ${record.status} -> ${input.to} is not allowed`);
+      }
+      await tx.kycRecord.update({
+        where: { id: input.recordId },
+        data: {
+          status: input.to,
+          statusReason: input.reason,
+          nextAction: input.nextAction,
+          ...(input.to === 'approved' ? { verifiedAt: this.now() } : {}),
+          ...(typeof input.data?.vendorStatus === 'string' ? { vendorStatus: input.data.vendorStatus } : {}),
+          ...(typeof input.data?.reasonCode === 'number' ? { vendorReasonCode: input.data.reasonCode } : {}),
+        },
+      });
+      await appendEvent(tx, { recordId: input.recordId, type: input.eventType, from: record.status, to: input.to, actor: { type: 'system' }, reason: input.reason, ...(input.data ? { data: input.data } : {}), dedupeKey: input.dedupeKey });
+      const notification = NOTIFY_ON[input.to];
+      if (notification) {
+        await enqueueEvent(tx, {
+          type: notification,
+          source: EVENT_SOURCES.records,
+          subject: input.recordId,
+          recordId: input.recordId,
+          data: { recordId: input.recordId, status: input.to, reason: input.reason, nextAction: input.nextAction },
+          dedupeKey: `${input.dedupeKey}:notify`,
+        });
+      }
+      return { applied: true };
+    });
+  }
+
+  /** The saga's compensation for an approval whose wallet upgrade failed for good. */
+  async rollbackApproval(input: { recordId: string; failure: string; dedupeKey: string }): Promise<{ applied: boolean }> {
+    return this.db.$transaction(async (tx) => {
+      if (await alreadyRecorded(tx, input.dedupeKey)) return { applied: false };
+      const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { status: true, userId: true } });
+      // Only what this approval changed is undone; an upgrade from an earlier verification stays.
+      await tx.wallet.updateMany({
+        where: { userId: record.userId, upgradedByRecordId: input.recordId },
+        data: { walletType: 'basic', isKycVerified: false, dailyLimit: WALLET_TIERS.basic.dailyLimit, monthlyLimit: WALLET_TIERS.basic.monthlyLimit, upgradedAt: null, upgradedByRecordId: null },
+      });
+      await tx.kycRecord.update({
+        where: { id: input.recordId },
+        data: { status: 'error', statusReason: ROLLED_BACK_TEXT.reason, nextAction: ROLLED_BACK_TEXT.nextAction, verifiedAt: null },
+      });
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: ROLLBACK_EVENT,
+        from: record.status,
+        to: 'error',
+        actor: { type: 'system' },
+        reason: 'Wallet upgrade failed after approval; approval rolled back',
+        data: { failure: input.failure },
+        dedupeKey: input.dedupeKey,
+      });
+      await enqueueEvent(tx, {
+        type: ROLLBACK_EVENT,
+        source: EVENT_SOURCES.records,
+        subject: input.recordId,
+        recordId: input.recordId,
+        data: { recordId: input.recordId, status: 'error', reason: ROLLED_BACK_TEXT.reason, nextAction: ROLLED_BACK_TEXT.nextAction, failure: input.failure },
+        dedupeKey: `${input.dedupeKey}:notify`,
+      });
+      return { applied: true };
+    });
+  }
+
+  /** The applicant as the vendor must be asked about them, decrypted, with the session of the current attempt if one is open. */
+  async sessionApplicant(recordId: string): Promise<SessionApplicant> {
+    const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    return {
+      recordId: record.id,
+      userId: record.userId,
+      attempt: record.attempt,
+      session: record.veriffSessionId && record.veriffSessionUrl ? { id: record.veriffSessionId, url: record.veriffSessionUrl } : null,
+      firstName: this.cipher.decrypt(record.firstNameEnc),
+      lastName: this.cipher.decrypt(record.lastNameEnc),
+      dateOfBirth: this.cipher.decrypt(record.dateOfBirthEnc),
+      documentNumber: this.cipher.decrypt(record.documentNumberEnc),
+      documentType: record.documentType as KycApplication['document_type'],
+      nationality: record.nationality,
+      country: record.country,
+    };
+  }
+
+  async attachSession(input: { recordId: string; attempt: number; session: { id: string; url: string } }): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.kycRecord.update({ where: { id: input.recordId }, data: { veriffSessionId: input.session.id, veriffSessionUrl: input.session.url, attempt: input.attempt } });
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'SESSION_CREATED',
+        actor: { type: 'system' },
+        reason: `Identity-verification session opened (attempt ${input.attempt})`,
+        data: { sessionId: input.session.id, attempt: input.attempt },
+        dedupeKey: `${input.recordId}:${input.attempt}:SESSION_CREATED`,
+      });
+    });
+  }
+
+  /** What the risk rules compare the vendor's extraction with: the submission, decrypted, and the duplicates of its document. */
+  async riskContext(recordId: string): Promise<{ submitted: RiskInput['submitted']; duplicateDocumentOnOtherCustomers: number }> {
+    const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    const duplicates = await this.db.kycRecord.findMany({
+      where: { documentNumberHash: record.documentNumberHash, userId: { not: record.userId } },
+      distinct: ['userId'],
+      select: { userId: true },
+    });
+    return {
+      submitted: {
+        firstName: this.cipher.decrypt(record.firstNameEnc),
+        lastName: this.cipher.decrypt(record.lastNameEnc),
+        dateOfBirth: this.cipher.decrypt(record.dateOfBirthEnc),
+        documentNumber: this.cipher.decrypt(record.documentNumberEnc),
+        country: record.country,
+        nationality: record.nationality,
+      },
+      duplicateDocumentOnOtherCustomers: duplicates.length,
+    };
+  }
+
+  /** Stores the score, its reasons (codes, no personal data) and, encrypted, what the vendor extracted (for the reviewers). */
+  async saveRiskAssessment(input: { recordId: string; attempt: number; assessment: RiskAssessment; extracted: unknown }): Promise<void> {
+    const { assessment } = input;
+    await this.db.$transaction(async (tx) => {
+      await tx.kycRecord.update({
+        where: { id: input.recordId },
+        data: { riskScore: assessment.score, riskReasons: assessment.reasons as unknown as Prisma.InputJsonArray, extractedDataEnc: this.cipher.encryptJson(input.extracted) },
+      });
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'RISK_ASSESSED',
+        actor: { type: 'system' },
+        reason: assessment.needsReview ? 'Manual review required' : 'Automatic processing',
+        data: { score: assessment.score, codes: assessment.reasons.map((r) => r.code), needsReview: assessment.needsReview, needsFourEyes: assessment.needsFourEyes },
+        dedupeKey: `${input.recordId}:${input.attempt}:RISK_ASSESSED`,
+      });
+    });
+  }
+
+  /**
+   * Amends the address of a pending application before its vendor session exists; 'refused' once
+   * the session is open (the submitted details are then what the vendor checks).
+   */
+  async amendAddress(input: { recordId: string; actorId: string; address: ApplicationAddress; fields: string[] }): Promise<'amended' | 'refused'> {
+    return this.db.$transaction(async (tx) => {
+      const updated = await tx.kycRecord.updateMany({
+        where: { id: input.recordId, status: 'pending', veriffSessionId: null },
+        data: { addressEnc: this.encryptAddress(input.address) },
+      });
+      if (updated.count === 0) return 'refused';
+      // Field names only: the audit trail says what changed, the encrypted record holds the values.
+      await appendEvent(tx, { recordId: input.recordId, type: 'APPLICATION_UPDATED', actor: { type: 'customer', id: input.actorId }, reason: 'Address amended before the identity check', data: { fields: input.fields } });
+      return 'amended';
+    });
+  }
+
+  /** The daily cleanup's close of a verification whose workflow stopped while it waited for the customer. */
+  async expireAbandoned(input: { recordId: string; reason: string; nextAction: string; data: Prisma.InputJsonObject }): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const record = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { status: true } });
+      if (!record || (record.status !== 'pending' && record.status !== 'in_progress')) return false;
+      await tx.kycRecord.update({ where: { id: input.recordId }, data: { status: 'expired', statusReason: input.reason, nextAction: input.nextAction } });
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'SESSION_EXPIRED_CLEANUP',
+        from: record.status,
+        to: 'expired',
+        actor: { type: 'system' },
+        // The customer's words; why it was closed this way (its workflow had stopped) is in the data.
+        reason: input.reason,
+        data: { ...input.data, closedBy: 'expired-session cleanup' },
+        dedupeKey: `${input.recordId}:ops-cleanup:expired`,
+      });
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads (the API's views, the webhook receipt's lookup)
+
+  async get(id: string): Promise<KycRecord | null> {
+    return this.db.kycRecord.findUnique({ where: { id } });
+  }
+
+  /** A record the reader may see: customers their own only, staff every one; null otherwise (as if it did not exist). */
+  async visibleTo(reader: Reader, id: string): Promise<KycRecord | null> {
+    const record = await this.get(id);
+    return record && (reader.role !== 'customer' || record.userId === reader.userId) ? record : null;
+  }
+
+  /** The application as the customer submitted it (or last amended it), decrypted: to resubmit or amend it. */
+  submittedApplication(record: KycRecord): KycApplication {
+    const address = storedAddressSchema.parse(this.cipher.decryptJson(record.addressEnc));
+    return {
+      first_name: this.cipher.decrypt(record.firstNameEnc),
+      last_name: this.cipher.decrypt(record.lastNameEnc),
+      date_of_birth: this.cipher.decrypt(record.dateOfBirthEnc),
+      nationality: record.nationality as KycApplication['nationality'],
+      document_type: record.documentType as KycApplication['document_type'],
+      document_number: this.cipher.decrypt(record.documentNumberEnc),
+      address_line_1: address.address_line_1,
+      address_line_2: address.address_line_2 ?? undefined,
+      city: address.city,
+      state_province: address.state_province ?? undefined,
+      postal_code: address.postal_code,
+      country: record.country as KycApplication['country'],
+    };
+  }
+
+  /** What the vendor extracted from the document, decrypted, once a decision came. */
+  extractedData<T>(record: Pick<KycRecord, 'extractedDataEnc'>): T | null {
+    return record.extractedDataEnc ? this.cipher.decryptJson<T>(record.extractedDataEnc) : null;
+  }
+
+  async events(recordId: string) {
+    return this.db.kycEvent.findMany({ where: { kycRecordId: recordId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** A reviewer's case file: the record, its review tasks and its timeline. */
+  async caseFile(recordId: string) {
+    return this.db.kycRecord.findUnique({ where: { id: recordId }, include: { events: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }, reviewTasks: { orderBy: { createdAt: 'asc' } } } });
+  }
+
+  /** The record a vendor webhook is about: by its session id, or by the record id we sent as vendorData. */
+  async findBySession(sessionId: string, vendorData: string | null | undefined): Promise<Pick<KycRecord, 'id' | 'workflowId' | 'workflowRunId'> | null> {
+    const byRecordId = vendorData && z.uuid().safeParse(vendorData).success ? [{ id: vendorData }] : [];
+    return this.db.kycRecord.findFirst({ where: { OR: [{ veriffSessionId: sessionId }, ...byRecordId] }, select: { id: true, workflowId: true, workflowRunId: true } });
+  }
+
+  async approvedRecordOf(userId: string): Promise<{ id: string } | null> {
+    return this.db.kycRecord.findFirst({ where: { userId, status: 'approved' }, select: { id: true } });
+  }
+
+  /** Applications in the application API's view, newest first, one page (limit + 1 rows tell whether there is a next page). */
+  async listApplications(filter: ApplicationFilter): Promise<ApplicationRow[]> {
+    const where: Prisma.KycRecordWhereInput = {
+      AND: [
+        filter.userId ? { userId: filter.userId } : {},
+        filter.status ? applicationStatusFilter(filter.status) : {},
+        filter.country ? { country: filter.country } : {},
+        filter.createdAt ? { createdAt: filter.createdAt } : {},
+        filter.after ? { OR: [{ createdAt: { lt: filter.after.createdAt } }, { createdAt: filter.after.createdAt, id: { lt: filter.after.id } }] } : {},
+      ],
+    };
+    const rows = await this.db.kycRecord.findMany({ where, include: applicationInclude, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit + 1 });
+    return rows.map(withApplicationStatus);
+  }
+
+  async application(id: string): Promise<ApplicationRow> {
+    return withApplicationStatus(await this.db.kycRecord.findUniqueOrThrow({ where: { id }, include: applicationInclude }));
+  }
+
+  /** A customer's own records, newest first, and wallet. */
+  async customerSummary(userId: string) {
+    const [wallet, records] = await Promise.all([
+      this.db.wallet.findUnique({ where: { userId } }),
+      this.db.kycRecord.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, select: { id: true, status: true, statusReason: true, nextAction: true, createdAt: true, verifiedAt: true } }),
+    ]);
+    return { wallet, records };
+  }
+
+  async countsByStatus(): Promise<Partial<Record<KycStatus, number>>> {
+    const groups = await this.db.kycRecord.groupBy({ by: ['status'], _count: { _all: true } });
+    return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+  }
+
+  private encryptAddress(application: ApplicationAddress): string {
+    const stored: z.infer<typeof storedAddressSchema> = {
+      address_line_1: application.address_line_1,
+      address_line_2: application.address_line_2 ?? null,
+      city: application.city,
+      state_province: application.state_province ?? null,
+      postal_code: application.postal_code,
+    };
+    return this.cipher.encryptJson(stored);
+  }
+}
+
+function withApplicationStatus(row: Prisma.KycRecordGetPayload<{ include: typeof applicationInclude }>): ApplicationRow {
+  return { ...row, applicationStatus: applicationStatus(row.status, row.events.length > 0) };
+}
+
+// The inverse of applicationStatus: which of our statuses each application status stands for.
+// ROLLED_BACK is an `error` record whose approval was compensated (a KYC_ROLLBACK event).
+function applicationStatusFilter(status: ApplicationStatus): Prisma.KycRecordWhereInput {
+  const rolledBack = { events: { some: { eventType: ROLLBACK_EVENT } } };
+  if (status === 'ROLLED_BACK') return rolledBack;
+  const ours = kycStatusSchema.options.filter((s) => applicationStatus(s, false) === status);
+  return status === 'REJECTED' ? { status: { in: ours }, NOT: rolledBack } : { status: { in: ours } };
+}
+

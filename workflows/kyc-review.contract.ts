@@ -1,0 +1,58 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { REVIEW_REFUSALS, type ReviewDecision, type ReviewerRole, type ReviewLevel, type ReviewReasonCode, type ReviewRefusal, type ReviewStage } from '../domain/review';
+
+// The contract of the manual-review workflow (workflows/kyc-review.ts), a child of the
+// verification: its input, its updates and query, its id, its failure types. No Node APIs here.
+
+/** The review of one attempt of a verification; the verification starts it, the API finds it by the same id. */
+export const reviewWorkflowId = (verificationWorkflowId: string, attempt: number): string => `${verificationWorkflowId}-review-${attempt}`;
+
+export interface KycReviewInput {
+  recordId: string;
+  /** Approving takes two different reviewers (domain/risk.ts: needsFourEyes). */
+  fourEyes: boolean;
+  reviewSlaSeconds: number;
+  escalationSlaSeconds: number;
+}
+
+export interface ClaimInput {
+  taskId: string;
+  actorId: string;
+  actorRole: ReviewerRole;
+}
+
+export interface ReviewDecisionInput extends ClaimInput {
+  decision: ReviewDecision;
+  reasonCode?: ReviewReasonCode;
+  notes?: string;
+}
+
+export interface ReviewOutcome {
+  decision: 'approve' | 'reject' | 'request_resubmission';
+  reasonCode: ReviewReasonCode | null;
+  decidedBy: string;
+  approvers: string[];
+}
+
+export interface ReviewState {
+  recordId: string;
+  taskId: string | null;
+  assigneeId: string | null;
+  level: ReviewLevel;
+  stage: ReviewStage;
+  firstApproverId: string | null;
+  dueAt: string | null;
+  escalated: boolean;
+  opsAlerted: boolean;
+  outcome: ReviewOutcome | null;
+}
+
+export type ReviewDecisionResult = { accepted: true; state: ReviewState };
+
+/** The refusals of the claim and decide updates (the rules are domain/review.ts). */
+export const REVIEW_FAILURES = REVIEW_REFUSALS;
+export type ReviewFailure = ReviewRefusal;
+
+export const decideUpdate = defineUpdate<ReviewDecisionResult, [ReviewDecisionInput]>('decide');
+export const claimUpdate = defineUpdate<ReviewState, [ClaimInput]>('claim');
+export const reviewStateQuery = defineQuery<ReviewState>('reviewState');
