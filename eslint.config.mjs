@@ -2,6 +2,42 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process', 'worker_threads', 'dns', 'tls', 'url', 'util', 'stream', 'zlib', 'timers'];
+const noNodeApis = nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'No Node APIs in deterministic code.' }));
+
+// The layers, and the folders each may not import from (data flows one way: api -> use case ->
+// workflow -> activities -> store -> database; docs/architecture.md). A folder of a layer may
+// import its own layer and the ones below it. The patterns match relative imports only, so
+// packages such as @temporalio/worker are not taken for the worker/ folder.
+const relativeTo = (names) => `^(\\.\\.?/)+(${names.join('|')})(/|$)`;
+const above = (message, ...names) => ({ regex: relativeTo(names), message });
+const contractsOnly = (message) => ({ regex: '^(\\.\\.?/)+workflows/(?![^/]+\\.contract$)', allowTypeImports: true, message });
+
+const layers = [
+  {
+    files: ['domain/**/*.ts'],
+    paths: noNodeApis,
+    patterns: [above('domain/ is pure: it imports nothing but domain/ and libraries.', 'workflows', 'activities', 'store', 'vendors', 'infra', 'api', 'web', 'worker', 'scripts', 'simulator', 'generated')],
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    paths: [
+      ...noNodeApis,
+      { name: '@prisma/client', message: 'No database access in deterministic code.' },
+      { name: 'express', message: 'No HTTP in deterministic code.' },
+      { name: 'pg', message: 'No database access in deterministic code.' },
+    ],
+    patterns: [
+      { regex: relativeTo(['activities']), allowTypeImports: true, message: 'Workflows import only the types of activities.' },
+      above('Workflows are deterministic: no store, vendor, plumbing or HTTP code.', 'store', 'vendors', 'infra', 'api', 'web', 'worker', 'scripts', 'simulator', 'generated'),
+    ],
+  },
+  { files: ['infra/**/*.ts'], patterns: [above('infra/ is plumbing: it imports no layer above it.', 'workflows', 'activities', 'store', 'vendors', 'api', 'web', 'worker', 'scripts', 'simulator')] },
+  { files: ['vendors/**/*.ts'], patterns: [above('A vendor adapter talks to its vendor only: no store, workflow or API code.', 'workflows', 'activities', 'store', 'api', 'web', 'worker', 'scripts', 'simulator')] },
+  { files: ['store/**/*.ts'], patterns: [above('The store is the bottom layer over the database.', 'workflows', 'activities', 'vendors', 'api', 'web', 'worker', 'scripts', 'simulator')] },
+  { files: ['activities/**/*.ts'], patterns: [contractsOnly('Activities know workflows by their contracts only.'), above('Activities import no layer above them.', 'api', 'web', 'worker', 'scripts', 'simulator')] },
+  { files: ['web/**/*.ts'], patterns: [contractsOnly('Web pages know workflows by their contracts only.'), above('Web pages import contracts and domain code, never the API or the stores.', 'api', 'activities', 'store', 'vendors', 'infra', 'worker', 'scripts', 'simulator')] },
+  { files: ['api/**/*.ts'], patterns: [contractsOnly('The API knows workflows by their contracts (and their types).'), above('The API does not import the worker, the activities, scripts or the simulator.', 'activities', 'worker', 'scripts', 'simulator')] },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'generated/', '.tools/', '.data/', 'dist/', 'test-artifacts/'] },
@@ -15,21 +51,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layers.map(({ files, paths = [], patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } })),
   {
-    // Workflow code is replayed: it must stay deterministic and free of I/O.
+    // Workflow and domain code is replayed: it must stay deterministic.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [
-          ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'No Node APIs in deterministic code.' })),
-          { name: '@prisma/client', message: 'No database access in deterministic code.' },
-          { name: 'express', message: 'No HTTP in deterministic code.' },
-          { name: 'pg', message: 'No database access in deterministic code.' },
-        ],
-        patterns: [
-          { group: ['../activities', '../activities/*', '../infra', '../infra/*', '../api/*', '../generated/*'], allowTypeImports: true, message: 'Workflows and domain code import only types from I/O modules.' },
-        ],
-      }],
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'fetch', message: 'No I/O in workflows.' }],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Not deterministic.' }],
     },

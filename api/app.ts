@@ -7,6 +7,7 @@ import { type Logger } from '../infra/logger';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { createStores } from '../store';
+import { DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
 import { requestObservability } from './observability';
@@ -98,7 +99,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
   app.use('/docs', swaggerUiRouter());
-  app.use(webRouter(config));
+  app.use(webRouter(config, config.KYC_DEMO_ACCOUNTS ? DEMO_ACCOUNTS : []));
 
   app.use(registry.methodNotAllowed());
   app.use(notFoundHandler);

@@ -31,7 +31,7 @@ function webhookLabels(req: Request, status: number, body: unknown): { verdict: 
   if (status === 401) return { verdict: req.header('x-hmac-signature') || req.header('vrf-hmac-signature') ? 'invalid' : 'missing', outcome: 'rejected_signature' };
   const parsed = webhookReceiptResponseSchema.safeParse(body);
   if (parsed.success) return { verdict: 'valid', outcome: parsed.data.outcome };
-  const outcome = status === 400 ? 'malformed' : status === 413 ? 'too_large' : status === 503 ? 'undelivered' : 'error';
+  const outcome = status === 400 ? 'malformed' : status === 413 ? 'too_large' : status === 429 ? 'rate_limited' : status === 503 ? 'undelivered' : 'error';
   return { verdict: 'valid', outcome };
 }
 

@@ -1,9 +1,6 @@
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Prisma } from '../generated/prisma/client';
-import { TERMINAL_STATUSES } from '../domain/status';
-import { type Db } from './db';
 import { type Logger } from './logger';
 
 // Prometheus metrics of an API process, served on their own port (METRICS_PORT) so the public
@@ -33,8 +30,19 @@ export const METRIC_NAMES = {
   databaseUp: 'kyc_metrics_database_up',
 } as const;
 
-export function createApiMetrics(deps: { db: Db; stuckAfterHours: number; logger?: Logger }): ApiMetrics {
-  const { db, stuckAfterHours, logger } = deps;
+/** The figures the database gauges show, read on each scrape (store/ops-queries.ts gaugeSnapshot). */
+export interface GaugeSnapshot {
+  reviewTasksOpen: Record<string, number>;
+  outboxUnpublished: number;
+  verificationsActive: Record<string, number>;
+  verificationsStuck: number;
+  outcomes24h: Record<string, number>;
+  reviewDecisions24h: Record<string, number>;
+  alertsOpen: { kind: string; severity: string; count: number }[];
+}
+
+export function createApiMetrics(deps: { readGauges: () => Promise<GaugeSnapshot>; logger?: Logger }): ApiMetrics {
+  const { readGauges, logger } = deps;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -58,30 +66,17 @@ export function createApiMetrics(deps: { db: Db; stuckAfterHours: number; logger
   const alertsOpen = gauge(METRIC_NAMES.alertsOpen, 'Ops alerts neither resolved nor acknowledged, by kind and severity (database, on scrape)', ['kind', 'severity']);
   const databaseUp = gauge(METRIC_NAMES.databaseUp, '1 when the database gauges could be read on this scrape, else 0');
 
-  // Every query is served by an index: status / (status, updated_at) on kyc_records, the partial
-  // index on active records, (status, due_at) on review_tasks, (published_at, created_at) on the outbox.
   async function refreshDatabaseGauges(): Promise<void> {
-    const terminal = [...TERMINAL_STATUSES];
-    // The closed set of status names, as literals: compared with the column itself, so the indexes apply.
-    const terminalList = Prisma.raw(terminal.map((s) => `'${s}'`).join(', '));
-    const [tasks, [outbox], active, [stuck], finished, decided, alerts] = await Promise.all([
-      db.$queryRaw<{ level: string; count: number }[]>`SELECT level::text AS "level", count(*)::int AS "count" FROM review_tasks WHERE status = 'open' GROUP BY level`,
-      db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM outbox_events WHERE published_at IS NULL`,
-      db.$queryRaw<{ status: string; count: number }[]>`SELECT status::text AS "status", count(*)::int AS "count" FROM kyc_records WHERE status NOT IN (${terminalList}) GROUP BY status`,
-      db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM kyc_records WHERE status IN ('pending', 'in_progress') AND created_at < now() - ${stuckAfterHours}::float8 * interval '1 hour'`,
-      db.$queryRaw<{ status: string; count: number }[]>`SELECT status::text AS "status", count(*)::int AS "count" FROM kyc_records WHERE status IN (${terminalList}) AND updated_at >= now() - interval '24 hours' GROUP BY status`,
-      db.$queryRaw<{ decision: string; count: number }[]>`SELECT decision::text AS "decision", count(*)::int AS "count" FROM review_tasks WHERE decided_at >= now() - interval '24 hours' AND decision IS NOT NULL GROUP BY decision`,
-      db.$queryRaw<{ kind: string; severity: string; count: number }[]>`SELECT kind, severity, count(*)::int AS "count" FROM ops_alerts WHERE resolved_at IS NULL AND acknowledged_at IS NULL GROUP BY kind, severity`,
-    ]);
+    const snapshot = await readGauges();
     // Labels that vanished since the last scrape must not linger with their old value.
     for (const g of [reviewTasksOpen, verificationsActive, outcomes, decisions, alertsOpen]) g.reset();
-    for (const level of ['standard', 'senior']) reviewTasksOpen.set({ level }, tasks.find((t) => t.level === level)?.count ?? 0);
-    outboxUnpublished.set(outbox?.count ?? 0);
-    for (const row of active) verificationsActive.set({ status: row.status }, row.count);
-    verificationsStuck.set(stuck?.count ?? 0);
-    for (const result of terminal) outcomes.set({ result }, finished.find((f) => f.status === result)?.count ?? 0);
-    for (const row of decided) decisions.set({ decision: row.decision }, row.count);
-    for (const row of alerts) alertsOpen.set({ kind: row.kind, severity: row.severity }, row.count);
+    for (const [level, count] of Object.entries(snapshot.reviewTasksOpen)) reviewTasksOpen.set({ level }, count);
+    outboxUnpublished.set(snapshot.outboxUnpublished);
+    for (const [status, count] of Object.entries(snapshot.verificationsActive)) verificationsActive.set({ status }, count);
+    verificationsStuck.set(snapshot.verificationsStuck);
+    for (const [result, count] of Object.entries(snapshot.outcomes24h)) outcomes.set({ result }, count);
+    for (const [decision, count] of Object.entries(snapshot.reviewDecisions24h)) decisions.set({ decision }, count);
+    for (const row of snapshot.alertsOpen) alertsOpen.set({ kind: row.kind, severity: row.severity }, row.count);
   }
 
   return {

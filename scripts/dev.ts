@@ -17,6 +17,7 @@ import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createKycWorker, notifierFromEnv } from '../worker/create-worker';
+import { gaugeSnapshot } from '../store/ops-queries';
 
 // `npm start`: the whole system on embedded defaults, in one command. Anything given in the
 // environment (DATABASE_URL, TEMPORAL_ADDRESS, VERIFF_BASE_URL) replaces its embedded stand-in.
@@ -99,7 +100,7 @@ async function main() {
   logger.info('ops schedules ready', { schedules });
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const apiLogger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
-  const metrics = createApiMetrics({ db, stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, logger: apiLogger });
+  const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD }), logger: apiLogger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
   const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics });

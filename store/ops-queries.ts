@@ -1,13 +1,16 @@
 import { Prisma } from '../generated/prisma/client';
 import { type DailyReportFigures } from '../domain/alerts';
+import { REVIEW_LEVELS } from '../domain/review';
+import { TERMINAL_STATUSES } from '../domain/status';
 import { type Db } from '../infra/db';
+import { type GaugeSnapshot } from '../infra/metrics';
 
-// Seed 000's MONITORING_QUERIES against our schema, shared by the admin statistics endpoints,
+// The monitoring queries against our schema, shared by the admin statistics endpoints,
 // the scheduled ops workflows, the ops CLI and the metrics. Days are calendar days in the ops
 // time zone (KYC_OPS_TIMEZONE). Nothing here reads a PII column: duplicate documents are found
 // through the keyed hash document_number_hash, never the (encrypted) number.
 
-// Waiting for the customer: the seed's "slow KYC processes" set, served by idx_kyc_active_records.
+// Waiting for the customer: the "slow KYC processes" set, served by idx_kyc_active_records.
 const AWAITING_CUSTOMER = Prisma.sql`status IN ('pending', 'in_progress')`;
 
 export interface DailyStatistics {
@@ -217,5 +220,34 @@ export async function dailyReportFigures(db: Db, date: string, timeZone: string)
     ...counts,
     approvalRate: decided === 0 ? null : Math.round((counts.approved * 10_000) / decided) / 100,
     duplicateDocumentGroups: duplicates?.groups ?? 0,
+  };
+}
+
+/**
+ * The figures of the API's database gauges (infra/metrics.ts), counted on each scrape. Every query
+ * is served by an index: status / (status, updated_at) on kyc_records, the partial index on active
+ * records, (status, due_at) on review_tasks, (published_at, created_at) on the outbox.
+ */
+export async function gaugeSnapshot(db: Db, options: { stuckAfterHours: number }): Promise<GaugeSnapshot> {
+  const terminal = [...TERMINAL_STATUSES];
+  // The closed set of status names, as literals: compared with the column itself, so the indexes apply.
+  const terminalList = Prisma.raw(terminal.map((s) => `'${s}'`).join(', '));
+  const [tasks, [outbox], active, [stuck], finished, decided, alerts] = await Promise.all([
+    db.$queryRaw<{ level: string; count: number }[]>`SELECT level::text AS "level", count(*)::int AS "count" FROM review_tasks WHERE status = 'open' GROUP BY level`,
+    db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM outbox_events WHERE published_at IS NULL`,
+    db.$queryRaw<{ status: string; count: number }[]>`SELECT status::text AS "status", count(*)::int AS "count" FROM kyc_records WHERE status NOT IN (${terminalList}) GROUP BY status`,
+    db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM kyc_records WHERE status IN ('pending', 'in_progress') AND created_at < now() - ${options.stuckAfterHours}::float8 * interval '1 hour'`,
+    db.$queryRaw<{ status: string; count: number }[]>`SELECT status::text AS "status", count(*)::int AS "count" FROM kyc_records WHERE status IN (${terminalList}) AND updated_at >= now() - interval '24 hours' GROUP BY status`,
+    db.$queryRaw<{ decision: string; count: number }[]>`SELECT decision::text AS "decision", count(*)::int AS "count" FROM review_tasks WHERE decided_at >= now() - interval '24 hours' AND decision IS NOT NULL GROUP BY decision`,
+    db.$queryRaw<{ kind: string; severity: string; count: number }[]>`SELECT kind, severity, count(*)::int AS "count" FROM ops_alerts WHERE resolved_at IS NULL AND acknowledged_at IS NULL GROUP BY kind, severity`,
+  ]);
+  return {
+    reviewTasksOpen: Object.fromEntries(REVIEW_LEVELS.map((level) => [level, tasks.find((t) => t.level === level)?.count ?? 0])),
+    outboxUnpublished: outbox?.count ?? 0,
+    verificationsActive: Object.fromEntries(active.map((row) => [row.status, row.count])),
+    verificationsStuck: stuck?.count ?? 0,
+    outcomes24h: Object.fromEntries(terminal.map((result) => [result, finished.find((f) => f.status === result)?.count ?? 0])),
+    reviewDecisions24h: Object.fromEntries(decided.map((row) => [row.decision, row.count])),
+    alertsOpen: alerts,
   };
 }

@@ -2,7 +2,6 @@ import path from 'node:path';
 import express, { type Response, Router } from 'express';
 import { z } from 'zod';
 import { type Config } from '../domain/config';
-import { DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { html } from './html';
 import { renderPage } from './layout';
 import { adminDashboardPage } from './pages/admin';
@@ -13,7 +12,10 @@ import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
 // The web pages: server-rendered HTML plus small scripts under /assets that call the JSON API
 // with the token kept in sessionStorage. Everything is served from here; nothing from a CDN.
 
-export type WebConfig = Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'KYC_DEMO_ACCOUNTS'>;
+export type WebConfig = Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>;
+
+/** Accounts the sign-in page lists (the demo accounts of the default setup; none in production). */
+export type ListedAccount = { username: string; password: string; role: string };
 
 const ASSETS_DIR = path.join(__dirname, 'assets');
 
@@ -42,9 +44,8 @@ function notFoundPage(): string {
   });
 }
 
-export function webRouter(config: WebConfig): Router {
+export function webRouter(config: WebConfig, demoAccounts: readonly ListedAccount[]): Router {
   const router = Router();
-  const demoAccounts = config.KYC_DEMO_ACCOUNTS ? DEMO_ACCOUNTS : [];
 
   router.use(
     '/assets',

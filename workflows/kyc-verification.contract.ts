@@ -8,6 +8,9 @@ import { type KycStatus } from '../domain/status';
 // messages it takes and answers, its id, and the failure types it and its activities use. The API,
 // the web pages and the tests import this file, never the workflow itself. No Node APIs here.
 
+/** The workflow type (the function's name in workflows/kyc-verification.ts). */
+export const VERIFICATION_WORKFLOW_TYPE = 'kycVerification';
+
 /** One workflow per customer: its id is how "one active verification per customer" is enforced. */
 export const verificationWorkflowId = (userId: string): string => `kyc-${userId}`;
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { validateKycApplication } from '../../domain/kyc-application';
 import { type KycStatus } from '../../domain/status';
-import { kycVerification } from '../../workflows/kyc-verification';
-import { startSessionUpdate, verificationSettings, verificationWorkflowId, type KycVerificationInput } from '../../workflows/kyc-verification.contract';
+import type { kycVerification } from '../../workflows/kyc-verification';
+import { startSessionUpdate, VERIFICATION_WORKFLOW_TYPE, verificationSettings, verificationWorkflowId, type KycVerificationInput } from '../../workflows/kyc-verification.contract';
 import { type Principal } from '../auth';
 import { Problem } from '../problem';
 import { type UseCaseDeps } from './deps';
@@ -46,7 +46,7 @@ export async function startVerification(deps: UseCaseDeps, principal: Principal,
   const workflowId = verificationWorkflowId(principal.userId);
   // Update-with-start: the caller gets the session URL synchronously; a second start while one is
   // active attaches to it (USE_EXISTING) and gets the same record and URL back.
-  const startOperation = new WithStartWorkflowOperation(kycVerification, {
+  const startOperation = new WithStartWorkflowOperation<typeof kycVerification>(VERIFICATION_WORKFLOW_TYPE, {
     workflowId,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     args: [input],

@@ -5,8 +5,9 @@ import { api, applicant, createUser, eventually, startTestSystem, type TestSyste
 import { decide } from '../support/veriff';
 
 // The reviewer console in a real browser, on cases made the way test/e2e/review.test.ts makes
-// them (Veriff's simulator answers `review`): queue, case view, claim, the decision form, the
-// four-eyes second approval by another reviewer, and a refusal shown as the API words it.
+// them (Veriff's simulator answers `review` with a fraud-risk label, so approval takes four eyes):
+// queue, case view, claim, the decision form, the second approval by another reviewer, and a
+// refusal shown as the API words it.
 
 const PASSWORD = 'correct horse battery';
 
@@ -15,7 +16,7 @@ async function startCase(system: TestSystem): Promise<string> {
   const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: applicant() });
   assert.equal(started.status, 201, started.text);
   const recordId = started.json.id as string;
-  await decide(system, recordId, { status: 'review' });
+  await decide(system, recordId, { status: 'review', riskLabels: [{ label: 'document_integration_level_crosslinked_with_fraud', category: 'document' }] });
   return recordId;
 }
 

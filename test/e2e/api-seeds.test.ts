@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createDb } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
-import { storedApplication } from '../../store/stored-application';
+import { RecordStore } from '../../store/records';
 import { databaseUrl } from '../support/database';
 import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
@@ -94,7 +94,7 @@ describe('seed 002: /v1/kyc/applications', () => {
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json.status, 'PENDING');
 
-    const stored = storedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: record!.id } }), system.cipher);
+    const stored = new RecordStore(system.db, system.cipher).submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: record!.id } }));
     assert.equal(stored.address_line_1, '12 Khama Crescent');
     assert.equal(stored.address_line_2, 'Flat 3');
     assert.equal(stored.city, SEED_PAYLOAD.city);
@@ -217,7 +217,7 @@ describe('seed 003: /api/verifications', () => {
     assert.equal(retried.status, 201, retried.text);
     assert.notEqual(retried.json.id, id);
     assert.equal(retried.json.status, 'submitted');
-    const again = storedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: retried.json.id as string } }), system.cipher);
+    const again = new RecordStore(system.db, system.cipher).submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: retried.json.id as string } }));
     assert.equal(again.document_number, US_PAYLOAD.document_number);
     assert.equal(again.postal_code, US_PAYLOAD.postal_code);
   });

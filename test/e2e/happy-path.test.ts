@@ -74,7 +74,7 @@ describe('verification happy path, end to end', () => {
       'the complete timeline',
     );
     const timeline = (events.json.events as { event_type: string; to_status: string | null }[]).map((e) => `${e.event_type}:${e.to_status ?? '-'}`);
-    assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VERIFF_STARTED:in_progress', 'VERIFF_SUBMITTED:submitted', 'RISK_ASSESSED:-', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
+    assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VENDOR_STARTED:in_progress', 'VENDOR_SUBMITTED:submitted', 'RISK_ASSESSED:-', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
 
     const summary = await api(system, 'GET', '/api/kyc/summary/', { token: customer.token });
     assert.equal(summary.status, 200);

@@ -14,6 +14,7 @@ import { opsDailyReport, opsStuckVerificationCheck } from '../../workflows/ops-c
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { insertCustomer, insertRecord, minutesAgo, runWorkflow } from '../support/ops';
 import { decide } from '../support/veriff';
+import { gaugeSnapshot } from '../../store/ops-queries';
 
 // The operations API: seed 000's monitoring queries over dated records in real PostgreSQL, the
 // alerts endpoint, request ids in logs, and the Prometheus endpoints after real traffic.
@@ -159,7 +160,7 @@ describe('request ids and Prometheus metrics', () => {
 
   before(async () => {
     system = await startTestSystem({}, { autoDecideDelayMs: null });
-    const metrics = createApiMetrics({ db: system.db, stuckAfterHours: 2 });
+    const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(system.db, { stuckAfterHours: 2 }) });
     const app = createApp({ db: system.db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', { service: 'metrics-test' }, (line) => logs.push(line)), metrics });
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -203,7 +204,7 @@ describe('request ids and Prometheus metrics', () => {
     await call('GET', '/no/such/route/' + recordId);
     await call('GET', `/api/kyc/records/${recordId}/status/`, { headers: { authorization: `Bearer ${customer.token}` } });
     await call('GET', '/api/review/queue/', { headers: { authorization: `Bearer ${reviewer.token}` } });
-    const webhook = (body: string, signature?: string) => call('POST', '/api/kyc/webhook/veriff/', { headers: { 'content-type': 'application/json', ...(signature ? { 'x-hmac-signature': signature } : {}) }, body });
+    const webhook = (body: string, signature?: string) => call('POST', '/api/kyc/webhook/veriff/', { headers: { 'content-type': 'application/json', 'x-auth-client': system.config.VERIFF_API_KEY, ...(signature ? { 'x-hmac-signature': signature } : {}) }, body });
     const unknown = JSON.stringify({ id: randomUUID(), action: 'started', vendorData: 'not-a-record', attemptId: randomUUID() });
     assert.equal((await webhook(unknown)).status, 401);
     assert.equal((await webhook(unknown, 'ab'.repeat(32))).status, 401);

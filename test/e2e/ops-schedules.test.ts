@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../domain/config';
-import { ensureOpsSchedules, OPS_SCHEDULE_IDS } from '../../worker/schedules';
-import { type StuckCheckInput, type StuckCheckResult } from '../../workflows/ops-checks';
+import { ensureOpsSchedules } from '../../worker/schedules';
+import { OPS_SCHEDULE_IDS } from '../../workflows/ops.contract';
+import { type StuckCheckInput, type StuckCheckResult } from '../../workflows/ops.contract';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 // Seed 000's beat schedule as Temporal Schedules: the setup is idempotent (create, else update),

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ensureOpsSchedules, OPS_SCHEDULE_IDS } from '../../worker/schedules';
+import { ensureOpsSchedules } from '../../worker/schedules';
+import { OPS_SCHEDULE_IDS } from '../../workflows/ops.contract';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
 
-// Seed 000's admin-review process on the real Temporal server: risk routing, assignment,
-// four-eyes, refusals, concurrency, and (with short SLAs) escalation and the ops alert.
+// The manual-review process on the real Temporal server: risk routing, assignment, four-eyes,
+// refusals, concurrency, and (with short SLAs) escalation and the ops alert.
 
 interface Task {
   task_id: string;
@@ -14,7 +14,10 @@ interface Task {
 }
 
 
-async function startCase(system: TestSystem, body: Record<string, unknown> = {}, decision: Record<string, unknown> = { status: 'review' }) {
+// The vendor asks for review and flags a fraud signal: a high-risk case, approved by four eyes.
+const HIGH_RISK_REVIEW = { status: 'review', riskLabels: [{ label: 'document_integration_level_crosslinked_with_fraud', category: 'document' }] };
+
+async function startCase(system: TestSystem, body: Record<string, unknown> = {}, decision: Record<string, unknown> = HIGH_RISK_REVIEW) {
   const customer = await createUser(system);
   const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: applicant(body) });
   assert.equal(started.status, 201, started.text);
@@ -112,8 +115,20 @@ describe('manual review', () => {
     assert.deepEqual(decisions.map((e) => [e.actorId, (e.data as { role: string; decision: string }).decision]), [[a.id, 'approve'], [b.id, 'approve']]);
     assert.equal((decisions[0]!.data as { role: string }).role, 'reviewer');
     const task = await system.db.reviewTask.findUniqueOrThrow({ where: { id: first.id } });
-    assert.ok(task.notes && !task.notes.includes('document looks fine'), 'notes are stored encrypted');
-    assert.equal(system.cipher.decrypt(task.notes), 'document looks fine');
+    assert.ok(task.notesEnc && !task.notesEnc.includes('document looks fine'), 'notes are stored encrypted');
+    assert.equal(system.cipher.decrypt(task.notesEnc), 'document looks fine');
+  });
+
+  test('when the vendor asks for review without any fraud signal, then one reviewer approving closes the case (no four eyes)', async () => {
+    const { recordId } = await startCase(system, {}, { status: 'review' });
+    const record = await recordStatus(system, recordId, 'under_review');
+    assert.deepEqual((record.riskReasons as { code: string }[]).map((r) => r.code), ['VENDOR_REVIEW']);
+    const task = await openTaskOf(system, recordId);
+    const approved = await decideTask(system, reviewer(task.assigneeId), task.id, { decision: 'approve' });
+    assert.equal(approved.status, 200, approved.text);
+    assert.deepEqual([approved.json.stage, approved.json.outcome], ['decided', 'approve']);
+    await recordStatus(system, recordId, 'approved');
+    assert.equal(await system.db.reviewTask.count({ where: { kycRecordId: recordId } }), 1);
   });
 
   test('when the second reviewer rejects, then the verification is rejected with the mapped reason', async () => {

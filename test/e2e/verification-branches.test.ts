@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { type KycWorkflowInput } from '../../domain/verification';
-import { kycVerification, stateQuery } from '../../workflows/kyc-verification';
+import { startSessionUpdate, stateQuery, type KycVerificationInput } from '../../workflows/kyc-verification.contract';
+import { kycVerification } from '../../workflows/kyc-verification';
 import { api, applicant, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent } from '../support/veriff';
 
@@ -45,18 +45,23 @@ describe('verification workflow branches', () => {
       await assert.rejects(system.client.workflow.getHandle(`kyc-${user.id}`).describe(), WorkflowNotFoundError);
     });
 
-    test('when the workflow itself is started with an invalid application, then it ends in validation_failed and creates no record', async () => {
-      const user = await createUser(system);
-      const input: KycWorkflowInput = {
+    test('when the customer account no longer exists, then the workflow fails fast with RecordRefused in error and creates no record', async () => {
+      // A foreign-key failure is not transient: it must not be retried for ever (the client would wait for an answer that never comes).
+      const input: KycVerificationInput = {
         recordId: randomUUID(),
-        userId: user.id,
-        application: { ...SEED_PAYLOAD, date_of_birth: '2012-01-01' } as KycWorkflowInput['application'],
+        userId: randomUUID(),
+        application: { ...SEED_PAYLOAD } as KycVerificationInput['application'],
         settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
       };
-      const result = await system.client.workflow.execute(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
-      assert.equal(result.status, 'validation_failed');
-      assert.deepEqual(result.validationErrors.map((e) => `${e.field}:${e.rule}`), ['date_of_birth:min_age']);
+      const handle = await system.client.workflow.start(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
+      const snapshot = await handle.executeUpdate(startSessionUpdate);
+      assert.deepEqual([snapshot.status, snapshot.failure, snapshot.sessionUrl], ['error', 'RecordRefused', null]);
+      const result = await handle.result();
+      assert.deepEqual([result.status, result.failure], ['error', 'RecordRefused']);
       assert.equal(await system.db.kycRecord.count({ where: { id: input.recordId } }), 0);
+      const history = await handle.fetchHistory();
+      const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+      assert.deepEqual(attempts, [1], 'createKycRecord ran once, not retried');
     });
   });
 

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { signPayload } from '../../vendors/veriff/signature';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent, sessionOf } from '../support/veriff';
@@ -53,12 +53,12 @@ describe('Veriff webhooks', () => {
     await sendEvent(system, id, 'started');
     await sendEvent(system, id, 'submitted');
     const receipts = await eventually(() => system.db.webhookReceipt.findMany({ where: { kycRecordId: id } }), (r) => r.length === 3, 10_000, 'three receipts');
-    // Late events reach either the finishing workflow (which ignores them) or a closed one ('late').
-    assert.ok(receipts.every((r) => r.processedAt && (r.outcome === 'processed' || r.outcome === 'late')), JSON.stringify(receipts.map((r) => r.outcome)));
+    // Events after the decision are stored and answered 'late': the verification has ended.
+    assert.deepEqual(receipts.map((r) => `${r.statusOrAction}:${r.outcome}`).sort(), ['approved:processed', 'started:late', 'submitted:late']);
     const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id } });
     assert.equal(record.status, 'approved');
     const types = (await system.db.kycEvent.findMany({ where: { kycRecordId: id } })).map((e) => e.eventType);
-    assert.ok(!types.includes('VERIFF_STARTED') && !types.includes('VERIFF_SUBMITTED'), types.join());
+    assert.ok(!types.includes('VENDOR_STARTED') && !types.includes('VENDOR_SUBMITTED'), types.join());
   });
 
   test('when a webhook names a session we do not know, then it is stored, answered 200 and flagged', async () => {
@@ -81,11 +81,66 @@ describe('Veriff webhooks', () => {
     assert.ok((await system.db.webhookReceipt.count({ where: { outcome: 'malformed' } })) >= 1);
   });
 
-  test('when the signature is missing, then the answer is 401 and the attempt is on the security log', async () => {
-    const body = JSON.stringify({ id: randomUUID(), attemptId: 'x', action: 'started' });
-    const response = await api(system, 'POST', '/api/kyc/webhook/veriff/', { body });
+  // Each refusal test comes from an address of its own (X-Forwarded-For from loopback is trusted), so the per-address failure limit of one does not spill into another.
+  const from = () => ({ 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250) + 1}` });
+
+  test('when the signature is missing, then the answer is 401, nothing is stored, and the security log has the size and hash of the body', async () => {
+    const session = randomUUID();
+    const body = JSON.stringify({ id: session, attemptId: 'x', action: 'started' });
+    const receiptsBefore = await system.db.webhookReceipt.count();
+    const response = await api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: { 'content-type': 'application/json', 'x-auth-client': system.config.VERIFF_API_KEY, ...from() } });
     assert.equal(response.status, 401);
-    assert.ok(system.logs.some((l) => l.includes('webhook_signature_failure') && l.includes('"verdict":"missing"')));
+    assert.equal(await system.db.webhookReceipt.count(), receiptsBefore, 'an unsigned body is not stored');
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const logged = await eventually(() => system.db.securityEvent.findMany({ where: { type: 'signature_failure' } }), (events) => events.some((e) => (e.details as { bodySha256?: string } | null)?.bodySha256 === sha256), 5_000, 'the security event');
+    const event = logged.find((e) => (e.details as { bodySha256?: string } | null)?.bodySha256 === sha256)!;
+    assert.deepEqual(event.details, { verdict: 'missing_signature', bodyBytes: Buffer.byteLength(body), bodySha256: sha256 });
+    assert.ok(!system.logs.some((l) => l.includes(session)), 'the body is not in the logs either');
+  });
+
+  test('when the signature is valid but X-AUTH-CLIENT is missing or names another integration, then the webhook is refused', async () => {
+    const customer = await createUser(system);
+    const id = await startRecord(customer);
+    const session = await sessionOf(system, id);
+    const body = JSON.stringify({ status: 'success', verification: { id: session, attemptId: randomUUID(), vendorData: id, status: 'approved', code: 9001, decisionTime: new Date().toISOString() } });
+    const signed = { 'content-type': 'application/json', 'x-hmac-signature': signPayload(body, system.config.VERIFF_WEBHOOK_SECRET), ...from() };
+    assert.equal((await api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: signed })).status, 401);
+    assert.equal((await api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: { ...signed, 'x-auth-client': 'another-integration' } })).status, 401);
+    assert.equal((await system.db.kycRecord.findUniqueOrThrow({ where: { id } })).status, 'pending');
+    assert.equal(await system.db.webhookReceipt.count({ where: { sessionId: session } }), 0);
+  });
+
+  test('when one address keeps sending refused webhooks, then after the limit it is answered 429 with Retry-After', async () => {
+    const address = from();
+    const body = JSON.stringify({ id: randomUUID(), attemptId: 'x', action: 'started' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: { 'content-type': 'application/json', 'x-hmac-signature': 'ab'.repeat(32), ...address } })).status);
+    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401));
+    assert.deepEqual(statuses.slice(20), [429, 429]);
+    const limited = await api(system, 'POST', '/api/kyc/webhook/veriff/', { body, headers: { 'content-type': 'application/json', ...address } });
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  });
+
+  test('when a body is larger than any Veriff webhook, then it is refused with 413 and not stored', async () => {
+    const body = JSON.stringify({ id: randomUUID(), attemptId: 'x', action: 'started', padding: 'x'.repeat(40_000) });
+    const receiptsBefore = await system.db.webhookReceipt.count();
+    const response = await post(body);
+    assert.equal(response.status, 413);
+    assert.equal(await system.db.webhookReceipt.count(), receiptsBefore);
+  });
+
+  test('when a signed event arrives that the verification is already past, then it is stored and answered "ignored"', async () => {
+    const customer = await createUser(system);
+    const id = await startRecord(customer);
+    await sendEvent(system, id, 'submitted');
+    await eventually(() => system.db.kycRecord.findUniqueOrThrow({ where: { id } }), (r) => r.status === 'submitted', 10_000, 'submitted');
+    const session = await sessionOf(system, id);
+    const late = JSON.stringify({ id: session, attemptId: randomUUID(), feature: 'selfid', code: 7001, action: 'started', vendorData: id });
+    const response = await post(late);
+    assert.equal(response.status, 200);
+    assert.equal(response.json.outcome, 'ignored');
+    assert.equal((await system.db.webhookReceipt.findUniqueOrThrow({ where: { id: response.json.receipt_id as string } })).outcome, 'ignored');
+    assert.equal((await system.db.kycRecord.findUniqueOrThrow({ where: { id } })).status, 'submitted');
   });
 
   test('when a signature is sent in upper case over the exact raw bytes, then it is accepted', async () => {

@@ -8,6 +8,8 @@ import { Client } from 'pg';
 import { Prisma } from '../../generated/prisma/client';
 import { createDb, type Db } from '../../infra/db';
 import { MIGRATIONS_DIR, MigrationError, migrate, readMigrations } from '../../infra/migrate';
+import { WALLET_TIERS } from '../../domain/wallet';
+import { basicLimits } from '../../store/wallets';
 import { createTestDatabase } from '../support/database';
 
 // infra/migrate.ts stands in for `prisma migrate deploy` where Prisma's native engine cannot run.
@@ -249,7 +251,7 @@ describe('the generated client on a migrated database', () => {
       escalatedAt: at('2026-01-03T12:00:00.000Z'),
       decision: 'request_resubmission',
       reasonCode: 'blurry_document',
-      notes: 'second look',
+      notesEnc: 'k1:second-look',
       decidedById: reviewer.id,
       decidedAt: at('2026-01-03T13:00:00.000Z'),
       createdAt: at('2026-01-02T05:00:00.000Z'),
@@ -303,6 +305,7 @@ describe('the generated client on a migrated database', () => {
       method: 'GET',
       route: '/api/admin/security-events/',
       status: 403,
+      details: { verdict: 'role_refused' },
       createdAt: at('2026-01-03T00:00:00.005Z'),
     } satisfies Prisma.SecurityEventUncheckedCreateInput;
     assertEveryField('SecurityEvent', Prisma.SecurityEventScalarFieldEnum, securityEvent);
@@ -349,11 +352,13 @@ describe('the generated client on a migrated database', () => {
     assert.equal(record.status, 'pending');
     assert.equal(record.verificationLevel, 'standard');
     assert.equal(record.attempt, 1);
-    const wallet = await prisma.wallet.create({ data: { userId: user.id } });
+    // The limits have no column defaults: they come from domain/wallet.ts through store/wallets.ts.
+    await assert.rejects(prisma.wallet.create({ data: { userId: user.id } as Prisma.WalletUncheckedCreateInput }));
+    const wallet = await prisma.wallet.create({ data: { userId: user.id, ...basicLimits() } });
     assert.equal(wallet.walletType, 'basic');
     assert.equal(wallet.isKycVerified, false);
-    assert.equal(wallet.dailyLimit.toString(), '10000');
-    assert.equal(wallet.monthlyLimit.toString(), '100000');
+    assert.equal(wallet.dailyLimit.toString(), WALLET_TIERS.basic.dailyLimit.replace(/\.00$/, ''));
+    assert.equal(wallet.monthlyLimit.toString(), WALLET_TIERS.basic.monthlyLimit.replace(/\.00$/, ''));
     const receipt = await prisma.webhookReceipt.create({ data: { kind: 'event', rawBodyEnc: 'k1:g', signatureVerdict: 'missing' } });
     assert.equal(receipt.source, 'veriff');
     assert.equal(receipt.outcome, 'received');

@@ -1,22 +1,24 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { type KycWorkflowInput } from '../../domain/verification';
 import { kycVerification } from '../../workflows/kyc-verification';
+import { type KycVerificationInput } from '../../workflows/kyc-verification.contract';
+import { reviewWorkflowId } from '../../workflows/kyc-review.contract';
+import packageJson from '../../package.json';
 import { api, applicant, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent } from '../support/veriff';
 
-// Records one history per branch of the verification workflow into test/fixtures/histories, for
-// test/integration/replay.test.ts. Run it when a deliberate, versioned workflow change is made:
+// Records one history per branch of the verification workflow into
+// test/fixtures/histories/<package version>/, for test/integration/replay.test.ts:
 //   npm run record-histories
-// Never re-record to make a failing replay pass once a version is released: that failure means
-// running workflows would break; ship the change behind patched() instead. Re-recording is right
-// only for a change no running workflow can meet (before the first release, or a new branch).
+// A released version's folder is frozen: never re-record it to make a failing replay pass (that
+// failure means running workflows of that release would break; ship the change behind patched()
+// instead). Record a new folder when a new version is released.
 
-const OUT = path.resolve(__dirname, '../fixtures/histories');
+const OUT = path.resolve(__dirname, '../fixtures/histories', packageJson.version);
 // Binary protobuf: the exact bytes the server sent, independent of JSON conversion quirks.
 const encode = (history: temporal.api.history.v1.IHistory) => temporal.api.history.v1.History.encode(history).finish();
 
@@ -29,7 +31,11 @@ async function remember(name: string, workflowId: string) {
 }
 let system: TestSystem;
 
+// The vendor asks for review and flags a fraud signal: approving takes four eyes.
+const HIGH_RISK_REVIEW = { status: 'review', riskLabels: [{ label: 'document_integration_level_crosslinked_with_fraud', category: 'document' }] };
+
 before(async () => {
+  await mkdir(OUT, { recursive: true });
   system = await startTestSystem({ KYC_SESSION_TIMEOUT: '3', KYC_MAX_RETRIES: '1' });
 });
 after(async () => {
@@ -115,7 +121,7 @@ test('manual review with four eyes, approved', async () => {
   const [first, second] = [await createUser(system, 'reviewer'), await createUser(system, 'reviewer')];
   const byId = new Map([first, second].map((u) => [u.id, u]));
   const id = await startRecord(await createUser(system));
-  await decide(system, id, { status: 'review' });
+  await decide(system, id, HIGH_RISK_REVIEW);
   for (let round = 0; round < 2; round++) {
     const task = await eventually(
       () => system.db.reviewTask.findFirst({ where: { kycRecordId: id, status: 'open' } }),
@@ -129,22 +135,31 @@ test('manual review with four eyes, approved', async () => {
   await save('review-four-eyes-approved', id, 'approved');
   // The review itself is a child workflow with its own history.
   const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id } });
-  const child = system.client.workflow.getHandle(`${record.workflowId}-review-1`);
+  const child = system.client.workflow.getHandle(reviewWorkflowId(record.workflowId, 1));
   assert.equal((await child.result()).decision, 'approve');
   await writeFile(path.join(OUT, 'review-child-four-eyes.history.bin'), encode(await child.fetchHistory()));
   await remember('review-child-four-eyes', child.workflowId);
 });
 
-test('validation failed', async () => {
-  const user = await createUser(system);
-  const input: KycWorkflowInput = {
+test('manual review by one reviewer, rejected', async () => {
+  const reviewer = await createUser(system, 'senior_reviewer');
+  const id = await startRecord(await createUser(system));
+  await decide(system, id, { status: 'review' });
+  const task = await eventually(() => system.db.reviewTask.findFirst({ where: { kycRecordId: id, status: 'open' } }), (t) => t !== null, 30_000, 'a review task');
+  const response = await api(system, 'POST', `/api/review/tasks/${task!.id}/decision/`, { token: reviewer.token, body: { decision: 'reject', reason_code: 'data_mismatch' } });
+  assert.equal(response.status, 200, response.text);
+  await save('review-rejected', id, 'rejected');
+});
+
+test('record refused: the account no longer exists', async () => {
+  const input: KycVerificationInput = {
     recordId: randomUUID(),
-    userId: user.id,
-    application: { ...SEED_PAYLOAD, date_of_birth: '2012-01-01' } as KycWorkflowInput['application'],
+    userId: randomUUID(),
+    application: { ...SEED_PAYLOAD } as KycVerificationInput['application'],
     settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
   };
   const handle = await system.client.workflow.start(kycVerification, { workflowId: `record-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
-  assert.equal((await handle.result()).status, 'validation_failed');
-  await writeFile(path.join(OUT, 'validation-failed.history.bin'), encode(await handle.fetchHistory()));
-  await remember('validation-failed', handle.workflowId);
+  assert.equal((await handle.result()).failure, 'RecordRefused');
+  await writeFile(path.join(OUT, 'record-refused.history.bin'), encode(await handle.fetchHistory()));
+  await remember('record-refused', handle.workflowId);
 });

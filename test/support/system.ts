@@ -184,7 +184,7 @@ export async function api(system: TestSystem, method: string, path: string, opti
   } catch {
     json = undefined;
   }
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', json: json as Record<string, unknown>, text };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', headers: response.headers, json: json as Record<string, unknown>, text };
 }
 
 // Polls until the predicate holds; fails with the last value seen (never a fixed sleep).

@@ -4,9 +4,9 @@ import { assessRisk, normaliseName, RISK_RULES, type RiskInput } from '../../dom
 
 const base: RiskInput = {
   submitted: { firstName: 'John', lastName: 'Doe', dateOfBirth: '1990-01-01', documentNumber: 'BP123456789', country: 'BW', nationality: 'BW' },
-  extracted: { person: { firstName: 'JOHN', lastName: 'Doe', dateOfBirth: '1990-01-01' }, document: { number: 'BP 123456789' } },
-  vendorStatus: 'approved',
-  riskLabels: [],
+  extracted: { firstName: 'JOHN', lastName: 'Doe', dateOfBirth: '1990-01-01', documentNumber: 'BP 123456789' },
+  vendorAskedForReview: false,
+  vendorRiskLabels: [],
   duplicateDocumentOnOtherCustomers: 0,
   highRiskCountries: ['KP', 'IR'],
   reviewThreshold: 80,
@@ -15,36 +15,45 @@ const codes = (input: RiskInput) => assessRisk(input).reasons.map((r) => r.code)
 
 describe('risk assessment', () => {
   test('when everything matches, then the score is 0 and no review is needed', () => {
-    assert.deepEqual(assessRisk(base), { score: 0, reasons: [], needsReview: false });
+    assert.deepEqual(assessRisk(base), { score: 0, reasons: [], needsReview: false, needsFourEyes: false });
   });
 
   test('when names differ only in case, accents or spacing, then they match', () => {
     assert.equal(normaliseName('  José-María '), normaliseName('JOSE MARIA'));
-    assert.deepEqual(codes({ ...base, extracted: { ...base.extracted, person: { firstName: 'Jóhn', lastName: 'DOE' } } }), []);
+    assert.deepEqual(codes({ ...base, extracted: { ...base.extracted, firstName: 'Jóhn', lastName: 'DOE' } }), []);
   });
 
-  test('when the name, date of birth or document number differ, then each is a hard indicator', () => {
-    const mismatch = assessRisk({ ...base, extracted: { person: { firstName: 'Jon', lastName: 'Doe', dateOfBirth: '1991-01-01' }, document: { number: 'BP999' } } });
+  test('when the name, date of birth or document number differ, then each is a hard indicator, and the capped score needs four eyes', () => {
+    const mismatch = assessRisk({ ...base, extracted: { firstName: 'Jon', lastName: 'Doe', dateOfBirth: '1991-01-01', documentNumber: 'BP999' } });
     assert.deepEqual(mismatch.reasons.map((r) => r.code), ['NAME_MISMATCH', 'DOB_MISMATCH', 'DOCUMENT_NUMBER_MISMATCH']);
     assert.equal(mismatch.score, 100, 'capped at 100');
     assert.ok(mismatch.needsReview);
+    assert.ok(mismatch.needsFourEyes, 'a score above the threshold is high risk');
   });
 
-  test('when Veriff extracted nothing for a field, then it is not counted as a mismatch', () => {
-    assert.deepEqual(codes({ ...base, extracted: { person: null, document: null } }), []);
+  test('when only the name differs, then one reviewer decides (a hard indicator, but no fraud signal and a low score)', () => {
+    const r = assessRisk({ ...base, extracted: { ...base.extracted, firstName: 'Jon' } });
+    assert.deepEqual([r.score, r.needsReview, r.needsFourEyes], [40, true, false]);
   });
 
-  test('when the document is on another customer record, then DUPLICATE_DOCUMENT forces review', () => {
+  test('when the vendor extracted nothing, then nothing is counted as a mismatch', () => {
+    assert.deepEqual(codes({ ...base, extracted: null }), []);
+    assert.deepEqual(codes({ ...base, extracted: { firstName: null, documentNumber: null } }), []);
+  });
+
+  test('when the document is on another customer record, then DUPLICATE_DOCUMENT forces review with four eyes', () => {
     const r = assessRisk({ ...base, duplicateDocumentOnOtherCustomers: 2 });
     assert.deepEqual(r.reasons.map((x) => [x.code, x.weight, x.hard]), [['DUPLICATE_DOCUMENT', 50, true]]);
     assert.equal(r.needsReview, true);
+    assert.equal(r.needsFourEyes, true);
   });
 
-  test('when Veriff attaches risk labels, then each adds 25 up to 50, without forcing review on its own', () => {
-    const one = assessRisk({ ...base, riskLabels: [{ label: 'document_integration_level_crosslinked_with_fraud' }] });
+  test('when the vendor attaches risk labels, then each adds 25 up to 50, without forcing review on its own, but a reviewed case needs four eyes', () => {
+    const one = assessRisk({ ...base, vendorRiskLabels: ['document_integration_level_crosslinked_with_fraud'] });
     assert.equal(one.score, 25);
     assert.equal(one.needsReview, false);
-    const three = assessRisk({ ...base, riskLabels: [{ label: 'a' }, { label: 'b' }, { label: 'c' }] });
+    assert.equal(one.needsFourEyes, true);
+    const three = assessRisk({ ...base, vendorRiskLabels: ['a', 'b', 'c'] });
     assert.equal(three.score, 50);
   });
 
@@ -52,20 +61,22 @@ describe('risk assessment', () => {
     const country = { ...base, submitted: { ...base.submitted, nationality: 'IR' } };
     assert.equal(assessRisk(country).score, 35);
     assert.equal(assessRisk(country).needsReview, false);
-    const both = assessRisk({ ...country, riskLabels: [{ label: 'a' }, { label: 'b' }] });
+    assert.equal(assessRisk(country).needsFourEyes, false);
+    const both = assessRisk({ ...country, vendorRiskLabels: ['a', 'b'] });
     assert.equal(both.score, 85);
     assert.equal(both.needsReview, true);
   });
 
   test('when the score equals the threshold, then it is not above it', () => {
-    const atThreshold = assessRisk({ ...base, submitted: { ...base.submitted, nationality: 'IR' }, riskLabels: [{ label: 'a' }, { label: 'b' }], reviewThreshold: 85 });
+    const atThreshold = assessRisk({ ...base, submitted: { ...base.submitted, nationality: 'IR' }, vendorRiskLabels: ['a', 'b'], reviewThreshold: 85 });
     assert.equal(atThreshold.score, 85);
     assert.equal(atThreshold.needsReview, false);
   });
 
-  test('when Veriff itself asks for review, then the case goes to review', () => {
-    assert.deepEqual(codes({ ...base, vendorStatus: 'review' }), ['VENDOR_REVIEW']);
-    assert.equal(assessRisk({ ...base, vendorStatus: 'review' }).needsReview, true);
+  test('when the vendor itself asks for review, then the case goes to one reviewer', () => {
+    assert.deepEqual(codes({ ...base, vendorAskedForReview: true }), ['VENDOR_REVIEW']);
+    const r = assessRisk({ ...base, vendorAskedForReview: true });
+    assert.deepEqual([r.needsReview, r.needsFourEyes], [true, false]);
   });
 
   test('the rule table names a weight for every code', () => {
