@@ -13,7 +13,7 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -c "$1"; else sudo -u po
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   echo "installing PostgreSQL (Debian package)..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 && apt-get -o DPkg::Lock::Timeout=900 install -y -qq postgresql >&2
 fi
 if ! pg_isready -q -h "$HOST" -p "$PORT"; then
   cluster=$(pg_lsclusters --no-header | awk -v p="$PORT" '$3==p {print $1" "$2; exit}')

@@ -15,7 +15,7 @@ fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   echo "installing python3-venv (Debian package)..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 && apt-get install -y -qq python3-venv >&2
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 && apt-get -o DPkg::Lock::Timeout=900 install -y -qq python3-venv >&2
 fi
 echo "installing schemathesis $VERSION into .tools/venv..." >&2
 python3 -m venv "$VENV" >&2

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] && [ -d generated/prisma ] || npm ci
-export TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
-export TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
+# Assigned before export: `export X="$(cmd)"` would hide a failing cmd from `set -e`.
+TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
+TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
 bash scripts/ensure-docker-compose.sh
-export CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
+CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
+export TEMPORAL_CLI_PATH TEST_DATABASE_URL CHROMIUM_PATH
 exec npx --no-install tsx test/run.ts "$@"
