@@ -248,7 +248,7 @@ async function show(db: Db, client: Client, options: Options): Promise<number> {
   }
 
   console.log(`record ${record.id}  user ${record.userId}  ${record.country}  ${record.documentType}  risk ${record.riskScore ?? '-'}  vendor ${record.vendorStatus ?? '-'}${record.vendorReasonCode ? ` (${record.vendorReasonCode})` : ''}`);
-  console.log(`created ${iso(record.createdAt)}  updated ${iso(record.updatedAt)}  verified ${iso(record.verifiedAt)}  Veriff session ${record.veriffSessionId ?? '-'}`);
+  console.log(`created ${iso(record.createdAt)}  updated ${iso(record.updatedAt)}  verified ${iso(record.verifiedAt)}  vendor session ${record.veriffSessionId ?? '-'}`);
   console.log(`workflow ${record.workflowId}  run ${record.workflowRunId}${description ? `  task queue ${description.taskQueue}` : ''}\n`);
 
   const workflowState = state?.ok ? state.value : null;

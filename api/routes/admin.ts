@@ -16,6 +16,7 @@ export const securityEventSchema = z.object({
   method: z.string(),
   route: z.string().describe('The route pattern, e.g. /api/kyc/records/:id/status/'),
   status: z.number().int(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable().describe('Facts about the refused request, never its content (e.g. the size and SHA-256 of a refused webhook body)'),
   created_at: z.iso.datetime(),
 });
 
@@ -49,7 +50,7 @@ export function adminRoutes(api: ApiRouter, db: Db): void {
       return {
         status: 200,
         body: {
-          items: items.map((e) => ({ id: e.id, type: e.type, ip: e.ip, user_id: e.userId, method: e.method, route: e.route, status: e.status, created_at: e.createdAt.toISOString() })),
+          items: items.map((e) => ({ id: e.id, type: e.type, ip: e.ip, user_id: e.userId, method: e.method, route: e.route, status: e.status, details: (e.details as Record<string, string | number | boolean> | null) ?? null, created_at: e.createdAt.toISOString() })),
           next_cursor: nextCursor,
         },
       };

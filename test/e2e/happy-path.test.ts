@@ -66,15 +66,28 @@ describe('verification happy path, end to end', () => {
     ]);
   });
 
-  test('then the events endpoint shows the whole timeline and the summary shows the upgraded wallet', async () => {
+  test('then staff see the whole audit trail, the customer their status changes in words, and the summary shows the upgraded wallet', async () => {
+    const staff = await createUser(system, 'auditor');
     const events = await eventually(
-      () => api(system, 'GET', `/api/kyc/records/${recordId}/events/`, { token: customer.token }),
+      () => api(system, 'GET', `/api/kyc/records/${recordId}/events/`, { token: staff.token }),
       (r) => (r.json.events as unknown[]).length >= 7,
       10_000,
       'the complete timeline',
     );
     const timeline = (events.json.events as { event_type: string; to_status: string | null }[]).map((e) => `${e.event_type}:${e.to_status ?? '-'}`);
     assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VENDOR_STARTED:in_progress', 'VENDOR_SUBMITTED:submitted', 'RISK_ASSESSED:-', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
+    const assessed = (events.json.events as { event_type: string; data?: { score?: number } }[]).find((e) => e.event_type === 'RISK_ASSESSED');
+    assert.equal(assessed?.data?.score, 0, 'staff see the score behind the event');
+
+    // The customer's own view: what happened in words; no scores, codes, vendor data or staff ids.
+    const own = await api(system, 'GET', `/api/kyc/records/${recordId}/events/`, { token: customer.token });
+    const ownEvents = own.json.events as Record<string, unknown>[];
+    assert.deepEqual(ownEvents.map((e) => `${e.event_type}:${e.to_status}`), ['KYC_CREATED:pending', 'VENDOR_STARTED:in_progress', 'VENDOR_SUBMITTED:submitted', 'KYC_APPROVED:approved']);
+    assert.ok(ownEvents.every((e) => !('data' in e) && typeof e.reason === 'string'), own.text);
+    assert.ok(!/score|receipt|reasonCode|vendorStatus/i.test(own.text), own.text);
+    const status = await api(system, 'GET', `/api/kyc/records/${recordId}/status/`, { token: customer.token });
+    assert.ok(!('risk_score' in status.json), 'the customer is not shown the risk score');
+    assert.equal((await api(system, 'GET', `/api/kyc/records/${recordId}/status/`, { token: staff.token })).json.risk_score, 0);
 
     const summary = await api(system, 'GET', '/api/kyc/summary/', { token: customer.token });
     assert.equal(summary.status, 200);
@@ -100,10 +113,9 @@ describe('verification happy path, end to end', () => {
     const after = await system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
     assert.equal(after.status, 'approved');
     assert.equal(await system.db.kycEvent.count({ where: { kycRecordId: recordId } }), before);
-    const rejected = await system.db.webhookReceipt.findMany({ where: { outcome: 'rejected_signature' } });
-    assert.equal(rejected.length, 1);
-    assert.equal(rejected[0]!.signatureVerdict, 'invalid');
-    assert.ok(system.logs.some((line) => line.includes('"channel":"security"') && line.includes('webhook_signature_failure')));
+    // Only what Veriff signed is stored: the refused body is not, its size and hash are on the security log.
+    assert.equal(await system.db.webhookReceipt.count({ where: { signatureVerdict: { not: 'valid' }, source: 'veriff' } }), 0);
+    assert.ok(system.logs.some((line) => line.includes('"channel":"security"') && line.includes('"event":"signature_failure"') && line.includes('"verdict":"invalid_signature"') && line.includes(`"bodyBytes":${Buffer.byteLength(body)}`)));
   });
 
   test('then neither the API logs nor the worker logs contain the applicant PII', () => {

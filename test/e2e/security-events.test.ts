@@ -99,7 +99,7 @@ describe('security log', () => {
     await pg.connect();
     try {
       const columns = (await pg.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'security_events' ORDER BY column_name")).rows.map((r) => r.column_name);
-      assert.deepEqual(columns, ['created_at', 'id', 'ip', 'method', 'route', 'status', 'type', 'user_id']);
+      assert.deepEqual(columns, ['created_at', 'details', 'id', 'ip', 'method', 'route', 'status', 'type', 'user_id']);
       const rows = JSON.stringify((await pg.query('SELECT * FROM security_events')).rows);
       assert.doesNotMatch(rows, /mallory|guess-123|John|Doe/);
     } finally {

@@ -27,7 +27,7 @@ describe('Veriff session creation faults', () => {
     assert.ok(String(response.json.session_url).includes('/v/'));
     const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: response.json.id as string } });
     const history = await system.client.workflow.getHandle(record.workflowId, record.workflowRunId).fetchHistory();
-    const opened = history.events!.find((e) => e.activityTaskStartedEventAttributes && history.events!.some((s) => s.activityTaskScheduledEventAttributes?.activityType?.name === 'openVeriffSession' && Number(s.eventId) === Number(e.activityTaskStartedEventAttributes!.scheduledEventId)));
+    const opened = history.events!.find((e) => e.activityTaskStartedEventAttributes && history.events!.some((s) => s.activityTaskScheduledEventAttributes?.activityType?.name === 'openVendorSession' && Number(s.eventId) === Number(e.activityTaskStartedEventAttributes!.scheduledEventId)));
     assert.equal(opened?.activityTaskStartedEventAttributes?.attempt, 3);
   });
 
@@ -44,7 +44,7 @@ describe('Veriff session creation faults', () => {
     assert.match(String(status.json.reason), /could not open/);
     assert.ok(status.json.next_action);
     const failed = await system.db.kycEvent.findFirstOrThrow({ where: { kycRecordId: id, eventType: 'SESSION_FAILED' } });
-    assert.deepEqual(failed.data, { failure: 'VeriffRequestRejected' });
+    assert.deepEqual(failed.data, { failure: 'VendorRequestRejected' });
     // The second injected fault is still queued: the 400 was not retried.
     const again = await fetch(`${system.simulator.url}/control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ createSession: [] }) });
     assert.equal(again.status, 200);
