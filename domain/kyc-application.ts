@@ -24,9 +24,16 @@ const kycRuleSchema = z.enum([
 type KycRule = z.infer<typeof kycRuleSchema>;
 
 export const MINIMUM_AGE = 18;
-const EARLIEST_DATE_OF_BIRTH = '1900-01-01';
 
-// Named Kyc* because domain/veriff.ts exports documentTypeSchema/DocumentType for Veriff's upper-case values.
+// The words of the single-field rules (the web form shows the same ones before the API does).
+export const tooLong = (max: number) => `Must be at most ${max} characters`;
+export const tooShort = (min: number) => `Must be at least ${min} characters`;
+export const REQUIRED_TEXT = 'Required';
+export const NOT_A_CALENDAR_DATE = 'Is not a real calendar date';
+export const EARLIEST_DATE_OF_BIRTH = '1900-01-01';
+export const TOO_EARLY_DATE_OF_BIRTH = `Must not be before ${EARLIEST_DATE_OF_BIRTH}`;
+
+// Named Kyc* because vendors/veriff/contract.ts exports documentTypeSchema/DocumentType for Veriff's upper-case values.
 export const kycDocumentTypeSchema = z.enum(['passport', 'id_card', 'drivers_license', 'residence_permit'], {
   error: 'Must be one of: passport, id_card, drivers_license, residence_permit',
 });
@@ -49,7 +56,6 @@ export function documentTypeCode(documentType: KycDocumentType): DocumentTypeCod
 // ---------------------------------------------------------------------------
 // Calendar helpers (UTC calendar math only, no time zones, no clock)
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 interface CalendarDate { year: number; month: number; day: number }
 
@@ -64,7 +70,7 @@ function daysInMonth(year: number, month: number): number {
 
 /** Strict YYYY-MM-DD that names a real day; `Date.parse` would roll 2001-02-30 over to March. */
 function parseCalendarDate(text: string): CalendarDate | undefined {
-  const match = ISO_DATE.exec(text);
+  const match = FIELD_RULES.isoDate.pattern.exec(text);
   if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
@@ -108,7 +114,7 @@ function violates(rule: KycRule, message: string) {
 // A blank field should say "Required" and nothing else; since aborting is out,
 // the later rules sit behind .pipe(), which stops at the first failure.
 const notBlank = (value: string): boolean => value.length > 0;
-const requiredCheck = violates('required', 'Required');
+const requiredCheck = violates('required', REQUIRED_TEXT);
 
 // NFC so that a decomposed "é" (e + U+0301) and the precomposed one compare and
 // count the same; \p{M} stays allowed because scripts such as Devanagari need
@@ -119,7 +125,7 @@ function requiredText(maxLength: number, rules: (text: z.ZodString) => z.ZodStri
     .trim()
     .normalize('NFC')
     .refine(notBlank, requiredCheck)
-    .pipe(rules(z.string().max(maxLength, `Must be at most ${maxLength} characters`)));
+    .pipe(rules(z.string().max(maxLength, tooLong(maxLength))));
 }
 
 /**
@@ -133,51 +139,64 @@ function optionalText(schema: z.ZodString) {
   );
 }
 
-// Letters of any script plus the punctuation real names use; the lookahead
-// demands at least one letter so "." or "-" alone is not a name.
-const NAME_PATTERN = /^(?=[^\p{L}]*\p{L})[\p{L}\p{M} '’.-]+$/u;
-const NAME_RULE_TEXT = 'May contain only letters, spaces, hyphens, apostrophes and periods, with at least one letter';
+/** A rule a single field's text must satisfy, with the words it is reported in. */
+export interface TextRule {
+  pattern: RegExp;
+  message: string;
+}
 
-const personName = requiredText(100, (text) => text.regex(NAME_PATTERN, NAME_RULE_TEXT));
+/**
+ * The single-field rules as data: the schemas below are built from them, and so are the
+ * browser's checks of the start form (web/kyc-form-fields.ts), so the two cannot drift apart.
+ */
+export const FIELD_RULES = {
+  // Letters of any script plus the punctuation real names use; the lookahead demands at least
+  // one letter so "." or "-" alone is not a name.
+  name: { pattern: /^(?=[^\p{L}]*\p{L})[\p{L}\p{M} '’.-]+$/u, message: 'May contain only letters, spaces, hyphens, apostrophes and periods, with at least one letter' },
+  // Control characters (newlines, tabs, NUL) break address labels and CSV exports downstream.
+  noControlCharacters: { pattern: /^[^\p{Cc}]*$/u, message: 'Must not contain control characters' },
+  hasLetter: { pattern: /\p{L}/u, message: 'Must contain at least one letter' },
+  // Regions are sometimes numbered ("Region 10") or carry a qualifier in brackets.
+  region: { pattern: /^(?=[^\p{L}]*\p{L})[\p{L}\p{M}\p{Nd} '’.,()-]+$/u, message: "May contain only letters, digits, spaces and . , ' ( ) -, with at least one letter" },
+  isoDate: { pattern: /^(\d{4})-(\d{2})-(\d{2})$/, message: 'Must be a date in YYYY-MM-DD form' },
+  documentNumber: { pattern: /^[A-Z0-9]*$/, message: 'May contain only letters A-Z and digits (spaces and hyphens are ignored)' },
+  postalCode: { pattern: /^[A-Z0-9 -]*$/, message: 'May contain only letters, digits, spaces and hyphens' },
+} as const satisfies Record<string, TextRule>;
 
-// Control characters (newlines, tabs, NUL) break address labels and CSV exports downstream.
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
-const HAS_LETTER = /\p{L}/u;
+/** Lengths in characters, after the normalisation each field gets. */
+export const FIELD_LENGTHS = {
+  first_name: { max: 100 },
+  last_name: { max: 100 },
+  document_number: { min: 5, max: 20 },
+  address_line_1: { min: 3, max: 200 },
+  address_line_2: { max: 200 },
+  city: { min: 2, max: 100 },
+  state_province: { max: 100 },
+  postal_code: { max: 10 },
+} as const;
 
-const addressLine1 = requiredText(200, (text) =>
-  text
-    .min(3, 'Must be at least 3 characters')
-    .regex(NO_CONTROL_CHARACTERS, 'Must not contain control characters')
-    .regex(HAS_LETTER, 'Must contain at least one letter'),
+
+const matches = (text: z.ZodString, rule: TextRule) => text.regex(rule.pattern, rule.message);
+const personName = requiredText(FIELD_LENGTHS.first_name.max, (text) => matches(text, FIELD_RULES.name));
+
+const addressLine1 = requiredText(FIELD_LENGTHS.address_line_1.max, (text) =>
+  matches(matches(text.min(FIELD_LENGTHS.address_line_1.min, tooShort(FIELD_LENGTHS.address_line_1.min)), FIELD_RULES.noControlCharacters), FIELD_RULES.hasLetter),
 );
 
-const addressLine2 = optionalText(
-  z.string().trim().normalize('NFC').max(200, 'Must be at most 200 characters').regex(NO_CONTROL_CHARACTERS, 'Must not contain control characters'),
-);
+const addressLine2 = optionalText(matches(z.string().trim().normalize('NFC').max(FIELD_LENGTHS.address_line_2.max, tooLong(FIELD_LENGTHS.address_line_2.max)), FIELD_RULES.noControlCharacters));
 
-const city = requiredText(100, (text) => text.min(2, 'Must be at least 2 characters').regex(NAME_PATTERN, NAME_RULE_TEXT));
+const city = requiredText(FIELD_LENGTHS.city.max, (text) => matches(text.min(FIELD_LENGTHS.city.min, tooShort(FIELD_LENGTHS.city.min)), FIELD_RULES.name));
 
-// Regions are sometimes numbered ("Region 10") or carry a qualifier in brackets.
-const stateProvince = optionalText(
-  z
-    .string()
-    .trim()
-    .normalize('NFC')
-    .max(100, 'Must be at most 100 characters')
-    .regex(
-      /^(?=[^\p{L}]*\p{L})[\p{L}\p{M}\p{Nd} '’.,()-]+$/u,
-      'May contain only letters, digits, spaces and . , \' ( ) -, with at least one letter',
-    ),
-);
+const stateProvince = optionalText(matches(z.string().trim().normalize('NFC').max(FIELD_LENGTHS.state_province.max, tooLong(FIELD_LENGTHS.state_province.max)), FIELD_RULES.region));
 
 const dateOfBirth = z
   .string()
   .trim()
   .refine(notBlank, requiredCheck)
-  .pipe(z.string().regex(ISO_DATE, 'Must be a date in YYYY-MM-DD form'))
-  .pipe(z.string().refine((text) => parseCalendarDate(text) !== undefined, violates('date', 'Is not a real calendar date')))
+  .pipe(matches(z.string(), FIELD_RULES.isoDate))
+  .pipe(z.string().refine((text) => parseCalendarDate(text) !== undefined, violates('date', NOT_A_CALENDAR_DATE)))
   // Lexicographic order is chronological order for YYYY-MM-DD.
-  .pipe(z.string().refine((text) => text >= EARLIEST_DATE_OF_BIRTH, violates('min_date', `Must not be before ${EARLIEST_DATE_OF_BIRTH}`)));
+  .pipe(z.string().refine((text) => text >= EARLIEST_DATE_OF_BIRTH, violates('min_date', TOO_EARLY_DATE_OF_BIRTH)));
 
 const isoCountry = z
   .string()
@@ -195,21 +214,12 @@ const documentNumber = z
   .overwrite((raw) => raw.replace(/[\s-]+/g, '').toUpperCase())
   .refine(notBlank, requiredCheck)
   .pipe(
-    z
-      .string()
-      .max(20, 'Must be at most 20 characters')
-      .min(5, 'Must be at least 5 characters')
-      .regex(/^[A-Z0-9]*$/, 'May contain only letters A-Z and digits (spaces and hyphens are ignored)'),
+    matches(z.string().max(FIELD_LENGTHS.document_number.max, tooLong(FIELD_LENGTHS.document_number.max)).min(FIELD_LENGTHS.document_number.min, tooShort(FIELD_LENGTHS.document_number.min)), FIELD_RULES.documentNumber),
   );
 
 // Blank is allowed here because some countries (Botswana among them) have no
 // postcodes; whether blank is acceptable is decided per country below.
-const postalCode = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .max(10, 'Must be at most 10 characters')
-  .regex(/^[A-Z0-9 -]*$/, 'May contain only letters, digits, spaces and hyphens');
+const postalCode = matches(z.string().trim().toUpperCase().max(FIELD_LENGTHS.postal_code.max, tooLong(FIELD_LENGTHS.postal_code.max)), FIELD_RULES.postalCode);
 
 const applicationShape = {
   first_name: personName,

@@ -1,12 +1,24 @@
 import { type z } from 'zod';
 import { ISO_COUNTRY_CODES } from '../domain/countries';
-import { kycDocumentTypeSchema, type kycApplicationSchema } from '../domain/kyc-application';
+import {
+  EARLIEST_DATE_OF_BIRTH,
+  FIELD_LENGTHS,
+  FIELD_RULES,
+  kycDocumentTypeSchema,
+  NOT_A_CALENDAR_DATE,
+  REQUIRED_TEXT,
+  TOO_EARLY_DATE_OF_BIRTH,
+  tooLong,
+  tooShort,
+  type kycApplicationSchema,
+  type TextRule,
+} from '../domain/kyc-application';
 
-// Seed 000's start-verification form. The browser checks what it can check alone (blank, length,
-// characters, calendar dates) with the same words as domain/kyc-application.ts, so a message does
-// not change between the first and the second submit; the rules that need more (age on today's
-// date, document and postcode formats per country) are left to the server, whose 422 field errors
-// the page shows under the same fields. test/browser/customer.test.ts holds the two together.
+// The start-verification form. The browser checks what it can check alone (blank, length,
+// characters, calendar dates) with the rules and words of domain/kyc-application.ts itself, so a
+// message does not change between the first and the second submit; the rules that need more (age
+// on today's date, document and postcode formats per country) are left to the server, whose 422
+// field errors the page shows under the same fields.
 
 type ApplicationField = keyof z.input<typeof kycApplicationSchema>;
 
@@ -38,12 +50,12 @@ export interface FormSection {
   fields: FormField[];
 }
 
-const REQUIRED: ClientRule = { kind: 'required', message: 'Required' };
-const maxLength = (limit: number): ClientRule => ({ kind: 'max_length', limit, message: `Must be at most ${limit} characters` });
-const minLength = (limit: number): ClientRule => ({ kind: 'min_length', limit, message: `Must be at least ${limit} characters` });
-const pattern = (regex: RegExp, message: string): ClientRule => ({ kind: 'pattern', pattern: regex.source, flags: regex.flags, message });
+const REQUIRED: ClientRule = { kind: 'required', message: REQUIRED_TEXT };
+const maxLength = (limit: number): ClientRule => ({ kind: 'max_length', limit, message: tooLong(limit) });
+const minLength = (limit: number): ClientRule => ({ kind: 'min_length', limit, message: tooShort(limit) });
+const pattern = (rule: TextRule): ClientRule => ({ kind: 'pattern', pattern: rule.pattern.source, flags: rule.pattern.flags, message: rule.message });
 
-const NAME = pattern(/^(?=[^\p{L}]*\p{L})[\p{L}\p{M} '’.-]+$/u, 'May contain only letters, spaces, hyphens, apostrophes and periods, with at least one letter');
+const NAME = pattern(FIELD_RULES.name);
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 const COUNTRY_OPTIONS = ISO_COUNTRY_CODES.map((code) => ({ value: code, label: regionNames.of(code) ?? code })).sort((a, b) => a.label.localeCompare(b.label, 'en'));
@@ -55,15 +67,15 @@ const DOCUMENT_TYPE_LABELS: Record<z.infer<typeof kycDocumentTypeSchema>, string
   residence_permit: 'Residence permit',
 };
 
-// Seed 000's React form starts with Botswana and a passport selected.
-const SEED_COUNTRY = 'BW';
+// The form starts with Botswana and a passport selected.
+const DEFAULT_COUNTRY = 'BW';
 
 export const KYC_FORM: readonly FormSection[] = [
   {
     legend: 'About you',
     fields: [
-      { name: 'first_name', label: 'First name', control: 'text', autocomplete: 'given-name', hint: 'As printed on your document.', normalise: 'trim', rules: [REQUIRED, maxLength(100), NAME] },
-      { name: 'last_name', label: 'Last name', control: 'text', autocomplete: 'family-name', hint: 'As printed on your document.', normalise: 'trim', rules: [REQUIRED, maxLength(100), NAME] },
+      { name: 'first_name', label: 'First name', control: 'text', autocomplete: 'given-name', hint: 'As printed on your document.', normalise: 'trim', rules: [REQUIRED, maxLength(FIELD_LENGTHS.first_name.max), NAME] },
+      { name: 'last_name', label: 'Last name', control: 'text', autocomplete: 'family-name', hint: 'As printed on your document.', normalise: 'trim', rules: [REQUIRED, maxLength(FIELD_LENGTHS.last_name.max), NAME] },
       {
         name: 'date_of_birth',
         label: 'Date of birth',
@@ -71,9 +83,9 @@ export const KYC_FORM: readonly FormSection[] = [
         autocomplete: 'bday',
         hint: 'You must be 18 or older.',
         normalise: 'trim',
-        rules: [REQUIRED, pattern(/^(\d{4})-(\d{2})-(\d{2})$/, 'Must be a date in YYYY-MM-DD form'), { kind: 'calendar_date', message: 'Is not a real calendar date' }, { kind: 'not_before', date: '1900-01-01', message: 'Must not be before 1900-01-01' }],
+        rules: [REQUIRED, pattern(FIELD_RULES.isoDate), { kind: 'calendar_date', message: NOT_A_CALENDAR_DATE }, { kind: 'not_before', date: EARLIEST_DATE_OF_BIRTH, message: TOO_EARLY_DATE_OF_BIRTH }],
       },
-      { name: 'nationality', label: 'Nationality', control: 'select', options: COUNTRY_OPTIONS, defaultValue: SEED_COUNTRY, normalise: 'trim_upper', rules: [REQUIRED] },
+      { name: 'nationality', label: 'Nationality', control: 'select', options: COUNTRY_OPTIONS, defaultValue: DEFAULT_COUNTRY, normalise: 'trim_upper', rules: [REQUIRED] },
     ],
   },
   {
@@ -95,7 +107,7 @@ export const KYC_FORM: readonly FormSection[] = [
         autocomplete: 'off',
         hint: 'Letters and digits; spaces and hyphens are ignored.',
         normalise: 'document_number',
-        rules: [REQUIRED, maxLength(20), minLength(5), pattern(/^[A-Z0-9]*$/, 'May contain only letters A-Z and digits (spaces and hyphens are ignored)')],
+        rules: [REQUIRED, maxLength(FIELD_LENGTHS.document_number.max), minLength(FIELD_LENGTHS.document_number.min), pattern(FIELD_RULES.documentNumber)],
       },
     ],
   },
@@ -108,17 +120,17 @@ export const KYC_FORM: readonly FormSection[] = [
         control: 'text',
         autocomplete: 'address-line1',
         normalise: 'trim',
-        rules: [REQUIRED, maxLength(200), minLength(3), pattern(/\p{L}/u, 'Must contain at least one letter')],
+        rules: [REQUIRED, maxLength(FIELD_LENGTHS.address_line_1.max), minLength(FIELD_LENGTHS.address_line_1.min), pattern(FIELD_RULES.hasLetter)],
       },
-      { name: 'address_line_2', label: 'Address line 2 (optional)', control: 'text', autocomplete: 'address-line2', normalise: 'trim', rules: [maxLength(200)] },
-      { name: 'city', label: 'City', control: 'text', autocomplete: 'address-level2', normalise: 'trim', rules: [REQUIRED, maxLength(100), minLength(2), NAME] },
+      { name: 'address_line_2', label: 'Address line 2 (optional)', control: 'text', autocomplete: 'address-line2', normalise: 'trim', rules: [maxLength(FIELD_LENGTHS.address_line_2.max)] },
+      { name: 'city', label: 'City', control: 'text', autocomplete: 'address-level2', normalise: 'trim', rules: [REQUIRED, maxLength(FIELD_LENGTHS.city.max), minLength(FIELD_LENGTHS.city.min), NAME] },
       {
         name: 'state_province',
         label: 'State or province (optional)',
         control: 'text',
         autocomplete: 'address-level1',
         normalise: 'trim',
-        rules: [maxLength(100), pattern(/^(?=[^\p{L}]*\p{L})[\p{L}\p{M}\p{Nd} '’.,()-]+$/u, "May contain only letters, digits, spaces and . , ' ( ) -, with at least one letter")],
+        rules: [maxLength(FIELD_LENGTHS.state_province.max), pattern(FIELD_RULES.region)],
       },
       {
         name: 'postal_code',
@@ -127,9 +139,9 @@ export const KYC_FORM: readonly FormSection[] = [
         autocomplete: 'postal-code',
         hint: 'Leave empty if your country has no postal codes.',
         normalise: 'trim_upper',
-        rules: [maxLength(10), pattern(/^[A-Z0-9 -]*$/, 'May contain only letters, digits, spaces and hyphens')],
+        rules: [maxLength(FIELD_LENGTHS.postal_code.max), pattern(FIELD_RULES.postalCode)],
       },
-      { name: 'country', label: 'Country of residence', control: 'select', autocomplete: 'country', options: COUNTRY_OPTIONS, defaultValue: SEED_COUNTRY, normalise: 'trim_upper', rules: [REQUIRED] },
+      { name: 'country', label: 'Country of residence', control: 'select', autocomplete: 'country', options: COUNTRY_OPTIONS, defaultValue: DEFAULT_COUNTRY, normalise: 'trim_upper', rules: [REQUIRED] },
     ],
   },
 ];
