@@ -14,7 +14,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@te
 import { Client as PgClient } from 'pg';
 import { startTemporalDevServer, type RunningDevServer } from '../scripts/temporal-dev-server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../test/support/system';
+import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../test/support/system';
 import { decide } from '../test/support/veriff';
 import { ceilingActivities, reachedMarkedStep } from './ceiling-activities';
 import { ceilingWorkflow, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
@@ -529,7 +529,7 @@ async function main() {
     await runPool(Array.from({ length: options.warmup + options.n }, (_, i) => i), USER_SETUP_CONCURRENCY, async (i) => {
       const user = await createUser(system);
       // BW passports: two letters and up to nine digits; 10.x.y.z is private space, only ever a header here.
-      users.push({ ...user, application: { ...SEED_PAYLOAD, document_number: `BP${100_000_000 + i}` }, clientIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` });
+      users.push({ ...user, application: { ...SAMPLE_APPLICATION, document_number: `BP${100_000_000 + i}` }, clientIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` });
     });
     console.log(`# ${users.length} customers created and logged in; ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Config } from './config';
 
-// Seed 000's KYC_ALERT_THRESHOLDS and the rules that turn what the scheduled checks see into
+// The alert thresholds (KYC_ALERT_*) and the rules that turn what the scheduled checks see into
 // alerts. Pure, so the ops workflows run them deterministically and tests call them directly.
 // Alert details carry ids, counts and thresholds: never names, documents or addresses.
 

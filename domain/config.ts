@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // Every setting the service reads, parsed once at start. A bad or missing value stops the process
-// with a message naming the variable. Durations follow seed 000 (seconds) unless the name says _MS.
+// with a message naming the variable. Durations are in seconds unless the name says _MS.
 
 const seconds = (fallback: number, description: string) =>
   z.coerce.number().int().positive().default(fallback).describe(description);
@@ -65,9 +65,9 @@ export const configSchema = z.object({
   KYC_SESSION_TIMEOUT: seconds(3600, 'Seconds a Veriff session may stay without a decision before the verification expires.'),
   KYC_MAX_RETRIES: z.coerce.number().int().min(0).default(3).describe('Resubmissions a customer may make before the verification is rejected.'),
   KYC_RESUBMISSION_WINDOW: seconds(7 * 24 * 3600, 'Seconds a customer has to retry after Veriff asks for a resubmission.'),
-  KYC_REVIEW_SLA: seconds(24 * 3600, 'Seconds a reviewer has to decide before the case escalates to a senior reviewer (seed 000: 24 h).'),
-  KYC_ESCALATION_SLA: seconds(48 * 3600, 'Seconds a senior reviewer has after escalation before ops are alerted (seed 000: 48 h).'),
-  KYC_RISK_REVIEW_THRESHOLD: z.coerce.number().int().min(0).max(100).default(80).describe('Risk scores above this go to manual review (seed 000: 80).'),
+  KYC_REVIEW_SLA: seconds(24 * 3600, 'Seconds a reviewer has to decide before the case escalates to a senior reviewer (default 24 h).'),
+  KYC_ESCALATION_SLA: seconds(48 * 3600, 'Seconds a senior reviewer has after escalation before ops are alerted (default 48 h).'),
+  KYC_RISK_REVIEW_THRESHOLD: z.coerce.number().int().min(0).max(100).default(80).describe('Risk scores above this go to manual review.'),
   KYC_HIGH_RISK_COUNTRIES: z
     .string()
     .default('KP,IR,MM')
@@ -98,11 +98,11 @@ export const configSchema = z.object({
     .transform((v) => v === 'true')
     .describe('Create the demo accounts (testuser/testpass123 and staff) at start.'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Log level.'),
-  // Operations (seed 000's KYC_ALERT_THRESHOLDS and Celery beat schedule, as Temporal Schedules).
-  KYC_ALERT_PENDING_RECORDS_LIMIT: z.coerce.number().int().min(0).default(100).describe('Alert when more verifications than this wait for the customer (pending or in_progress) (seed 000: pending_records_limit).'),
-  KYC_ALERT_APPROVAL_RATE_MINIMUM: z.coerce.number().min(0).max(100).default(50).describe("Alert when a day's approval rate (approved / decided, percent) falls below this (seed 000: approval_rate_minimum)."),
-  KYC_ALERT_PROCESSING_TIME_MAXIMUM: z.coerce.number().positive().default(120).describe("Alert when a day's average minutes from start to approval exceed this (seed 000: processing_time_maximum)."),
-  KYC_ALERT_STUCK_RECORDS_THRESHOLD: z.coerce.number().positive().default(2).describe('Hours after which a pending or in_progress verification counts as stuck, and an unprocessed webhook receipt too (seed 000: stuck_records_threshold).'),
+  // Operations: alert thresholds and the ops schedules (Temporal Schedules).
+  KYC_ALERT_PENDING_RECORDS_LIMIT: z.coerce.number().int().min(0).default(100).describe('Alert when more verifications than this wait for the customer (pending or in_progress) (pending_records_limit).'),
+  KYC_ALERT_APPROVAL_RATE_MINIMUM: z.coerce.number().min(0).max(100).default(50).describe("Alert when a day's approval rate (approved / decided, percent) falls below this (approval_rate_minimum)."),
+  KYC_ALERT_PROCESSING_TIME_MAXIMUM: z.coerce.number().positive().default(120).describe("Alert when a day's average minutes from start to approval exceed this (processing_time_maximum)."),
+  KYC_ALERT_STUCK_RECORDS_THRESHOLD: z.coerce.number().positive().default(2).describe('Hours after which a pending or in_progress verification counts as stuck, and an unprocessed webhook receipt too (stuck_records_threshold).'),
   KYC_OPS_TIMEZONE: z
     .string()
     .default('UTC')

@@ -1,4 +1,5 @@
-// Wallet tiers and their limits (seed 000: basic wallets start at 10 000 daily / 100 000 monthly).
+// Wallet tiers and their limits: the one table of them (the database has no defaults).
+// Basic wallets start at 10 000 daily / 100 000 monthly; a verified identity raises them.
 export const WALLET_TIERS = {
   basic: { dailyLimit: '10000.00', monthlyLimit: '100000.00' },
   verified: { dailyLimit: '50000.00', monthlyLimit: '500000.00' },

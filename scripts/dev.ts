@@ -95,7 +95,7 @@ async function main() {
 
   const temporal = await connectTemporalClient(config);
   stops.unshift(() => temporal.connection.close());
-  // Seed 000's beat schedule: created, or updated to this configuration, on every start.
+  // The ops schedules: created, or updated to this configuration, on every start.
   const schedules = await ensureOpsSchedules(temporal, config);
   logger.info('ops schedules ready', { schedules });
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);

@@ -2,7 +2,7 @@ import { type Db } from '../infra/db';
 import { hashPassword } from '../infra/passwords';
 import { basicLimits } from './wallets';
 
-// Demo accounts of the default setup (listed in README). Seed 000's Postman collection logs in
+// Demo accounts of the default setup (listed in README). The API's Postman-style walk-through logs in
 // as testuser/testpass123. Never created in production (the config refuses it).
 export const DEMO_ACCOUNTS = [
   { username: 'testuser', password: 'testpass123', role: 'customer' },

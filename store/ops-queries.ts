@@ -22,7 +22,7 @@ export interface DailyStatistics {
   avgProcessingMinutes: number | null;
 }
 
-/** Seed 000's "Daily KYC statistics": the last `days` days (today included), newest first, empty days as zeros. */
+/** Daily KYC statistics: the last `days` days (today included), newest first, empty days as zeros. */
 export async function dailyStatistics(db: Db, options: { days: number; timeZone: string }): Promise<DailyStatistics[]> {
   const { days, timeZone } = options;
   return db.$queryRaw<DailyStatistics[]>`
@@ -58,7 +58,7 @@ export interface CountryStatistics {
   approvalRate: number;
 }
 
-/** Seed 000's "Country-wise KYC distribution" (approval rate over all of the country's verifications). */
+/** Country-wise KYC distribution (approval rate over all of the country's verifications). */
 export async function countryDistribution(db: Db, options: { since?: Date } = {}): Promise<CountryStatistics[]> {
   const since = options.since ? Prisma.sql`WHERE created_at >= ${options.since}` : Prisma.empty;
   return db.$queryRaw<CountryStatistics[]>`
@@ -83,8 +83,8 @@ export interface DuplicateDocument {
 }
 
 /**
- * Seed 000's "potential fraud patterns": one document number on several customers' verifications.
- * The seed groups by the plaintext number and counts records; we group by the keyed hash and
+ * Potential fraud patterns: one document number on several customers' verifications.
+ * A plaintext grouping that counts records would need the number in clear; we group by the keyed hash and
  * require two customers, since one customer verifying again with their own passport is no signal.
  */
 export async function duplicateDocuments(db: Db, options: { limit: number }): Promise<DuplicateDocument[]> {
@@ -113,7 +113,7 @@ export interface StuckRecord {
   minutesSinceCreated: number;
 }
 
-/** Seed 000's "slow KYC processes": waiting for the customer for longer than the threshold, oldest first. */
+/** Slow KYC processes: waiting for the customer for longer than the threshold, oldest first. */
 export async function stuckRecords(db: Db, options: { olderThanMinutes: number; limit: number }): Promise<{ count: number; records: StuckRecord[] }> {
   const older = Prisma.sql`created_at < now() - ${options.olderThanMinutes}::float8 * interval '1 minute'`;
   const [records, [total]] = await Promise.all([

@@ -5,7 +5,7 @@ import { type Config } from '../domain/config';
 import { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from '../workflows/ops-checks';
 import { OPS_SCHEDULE_IDS } from '../workflows/ops.contract';
 
-// Seed 000's CELERY_BEAT_SCHEDULE as Temporal Schedules. ensureOpsSchedules creates each one, or
+// The periodic ops jobs as Temporal Schedules. ensureOpsSchedules creates each one, or
 // updates it when it exists (spec, action, policies; a pause set by ops is kept), so running it on
 // every start and every deploy is safe. Thresholds travel in the workflows' input: changing one
 // takes effect when the setup runs again (`npm start` does, production runs `npm run schedules`).
@@ -59,7 +59,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
       {
         scheduleId: OPS_SCHEDULE_IDS.stuckCheck,
         cron: '*/5 * * * *',
-        note: "seed 000's check-kyc-status: stuck verifications, pending backlog, overdue escalated reviews",
+        note: "check-kyc-status: stuck verifications, pending backlog, overdue escalated reviews",
         workflowType: opsStuckVerificationCheck,
         args: [{ thresholds }],
         runTimeout: '4 minutes',
@@ -72,7 +72,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
       {
         scheduleId: OPS_SCHEDULE_IDS.sessionCleanup,
         cron: '0 2 * * *',
-        note: "seed 000's cleanup-expired-sessions: abandoned verifications expired, stuck webhook receipts flagged",
+        note: "cleanup-expired-sessions: abandoned verifications expired, stuck webhook receipts flagged",
         workflowType: opsExpiredSessionCleanup,
         args: [{ sessionTimeoutSeconds: config.KYC_SESSION_TIMEOUT, stuckReceiptHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD }],
         runTimeout: '1 hour',
@@ -85,7 +85,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
       {
         scheduleId: OPS_SCHEDULE_IDS.dailyReport,
         cron: '0 8 * * *',
-        note: "seed 000's generate-daily-report: yesterday's figures, stored in ops_daily_reports",
+        note: "generate-daily-report: yesterday's figures, stored in ops_daily_reports",
         workflowType: opsDailyReport,
         args: [{ thresholds, timeZone: config.KYC_OPS_TIMEZONE }],
         runTimeout: '30 minutes',

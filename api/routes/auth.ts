@@ -17,7 +17,7 @@ export const registerRequestSchema = z.object({
   password: z.string().min(10, 'at least 10 characters').max(200),
 });
 
-// access and access_token carry the same token: seed 000's clients read `access` (simplejwt),
+// access and access_token carry the same token: clients written for simplejwt-style APIs read `access`,
 // OAuth-style clients read `access_token`.
 export const tokenResponseSchema = z.object({
   access: z.string(),

@@ -7,7 +7,7 @@ import { type Logger } from '../../infra/logger';
 import { type ApiRouter } from '../openapi';
 import { Problem } from '../problem';
 
-// Seed 001's health check, plus a readiness check for load balancers and orchestrators: live
+// The document-check engine's health check, plus a readiness check for load balancers and orchestrators: live
 // means the process answers; ready means it can serve, i.e. reach the database and Temporal.
 
 export const SERVICE_VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'))).version;

@@ -5,7 +5,7 @@ import { type Db } from '../../infra/db';
 import { countryDistribution, dailyStatistics, duplicateDocuments, stuckRecords } from '../../store/ops-queries';
 import { type ApiRouter } from '../openapi';
 
-// Seed 000's monitoring queries as admin endpoints (read-only: the auditor reads them too).
+// The monitoring queries as admin endpoints (read-only: the auditor reads them too).
 // Days are calendar days in KYC_OPS_TIMEZONE; nothing here carries PII.
 
 export interface OpsStatsDeps {
@@ -87,7 +87,7 @@ export function opsStatsRoutes(api: ApiRouter, deps: OpsStatsDeps): void {
       method: 'get',
       path: '/daily/',
       operationId: 'dailyStatistics',
-      summary: "Seed 000's daily KYC statistics: total, approved, rejected, pending, average processing minutes",
+      summary: "Daily KYC statistics: total, approved, rejected, pending, average processing minutes",
       tags: TAGS,
       access: READERS,
       query: dailyStatisticsQuerySchema,
@@ -110,7 +110,7 @@ export function opsStatsRoutes(api: ApiRouter, deps: OpsStatsDeps): void {
       method: 'get',
       path: '/countries/',
       operationId: 'countryStatistics',
-      summary: "Seed 000's country-wise distribution with the approval rate",
+      summary: "Country-wise distribution with the approval rate",
       tags: TAGS,
       access: READERS,
       query: countryStatisticsQuerySchema,
@@ -158,7 +158,7 @@ export function opsStatsRoutes(api: ApiRouter, deps: OpsStatsDeps): void {
       method: 'get',
       path: '/stuck/',
       operationId: 'stuckRecords',
-      summary: 'Verifications pending or in_progress for longer than the threshold (seed 000: slow KYC processes)',
+      summary: 'Verifications pending or in_progress for longer than the threshold (slow KYC processes)',
       tags: TAGS,
       access: READERS,
       query: stuckRecordsQuerySchema,

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { signPayload } from '../../vendors/veriff/signature';
-import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
 // The authorisation matrix: every operation of /openapi.json, called by every role. What each
 // operation admits is read from the document (x-roles), which is generated from the same
@@ -49,16 +49,16 @@ describe('authorisation matrix over every documented operation', () => {
     codecEncode: () => ({ path: '/codec/encode', body: { payloads: [] } }),
     login: () => ({ path: '/api/auth/login/', body: { username: users.customer.username, password: 'correct horse battery' } }),
     register: () => ({ path: '/api/auth/register/', body: { username: `matrix-${randomUUID().slice(0, 8)}`, password: 'long enough password' } }),
-    startVerification: () => ({ path: '/api/kyc/records/start_verification/', body: SEED_PAYLOAD }),
+    startVerification: () => ({ path: '/api/kyc/records/start_verification/', body: SAMPLE_APPLICATION }),
     retryVerification: () => ({ path: `/api/kyc/records/${recordId}/retry/` }),
     getRecordStatus: () => ({ path: `/api/kyc/records/${recordId}/status/` }),
     getRecordEvents: () => ({ path: `/api/kyc/records/${recordId}/events/` }),
     getSummary: () => ({ path: '/api/kyc/summary/' }),
-    createApplication: () => ({ path: '/v1/kyc/applications', body: SEED_PAYLOAD }),
+    createApplication: () => ({ path: '/v1/kyc/applications', body: SAMPLE_APPLICATION }),
     listApplications: () => ({ path: '/v1/kyc/applications?limit=5' }),
     getApplication: () => ({ path: `/v1/kyc/applications/${recordId}` }),
     updateApplication: () => ({ path: `/v1/kyc/applications/${recordId}`, body: { city: 'Francistown' } }),
-    submitVerification: () => ({ path: '/api/verifications/', body: SEED_PAYLOAD }),
+    submitVerification: () => ({ path: '/api/verifications/', body: SAMPLE_APPLICATION }),
     getVerification: () => ({ path: `/api/verifications/${recordId}/` }),
     retryPassportVerification: () => ({ path: `/api/verifications/${recordId}/retry/` }),
     health: () => ({ path: '/api/v1/health' }),
@@ -79,7 +79,7 @@ describe('authorisation matrix over every documented operation', () => {
     system = await startTestSystem();
     for (const role of ['customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'] as const) users[role] = await createUser(system, role);
     otherCustomer = await createUser(system, 'customer');
-    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: users.customer.token, body: SEED_PAYLOAD });
+    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: users.customer.token, body: SAMPLE_APPLICATION });
     assert.equal(started.status, 201, started.text);
     recordId = started.json.id as string;
 

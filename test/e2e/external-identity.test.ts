@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem } from '../support/system';
+import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem } from '../support/system';
 
 // Tokens of an external identity provider, checked against its JWKS (served here by a local
 // server, as an OIDC provider publishes it), are accepted next to our own; each subject becomes a
@@ -62,7 +62,7 @@ describe('tokens of an external identity provider (JWKS)', () => {
     assert.ok(user?.wallet, 'customers get a wallet');
     assert.equal(user?.passwordHash, null);
 
-    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token, body: SEED_PAYLOAD });
+    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token, body: SAMPLE_APPLICATION });
     assert.equal(started.status, 201, started.text);
     assert.equal((await system.db.kycRecord.findUniqueOrThrow({ where: { id: started.json.id as string } })).userId, user!.id);
     await api(system, 'GET', '/api/kyc/summary/', { token: await idpToken({ sub: subject }) });
@@ -73,7 +73,7 @@ describe('tokens of an external identity provider (JWKS)', () => {
     const subject = randomUUID();
     const asAuditor = await idpToken({ sub: subject, kyc_role: 'auditor' });
     assert.equal((await api(system, 'GET', '/api/admin/security-events/', { token: asAuditor })).status, 200);
-    assert.equal((await api(system, 'POST', '/api/kyc/records/start_verification/', { token: asAuditor, body: SEED_PAYLOAD })).status, 403);
+    assert.equal((await api(system, 'POST', '/api/kyc/records/start_verification/', { token: asAuditor, body: SAMPLE_APPLICATION })).status, 403);
     assert.equal((await userOf(subject))?.role, 'auditor');
 
     const asReviewer = await idpToken({ sub: subject, kyc_role: ['offline_access', 'reviewer'] });

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signPayload } from '../../vendors/veriff/signature';
-import { api, createUser, eventually, runtimeLogs, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, createUser, eventually, runtimeLogs, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
-// Seed 000's happy path over HTTP, on the real Temporal dev server and a real PostgreSQL, with
+// The happy path over HTTP, on the real Temporal dev server and a real PostgreSQL, with
 // the Veriff simulator delivering signed webhooks to our webhook endpoint.
 describe('verification happy path, end to end', () => {
   let system: TestSystem;
@@ -18,8 +18,8 @@ describe('verification happy path, end to end', () => {
     await system?.stop();
   });
 
-  test('when a customer starts a verification with seed 000 payload, then the API answers with the record id and the Veriff session URL', async () => {
-    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: SEED_PAYLOAD });
+  test('when a customer starts a verification with the sample application, then the API answers with the record id and the Veriff session URL', async () => {
+    const response = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: SAMPLE_APPLICATION });
     assert.equal(response.status, 201, response.text);
     recordId = response.json.id as string;
     assert.match(recordId, /^[0-9a-f-]{36}$/);
@@ -121,7 +121,7 @@ describe('verification happy path, end to end', () => {
   test('then neither the API logs nor the worker logs contain the applicant PII', () => {
     assert.ok(system.logs.length > 0 && runtimeLogs.length > 0, 'both logs were captured');
     const everything = JSON.stringify([system.logs, runtimeLogs]);
-    for (const pii of [SEED_PAYLOAD.first_name, SEED_PAYLOAD.last_name, SEED_PAYLOAD.date_of_birth, SEED_PAYLOAD.document_number, SEED_PAYLOAD.address_line_1, SEED_PAYLOAD.city]) {
+    for (const pii of [SAMPLE_APPLICATION.first_name, SAMPLE_APPLICATION.last_name, SAMPLE_APPLICATION.date_of_birth, SAMPLE_APPLICATION.document_number, SAMPLE_APPLICATION.address_line_1, SAMPLE_APPLICATION.city]) {
       assert.ok(!everything.includes(pii), `${pii} appears in the logs`);
     }
   });

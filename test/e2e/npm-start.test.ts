@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, SEED_PAYLOAD } from '../support/system';
+import { eventually, SAMPLE_APPLICATION } from '../support/system';
 
 // The README's first command, for real: scripts/dev.ts brings up the embedded database, its own
 // Temporal dev server with the UI, the Veriff simulator, the worker and the API; a customer walks
@@ -86,7 +86,7 @@ describe('npm start on embedded defaults', () => {
     const started = await fetch(`${apiUrl}/api/kyc/records/start_verification/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ ...SEED_PAYLOAD, first_name: 'Approve' }),
+      body: JSON.stringify({ ...SAMPLE_APPLICATION, first_name: 'Approve' }),
     });
     const body = (await started.json()) as { id: string; session_url: string };
     assert.equal(started.status, 201, JSON.stringify(body));

@@ -16,7 +16,7 @@ import { insertCustomer, insertRecord, minutesAgo, runWorkflow } from '../suppor
 import { decide } from '../support/veriff';
 import { gaugeSnapshot } from '../../store/ops-queries';
 
-// The operations API: seed 000's monitoring queries over dated records in real PostgreSQL, the
+// The operations API: the monitoring queries over dated records in real PostgreSQL, the
 // alerts endpoint, request ids in logs, and the Prometheus endpoints after real traffic.
 
 const DAY = 86_400_000;

@@ -7,7 +7,7 @@ import { api, applicant, createUser, eventually, startTestSystem, type TestSyste
 import { insertRecord, minutesAgo } from '../support/ops';
 import { decide } from '../support/veriff';
 
-// `npm run ops -- <command>` (seed 000's check_kyc_status), spawned as ops would run it, against
+// `npm run ops -- <command>` (the on-call status check), spawned as ops would run it, against
 // a running system: real workflows, real database.
 
 interface Run {

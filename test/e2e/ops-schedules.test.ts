@@ -7,7 +7,7 @@ import { OPS_SCHEDULE_IDS } from '../../workflows/ops.contract';
 import { type StuckCheckInput, type StuckCheckResult } from '../../workflows/ops.contract';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
-// Seed 000's beat schedule as Temporal Schedules: the setup is idempotent (create, else update),
+// The ops schedules as Temporal Schedules: the setup is idempotent (create, else update),
 // keeps a pause set by ops, and what it schedules runs on the worker.
 
 describe('ops schedules', () => {

@@ -6,7 +6,7 @@ import { type AddressInfo } from 'node:net';
 import { createApp } from '../../api/app';
 import { createDb, type Db } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
-import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem } from '../support/system';
+import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem } from '../support/system';
 
 // The per-IP limit on verification starts lives in PostgreSQL, so two API processes sharing one
 // database count against the same limit. Clients are told apart by X-Forwarded-For (the test
@@ -31,7 +31,7 @@ describe('rate limit on verification starts, shared by API instances', () => {
     return address;
   };
 
-  const startFrom = async (instance: 'first' | 'second', address: string, path = START_PATHS[0]!, body: unknown = SEED_PAYLOAD) => {
+  const startFrom = async (instance: 'first' | 'second', address: string, path = START_PATHS[0]!, body: unknown = SAMPLE_APPLICATION) => {
     const user = await createUser(system);
     const response = await fetch(`${instance === 'first' ? system.apiUrl : secondUrl}${path}`, {
       method: 'POST',
@@ -92,7 +92,7 @@ describe('rate limit on verification starts, shared by API instances', () => {
   test('when an application fails validation, then it does not count against the limit', async () => {
     const address = freshAddress();
     for (let i = 0; i < LIMIT + 2; i++) {
-      const invalid = await startFrom(i % 2 ? 'first' : 'second', address, START_PATHS[0], { ...SEED_PAYLOAD, date_of_birth: '2020-01-01' });
+      const invalid = await startFrom(i % 2 ? 'first' : 'second', address, START_PATHS[0], { ...SAMPLE_APPLICATION, date_of_birth: '2020-01-01' });
       assert.equal(invalid.status, 422);
     }
     assert.equal((await startFrom('first', address)).status, 201);
@@ -100,7 +100,7 @@ describe('rate limit on verification starts, shared by API instances', () => {
 
   test('when the client sends no forwarded address, then its own address is the one counted', async () => {
     const user = await createUser(system);
-    await api(system, 'POST', START_PATHS[0]!, { token: user.token, body: SEED_PAYLOAD });
+    await api(system, 'POST', START_PATHS[0]!, { token: user.token, body: SAMPLE_APPLICATION });
     const bucket = await system.db.rateLimitBucket.findFirst({ where: { key: 'verification-start:127.0.0.1' } });
     assert.equal(bucket?.hits, 1);
   });

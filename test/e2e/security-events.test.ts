@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { api, createUser, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
 // The security log: every refused webhook signature, failed login, bad token, refused role and
 // rate-limit hit becomes a security_events row (no PII) and a structured log line, and the
@@ -79,8 +79,8 @@ describe('security log', () => {
     const first = await createUser(system);
     const second = await createUser(system);
     const headers = { 'x-forwarded-for': '192.0.2.44' };
-    assert.equal((await api(system, 'POST', '/api/kyc/records/start_verification/', { token: first.token, body: SEED_PAYLOAD, headers })).status, 201);
-    assert.equal((await api(system, 'POST', '/api/kyc/records/start_verification/', { token: second.token, body: SEED_PAYLOAD, headers })).status, 429);
+    assert.equal((await api(system, 'POST', '/api/kyc/records/start_verification/', { token: first.token, body: SAMPLE_APPLICATION, headers })).status, 201);
+    assert.equal((await api(system, 'POST', '/api/kyc/records/start_verification/', { token: second.token, body: SAMPLE_APPLICATION, headers })).status, 429);
     const [event] = await eventsOf('rate_limited');
     assert.deepEqual(event && [event.user_id, event.ip, event.status], [second.id, '192.0.2.44', 429]);
   });

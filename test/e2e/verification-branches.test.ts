@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startSessionUpdate, stateQuery, type KycVerificationInput } from '../../workflows/kyc-verification.contract';
 import { kycVerification } from '../../workflows/kyc-verification';
-import { api, applicant, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, applicant, createUser, eventually, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent } from '../support/veriff';
 
-// Every branch of seed 000's first BPMN flow on the real Temporal dev server.
+// Every branch of the verification flow on the real Temporal dev server.
 
 const start = (system: TestSystem, user: TestUser, body: unknown = applicant()) => api(system, 'POST', '/api/kyc/records/start_verification/', { token: user.token, body });
 const statusOf = (system: TestSystem, user: TestUser, id: string) => api(system, 'GET', `/api/kyc/records/${id}/status/`, { token: user.token });
@@ -50,7 +50,7 @@ describe('verification workflow branches', () => {
       const input: KycVerificationInput = {
         recordId: randomUUID(),
         userId: randomUUID(),
-        application: { ...SEED_PAYLOAD } as KycVerificationInput['application'],
+        application: { ...SAMPLE_APPLICATION } as KycVerificationInput['application'],
         settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
       };
       const handle = await system.client.workflow.start(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
@@ -200,7 +200,7 @@ describe('verification workflow branches', () => {
       assert.equal(attributes.KycCountry, 'BW');
       assert.equal(attributes.KycRecordId, id);
       const serialized = JSON.stringify({ attributes, memo: description.memo ?? {} });
-      for (const pii of [SEED_PAYLOAD.first_name, SEED_PAYLOAD.last_name, SEED_PAYLOAD.document_number, SEED_PAYLOAD.date_of_birth, SEED_PAYLOAD.address_line_1]) {
+      for (const pii of [SAMPLE_APPLICATION.first_name, SAMPLE_APPLICATION.last_name, SAMPLE_APPLICATION.document_number, SAMPLE_APPLICATION.date_of_birth, SAMPLE_APPLICATION.address_line_1]) {
         assert.ok(!serialized.includes(pii), `${pii} found in search attributes or memo`);
       }
     });

@@ -8,7 +8,7 @@ import { kycVerification } from '../../workflows/kyc-verification';
 import { type KycVerificationInput } from '../../workflows/kyc-verification.contract';
 import { reviewWorkflowId } from '../../workflows/kyc-review.contract';
 import packageJson from '../../package.json';
-import { api, applicant, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, applicant, createUser, eventually, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide, sendEvent } from '../support/veriff';
 
 // Records one history per branch of the verification workflow into
@@ -155,7 +155,7 @@ test('record refused: the account no longer exists', async () => {
   const input: KycVerificationInput = {
     recordId: randomUUID(),
     userId: randomUUID(),
-    application: { ...SEED_PAYLOAD } as KycVerificationInput['application'],
+    application: { ...SAMPLE_APPLICATION } as KycVerificationInput['application'],
     settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
   };
   const handle = await system.client.workflow.start(kycVerification, { workflowId: `record-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });

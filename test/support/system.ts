@@ -199,13 +199,13 @@ export async function eventually<T>(probe: () => Promise<T>, predicate: (value: 
   }
 }
 
-// Seed 000's applicant with a passport number of their own: customers sharing a document number
+// The sample applicant with a passport number of their own: customers sharing a document number
 // are (rightly) sent to manual review as possible fraud, which most tests are not about.
 export function applicant(overrides: Record<string, unknown> = {}) {
-  return { ...SEED_PAYLOAD, document_number: `BP${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`, ...overrides };
+  return { ...SAMPLE_APPLICATION, document_number: `BP${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`, ...overrides };
 }
 
-export const SEED_PAYLOAD = {
+export const SAMPLE_APPLICATION = {
   first_name: 'John',
   last_name: 'Doe',
   date_of_birth: '1990-01-01',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { alertThresholds, dailyReportAlerts, stuckCheckAlerts, stuckReceiptAlerts, type DailyReportFigures } from '../../domain/alerts';
 import { ConfigError, loadConfig } from '../../domain/config';
 
-// Seed 000's KYC_ALERT_THRESHOLDS: their defaults, their configuration, and the rules that turn
+// The alert thresholds (KYC_ALERT_*): their defaults, their configuration, and the rules that turn
 // what the checks see into alerts (the ops workflows run these rules; see test/e2e/ops-checks.test.ts).
 
 const defaults = alertThresholds(loadConfig({}));
@@ -14,7 +14,7 @@ const report = (figures: Partial<DailyReportFigures>): DailyReportFigures => ({
 });
 
 describe('ops alert thresholds', () => {
-  test("when nothing is configured, then seed 000's thresholds apply", () => {
+  test("when nothing is configured, then the default thresholds apply", () => {
     assert.deepEqual(defaults, { pendingRecordsLimit: 100, approvalRateMinimum: 50, processingTimeMaximumMinutes: 120, stuckRecordsThresholdHours: 2 });
     assert.equal(loadConfig({}).KYC_OPS_TIMEZONE, 'UTC');
   });

@@ -10,7 +10,7 @@ import {
   type KycApplication,
 } from '../../domain/kyc-application';
 
-// Seed 000's payload, verbatim.
+// The sample application of the API documentation, verbatim.
 const SEED = {
   first_name: 'John',
   last_name: 'Doe',
@@ -50,7 +50,7 @@ function accepted(input: unknown, today: Date = TODAY): KycApplication {
 }
 
 describe('seed payload', () => {
-  test('when seed 000 is submitted, then it validates and comes back unchanged', () => {
+  test('when the sample application is submitted, then it validates and comes back unchanged', () => {
     assert.deepEqual(accepted(SEED), SEED);
   });
 });

@@ -1,4 +1,4 @@
-// The Veriff Station wire contract (see /work/shared/veriff-contract.md) as zod schemas.
+// The Veriff Station wire contract (docs/veriff-contract.md) as zod schemas.
 // Pure on purpose: Temporal workflow code imports this file, so it must stay free of Node APIs and I/O.
 // Response/webhook schemas are loose because Veriff adds fields as "backwards compatible" changes.
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 /* global location, FormData */
 import { $, api, checkControl, checkForm, isHttpUrl, problemFieldErrors, problemView, replaceChildren, setBusy, showFieldErrors, startPage } from './common.js';
 
-// Seed 000's start form: client rules first, then the server's 422 field errors under the same
+// The start form: client rules first, then the server's 422 field errors under the same
 // fields; on success the browser goes to the Veriff session.
 
 const form = $('[data-kyc-form]');

@@ -2,7 +2,7 @@ import { html, type Markup } from '../html';
 import { KYC_FORM, type FormField } from '../kyc-form-fields';
 import { renderPage } from '../layout';
 
-// Customer pages: the latest verification, the start form (seed 000's React form as plain HTML),
+// Customer pages: the latest verification, the start form (plain HTML),
 // and the status page Veriff sends the browser back to (FRONTEND_URL/kyc/records/<id>).
 
 const CUSTOMER = ['customer'] as const;

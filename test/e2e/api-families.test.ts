@@ -10,13 +10,13 @@ import { createDb } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import { RecordStore } from '../../store/records';
 import { databaseUrl } from '../support/database';
-import { api, createUser, eventually, SEED_PAYLOAD, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { api, createUser, eventually, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
 
-// Seeds 001, 002 and 003 over the one domain: every API is a view of the same kyc_records rows and
+// The API families over the one domain: every API is a view of the same kyc_records rows and
 // workflows, so what one API does, the others show.
 
-const US_PAYLOAD = { ...SEED_PAYLOAD, nationality: 'US', country: 'US', document_number: '123456789', city: 'Springfield', state_province: 'Illinois', postal_code: '62701' };
+const US_PAYLOAD = { ...SAMPLE_APPLICATION, nationality: 'US', country: 'US', document_number: '123456789', city: 'Springfield', state_province: 'Illinois', postal_code: '62701' };
 
 async function injectSessionFaults(system: TestSystem, count: number): Promise<void> {
   const faults = Array.from({ length: count }, () => ({ httpStatus: 503 }));
@@ -27,7 +27,7 @@ async function injectSessionFaults(system: TestSystem, count: number): Promise<v
 const kycStatus = (system: TestSystem, user: TestUser, id: string, status: string) =>
   eventually(() => api(system, 'GET', `/api/kyc/records/${id}/status/`, { token: user.token }), (r) => r.json.status === status, 20_000, `record ${id} to be ${status}`);
 
-describe('seed 002: /v1/kyc/applications', () => {
+describe('applications: /v1/kyc/applications', () => {
   let system: TestSystem;
   let staff: TestUser;
   before(async () => {
@@ -38,9 +38,9 @@ describe('seed 002: /v1/kyc/applications', () => {
     await system?.stop();
   });
 
-  test('when a customer submits an application with seed 000 fields, then it is a pending verification seen the same by all three APIs', async () => {
+  test('when a customer submits an application with the KYC records fields, then it is a pending verification seen the same by all three APIs', async () => {
     const customer = await createUser(system);
-    const created = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SEED_PAYLOAD });
+    const created = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SAMPLE_APPLICATION });
     assert.equal(created.status, 201, created.text);
     const id = created.json.id as string;
     assert.equal(created.json.status, 'PENDING');
@@ -48,21 +48,21 @@ describe('seed 002: /v1/kyc/applications', () => {
     assert.deepEqual(created.json.documents, [{ doc_type: 'PASSPORT', issued_country: 'BW' }]);
     assert.ok(String(created.json.session_url).startsWith(system.simulator.url));
 
-    const seed000 = await api(system, 'GET', `/api/kyc/records/${id}/status/`, { token: customer.token });
-    const seed003 = await api(system, 'GET', `/api/verifications/${id}/`, { token: customer.token });
-    assert.equal(seed000.json.status, 'pending');
-    assert.equal(seed003.json.status, 'submitted');
-    assert.equal(seed003.json.session_url, created.json.session_url);
+    const asRecord = await api(system, 'GET', `/api/kyc/records/${id}/status/`, { token: customer.token });
+    const asPassport = await api(system, 'GET', `/api/verifications/${id}/`, { token: customer.token });
+    assert.equal(asRecord.json.status, 'pending');
+    assert.equal(asPassport.json.status, 'submitted');
+    assert.equal(asPassport.json.session_url, created.json.session_url);
     assert.equal(await system.db.kycRecord.count({ where: { userId: customer.id } }), 1);
 
-    const again = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SEED_PAYLOAD });
+    const again = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SAMPLE_APPLICATION });
     assert.equal(again.status, 200, 'a second start attaches to the active verification');
     assert.equal(again.json.id, id);
   });
 
-  test('when an application is invalid, then the answer is a 422 problem naming each field, like seed 000', async () => {
+  test('when an application is invalid, then the answer is a 422 problem naming each field, like every start endpoint', async () => {
     const customer = await createUser(system);
-    const response = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: { ...SEED_PAYLOAD, date_of_birth: '2015-01-01', country: 'ZZ' } });
+    const response = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: { ...SAMPLE_APPLICATION, date_of_birth: '2015-01-01', country: 'ZZ' } });
     assert.equal(response.status, 422);
     assert.match(response.contentType, /^application\/problem\+json/);
     const fields = (response.json.errors as { field: string; rule: string }[]).map((e) => `${e.field}:${e.rule}`);
@@ -71,7 +71,7 @@ describe('seed 002: /v1/kyc/applications', () => {
 
   test('when the Veriff session already exists, then a PATCH answers 409 explaining why nothing can change', async () => {
     const customer = await createUser(system);
-    const created = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SEED_PAYLOAD });
+    const created = await api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SAMPLE_APPLICATION });
     const response = await api(system, 'PATCH', `/v1/kyc/applications/${created.json.id as string}`, { token: customer.token, body: { city: 'Francistown' } });
     assert.equal(response.status, 409);
     assert.match(String(response.json.detail), /already been opened/);
@@ -81,7 +81,7 @@ describe('seed 002: /v1/kyc/applications', () => {
     const customer = await createUser(system);
     // Veriff fails twice: the session opens a few seconds later, after the retries.
     await injectSessionFaults(system, 2);
-    const starting = api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SEED_PAYLOAD });
+    const starting = api(system, 'POST', '/v1/kyc/applications', { token: customer.token, body: SAMPLE_APPLICATION });
     const record = await eventually(() => system.db.kycRecord.findFirst({ where: { userId: customer.id } }), (r) => r !== null, 10_000, 'the record');
     assert.equal(record!.veriffSessionId, null);
 
@@ -97,7 +97,7 @@ describe('seed 002: /v1/kyc/applications', () => {
     const stored = new RecordStore(system.db, system.cipher).submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: record!.id } }));
     assert.equal(stored.address_line_1, '12 Khama Crescent');
     assert.equal(stored.address_line_2, 'Flat 3');
-    assert.equal(stored.city, SEED_PAYLOAD.city);
+    assert.equal(stored.city, SAMPLE_APPLICATION.city);
     const event = await system.db.kycEvent.findFirstOrThrow({ where: { kycRecordId: record!.id, eventType: 'APPLICATION_UPDATED' } });
     assert.deepEqual(event.data, { fields: ['address_line_1', 'address_line_2'] });
     assert.equal(event.actorId, customer.id);
@@ -118,13 +118,13 @@ describe('seed 002: /v1/kyc/applications', () => {
     assert.equal((await starting).status, 201);
   });
 
-  test('when applications are listed, then customers see their own, staff see all, filtered by seed 002 status, country and dates, page by page', async () => {
+  test('when applications are listed, then customers see their own, staff see all, filtered by application status, country and dates, page by page', async () => {
     const botswanan = await createUser(system);
     const american = await createUser(system);
     const rolledBack = await createUser(system);
-    const bw = (await api(system, 'POST', '/v1/kyc/applications', { token: botswanan.token, body: SEED_PAYLOAD })).json.id as string;
+    const bw = (await api(system, 'POST', '/v1/kyc/applications', { token: botswanan.token, body: SAMPLE_APPLICATION })).json.id as string;
     const us = (await api(system, 'POST', '/v1/kyc/applications', { token: american.token, body: US_PAYLOAD })).json.id as string;
-    const rb = (await api(system, 'POST', '/v1/kyc/applications', { token: rolledBack.token, body: SEED_PAYLOAD })).json.id as string;
+    const rb = (await api(system, 'POST', '/v1/kyc/applications', { token: rolledBack.token, body: SAMPLE_APPLICATION })).json.id as string;
     await decide(system, us, { status: 'declined', reasonCode: 102 });
     await kycStatus(system, american, us, 'rejected');
     // A compensated approval, arranged directly: the saga itself is covered by the workflow tests.
@@ -170,7 +170,7 @@ describe('seed 002: /v1/kyc/applications', () => {
   });
 });
 
-describe('seed 003: /api/verifications', () => {
+describe('passport verifications: /api/verifications', () => {
   let system: TestSystem;
   before(async () => {
     system = await startTestSystem();
@@ -179,12 +179,12 @@ describe('seed 003: /api/verifications', () => {
     await system?.stop();
   });
 
-  const submit = async (customer: TestUser, body: unknown = { ...SEED_PAYLOAD, document_type: undefined }) => {
+  const submit = async (customer: TestUser, body: unknown = { ...SAMPLE_APPLICATION, document_type: undefined }) => {
     const response = await api(system, 'POST', '/api/verifications/', { token: customer.token, body });
     assert.equal(response.status, 201, response.text);
     return response.json.id as string;
   };
-  const seed003Status = (customer: TestUser, id: string, status: string) =>
+  const passportStatusOf = (customer: TestUser, id: string, status: string) =>
     eventually(() => api(system, 'GET', `/api/verifications/${id}/`, { token: customer.token }), (r) => r.json.status === status, 20_000, `verification ${id} to be ${status}`);
 
   test('when passport details are submitted without a document type, then a passport verification starts in the submitted state', async () => {
@@ -200,7 +200,7 @@ describe('seed 003: /api/verifications', () => {
     const customer = await createUser(system);
     const id = await submit(customer);
     await decide(system, id, { status: 'resubmission_requested', reasonCode: 204 });
-    await seed003Status(customer, id, 'requires_action');
+    await passportStatusOf(customer, id, 'requires_action');
     const retried = await api(system, 'POST', `/api/verifications/${id}/retry/`, { token: customer.token });
     assert.equal(retried.status, 200, retried.text);
     assert.equal(retried.json.id, id);
@@ -212,7 +212,7 @@ describe('seed 003: /api/verifications', () => {
     const customer = await createUser(system);
     const id = await submit(customer, US_PAYLOAD);
     await decide(system, id, { status: 'expired' });
-    await seed003Status(customer, id, 'expired');
+    await passportStatusOf(customer, id, 'expired');
     const retried = await api(system, 'POST', `/api/verifications/${id}/retry/`, { token: customer.token });
     assert.equal(retried.status, 201, retried.text);
     assert.notEqual(retried.json.id, id);
@@ -229,14 +229,14 @@ describe('seed 003: /api/verifications', () => {
     assert.equal(running.status, 409);
     assert.match(String(running.json.detail), /Nothing to retry/);
     await decide(system, id, { status: 'declined', reasonCode: 102 });
-    await seed003Status(customer, id, 'failed');
+    await passportStatusOf(customer, id, 'failed');
     const declined = await api(system, 'POST', `/api/verifications/${id}/retry/`, { token: customer.token });
     assert.equal(declined.status, 409);
     assert.match(String(declined.json.detail), /declined/);
   });
 });
 
-describe('seed 001: health and readiness', () => {
+describe('service health and readiness', () => {
   let system: TestSystem;
   before(async () => {
     system = await startTestSystem({}, { worker: false });
