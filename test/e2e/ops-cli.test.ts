@@ -89,7 +89,7 @@ describe('ops CLI', () => {
     assert.match(result.stdout, /KYC_CREATED -> pending \(customer\)/);
     assert.match(result.stdout, /activity createKycRecord/);
     assert.match(result.stdout, /activity openVendorSession/);
-    assert.match(result.stdout, /search attributes KycRecordId=[0-9a-f-]{36} KycStatus=pending$/m);
+    assert.match(result.stdout, /search attributes KycCountry=BW KycRecordId=[0-9a-f-]{36} KycStatus=pending$/m);
     assert.match(result.stdout, /\d{4}-\d\d-\d\dT\S+Z\s+SESSION_CREATED \(system\)/);
     assert.doesNotMatch(result.stdout, /John|Doe|1990-01-01|Main St|BP\d{9}|https?:\/\/\S+session/i);
 
