@@ -67,6 +67,8 @@ export async function startStack(settings: StackSettings, layout: StackLayout): 
       save();
       for (const { proc } of [...started].reverse()) {
         const outcome = await stopProcess(proc, graceOf(proc.name));
+        // Reaped by this process before it exits: no zombie left for init to collect.
+        await proc.exited;
         if (outcome !== 'not running') console.log(`[stack] ${proc.name} ${outcome}`);
       }
       rmSync(layout.stateFile, { force: true });
