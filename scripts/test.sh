@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] && [ -d generated/prisma ] || npm ci
 export TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
 export TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
+# The production-like stack's binaries (test/integration/stack.test.ts): built once, then cached.
+export TEMPORAL_SERVER_DIR="$(bash scripts/ensure-temporal-server.sh)"
+export TEMPORAL_UI_SERVER_PATH="$(bash scripts/ensure-temporal-ui.sh)"
+export HAPROXY_PATH="$(bash scripts/ensure-haproxy.sh)"
 bash scripts/ensure-docker-compose.sh
 export CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 exec npx --no-install tsx test/run.ts "$@"

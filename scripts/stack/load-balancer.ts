@@ -5,9 +5,9 @@ import { promisify } from 'node:util';
 import { type StackLayout } from './layout';
 
 // HAProxy in front of the API processes. A server joins the rotation only while its readiness
-// endpoint (database and Temporal reachable) answers 200. A request that meets a dead server
-// before the health check notices is retried on the other one, so losing a process loses no
-// request. The client's address reaches the API in X-Forwarded-For, which HAProxy writes itself
+// endpoint (database and Temporal reachable) answers 200; a request that meets a dead server
+// before the health check notices is retried on the other one (see the retry rules below). The
+// client's address reaches the API in X-Forwarded-For, which HAProxy writes itself
 // (a value the client sent is dropped): the API trusts it because HAProxy is on loopback
 // (KYC_TRUST_PROXY=loopback).
 
@@ -28,9 +28,6 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout http-request 10s
-  # A connection refused by a dead server is retried on another server at once.
-  retries 3
-  option redispatch 1
 
 frontend kyc_api
   bind ${layout.host}:${p.loadBalancer}
@@ -40,6 +37,13 @@ frontend kyc_api
 
 backend kyc_api
   balance roundrobin
+  # A request that meets a dead server is retried on another one at once: a refused connection
+  # always (nothing was sent), a connection closed without an answer (a kept-alive connection to
+  # a process that died) only for reads, as repeating a write could apply it twice.
+  retries 3
+  option redispatch 1
+  retry-on conn-failure empty-response
+  http-request disable-l7-retry unless METH_GET
   option httpchk GET /api/v1/ready
   http-check expect status 200
   default-server inter 2s fastinter 500ms downinter 2s fall 2 rise 2
@@ -57,7 +61,7 @@ listen stats
 }
 
 export async function checkLoadBalancerConfig(haproxy: string, file: string): Promise<void> {
-  await promisify(execFile)(haproxy, ['-c', '-q', '-f', file]).catch((error: Error & { stderr?: string }) => {
+  await promisify(execFile)(haproxy, ['-c', '-f', file]).catch((error: Error & { stderr?: string }) => {
     throw new Error(`HAProxy refuses ${file}: ${error.stderr?.trim() || error.message}`);
   });
 }
