@@ -84,8 +84,10 @@ export async function startStack(settings: StackSettings, layout: StackLayout): 
   process.on('SIGTERM', onSignal);
 
   try {
+    const began = Date.now();
     await stopLeftovers(layout);
     const summary = await bringUp(settings, layout, started, save, interrupt.signal);
+    summary[0] += ` (started in ${((Date.now() - began) / 1000).toFixed(1)} s)`;
     state.phase = 'up';
     state.summary = summary;
     save();
@@ -237,7 +239,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, started: St
 
   const relative = (file: string) => path.relative(REPOSITORY, file) || file;
   return [
-    'KYC stack is up: the production topology on one machine.',
+    'KYC stack is up: the production topology on one machine',
     `  API (load balancer):   ${lbUrl}  (docs ${lbUrl}/docs; HAProxy statistics ${statsUrl})`,
     ...apis.map((api, i) => `    ${api.name}:               http://${host}:${ports.api[i]}  (metrics http://${host}:${ports.apiMetrics[i]}/metrics)`),
     ...workers.map((worker, i) => `  ${worker.name}:              task queue ${config.TEMPORAL_TASK_QUEUE}  (metrics http://${host}:${ports.workerMetrics[i]}/metrics)`),
