@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -209,5 +209,40 @@ describe('npm run stack: the production topology on one machine', () => {
     assert.deepEqual(await takenPorts(layout.host, listeningPorts(layout)), []);
     assert.equal(readState(layout), null);
     assert.match(runStack(env, 'status').output, /no stack running/);
+  });
+});
+
+// The compose file is the same topology for Docker hosts: checked without a Docker engine.
+describe('docker-compose.yml: the same topology', () => {
+  test('when compose renders it, then two api replicas sit behind a load balancer whose configuration HAProxy accepts, beside two workers, Temporal on PostgreSQL and its UI', async () => {
+    const compose = await readFile(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    const secrets = Object.fromEntries([...compose.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => [m[1], 'placeholder-secret-value']));
+    const rendered = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json'], { cwd: ROOT, env: { ...process.env, ...secrets }, encoding: 'utf8' });
+    assert.equal(rendered.status, 0, rendered.stderr);
+    const config = JSON.parse(rendered.stdout) as {
+      services: Record<string, { deploy?: { replicas?: number }; ports?: { target: number }[]; image?: string; environment?: Record<string, string> }>;
+      configs: Record<string, { content: string }>;
+    };
+    const { api, worker, 'load-balancer': lb, temporal, 'temporal-ui': ui } = config.services;
+    assert.equal(api?.deploy?.replicas, 2);
+    assert.equal(api?.ports, undefined, 'api replicas are reached through the load balancer only');
+    assert.equal(api?.environment?.KYC_TRUST_PROXY, 'uniquelocal');
+    assert.equal(worker?.deploy?.replicas, 2);
+    assert.deepEqual(lb?.ports?.map((p) => p.target), [8000]);
+    assert.equal(temporal?.environment?.DB, 'postgres12');
+    assert.match(ui?.image ?? '', /^temporalio\/ui:2\.42\./);
+
+    const haproxyConfig = config.configs.haproxy?.content ?? '';
+    assert.match(haproxyConfig, /option httpchk GET \/api\/v1\/ready/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kyc-compose-lb-'));
+    try {
+      await writeFile(path.join(dir, 'haproxy.cfg'), haproxyConfig);
+      const haproxy = process.env.HAPROXY_PATH ?? spawnSync('bash', ['scripts/ensure-haproxy.sh'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+      // Outside Docker the replicas' name does not resolve: HAProxy warns and still validates.
+      const check = spawnSync(haproxy, ['-c', '-f', path.join(dir, 'haproxy.cfg')], { encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
