@@ -62,7 +62,8 @@ export function stackLayout(settings: StackSettings): StackLayout {
   const base = settings.KYC_STACK_PORT_BASE;
   const dir = path.resolve(REPOSITORY, settings.KYC_STACK_DIR);
   return {
-    // Every listener binds to loopback: this is one machine's topology, not an exposed deployment.
+    // Listeners bind to loopback (the API processes excepted: `npm run api` binds every interface):
+    // this is one machine's topology, not an exposed deployment.
     host: '127.0.0.1',
     ports: {
       loadBalancer: base,
