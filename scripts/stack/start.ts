@@ -22,7 +22,7 @@ import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temp
 
 const execFileAsync = promisify(execFile);
 
-// Seconds each kind of process gets to finish on SIGTERM before it is killed: a worker finishes
+// How long each kind of process gets to finish on SIGTERM before it is killed: a worker finishes
 // the activities it runs, an API the requests in flight.
 const GRACE_MS: Record<string, number> = { worker: 30_000, api: 15_000 };
 const DEFAULT_GRACE_MS = 10_000;
@@ -38,11 +38,50 @@ async function ensure(script: string): Promise<string> {
   return (await child).stdout.trim();
 }
 
-// What the stack started, in order; stopped in reverse.
 interface Started {
   proc: ManagedProcess;
   address: string;
   check: string;
+}
+
+// What the stack runs: long-lived processes in start order (stopped in reverse) and the one-shot
+// step under way. Nothing new starts once stopping began, so a stop never misses a process.
+class StackProcesses {
+  readonly started: Started[] = [];
+  private readonly steps = new Set<ManagedProcess>();
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly changed: () => void,
+  ) {}
+
+  launch(spec: SpawnSpec, address: string, check: string): ManagedProcess {
+    if (this.signal.aborted) throw new Interrupted();
+    const proc = spawnLogged(spec);
+    this.started.push({ proc, address, check });
+    this.changed();
+    return proc;
+  }
+
+  /** Runs a one-shot command to completion; fails with its last log lines unless it exits 0. */
+  async runStep(spec: SpawnSpec): Promise<void> {
+    if (this.signal.aborted) throw new Interrupted();
+    const proc = spawnLogged(spec);
+    this.steps.add(proc);
+    const how = await proc.exited;
+    this.steps.delete(proc);
+    if (this.signal.aborted) throw new Interrupted();
+    if (how !== 'code 0') throw new Error(`${spec.name} failed (${how}); last lines of ${proc.log}:\n${logTail(proc.log)}`);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const proc of [...this.steps, ...[...this.started].reverse().map((s) => s.proc)]) {
+      const outcome = await stopProcess(proc, graceOf(proc.name));
+      // Reaped by this process before it exits: no zombie left for init to collect.
+      await proc.exited;
+      if (outcome !== 'not running') console.log(`[stack] ${proc.name} ${outcome}`);
+    }
+  }
 }
 
 export async function startStack(settings: StackSettings, layout: StackLayout): Promise<number> {
@@ -54,23 +93,18 @@ export async function startStack(settings: StackSettings, layout: StackLayout): 
     return 1;
   }
 
-  const started: Started[] = [];
   const interrupt = new AbortController();
   let stopping: Promise<void> | null = null;
   const state: StackState = { supervisor: me, startedAt: new Date().toISOString(), phase: 'starting', processes: [], summary: [] };
-  const save = () => writeState(layout, { ...state, processes: started.map(({ proc, address, check }): StackProcess => ({ name: proc.name, pid: proc.pid, startTicks: proc.startTicks, log: proc.log, address, check })) });
+  const save = () => writeState(layout, { ...state, processes: processes.started.map(({ proc, address, check }): StackProcess => ({ name: proc.name, pid: proc.pid, startTicks: proc.startTicks, log: proc.log, address, check })) });
+  const processes = new StackProcesses(interrupt.signal, save);
 
   const stopAll = () => {
     stopping ??= (async () => {
       interrupt.abort();
       state.phase = 'stopping';
       save();
-      for (const { proc } of [...started].reverse()) {
-        const outcome = await stopProcess(proc, graceOf(proc.name));
-        // Reaped by this process before it exits: no zombie left for init to collect.
-        await proc.exited;
-        if (outcome !== 'not running') console.log(`[stack] ${proc.name} ${outcome}`);
-      }
+      await processes.stopAll();
       rmSync(layout.stateFile, { force: true });
       releaseLock(layout, me);
     })();
@@ -86,13 +120,13 @@ export async function startStack(settings: StackSettings, layout: StackLayout): 
   try {
     const began = Date.now();
     await stopLeftovers(layout);
-    const summary = await bringUp(settings, layout, started, save, interrupt.signal);
+    const summary = await bringUp(settings, layout, processes, interrupt.signal);
     summary[0] += ` (started in ${((Date.now() - began) / 1000).toFixed(1)} s)`;
     state.phase = 'up';
     state.summary = summary;
     save();
     console.log(['', ...summary, ''].join('\n'));
-    for (const { proc } of started) {
+    for (const { proc } of processes.started) {
       void proc.exited.then((how) => {
         if (!stopping) console.log(`[stack] ${proc.name} exited (${how}); its log: ${proc.log}`);
       });
@@ -116,7 +150,7 @@ async function stopLeftovers(layout: StackLayout): Promise<void> {
   }
 }
 
-async function bringUp(settings: StackSettings, layout: StackLayout, started: Started[], save: () => void, signal: AbortSignal): Promise<string[]> {
+async function bringUp(settings: StackSettings, layout: StackLayout, processes: StackProcesses, signal: AbortSignal): Promise<string[]> {
   const { host, ports } = layout;
   const taken = await takenPorts(host, listeningPorts(layout));
   if (taken.length) {
@@ -124,13 +158,10 @@ async function bringUp(settings: StackSettings, layout: StackLayout, started: St
   }
 
   console.log('[stack] binaries: Temporal Server, Temporal CLI, Temporal UI, HAProxy');
-  const [temporalServerDir, temporalCli, temporalUi, haproxy] = [
-    await ensure('ensure-temporal-server.sh'),
-    await ensure('ensure-temporal.sh'),
-    await ensure('ensure-temporal-ui.sh'),
-    await ensure('ensure-haproxy.sh'),
-  ];
-  if (signal.aborted) throw new Interrupted();
+  const temporalServerDir = await ensure('ensure-temporal-server.sh');
+  const temporalCli = await ensure('ensure-temporal.sh');
+  const temporalUi = await ensure('ensure-temporal-ui.sh');
+  const haproxy = await ensure('ensure-haproxy.sh');
 
   const postgres = postgresServer(settings.KYC_STACK_DATABASE_URL);
   const lbUrl = `http://${host}:${ports.loadBalancer}`;
@@ -158,17 +189,8 @@ async function bringUp(settings: StackSettings, layout: StackLayout, started: St
   // The entry points of `npm run api|worker|simulator|migrate|schedules`, run by node itself
   // (no npm or tsx wrapper process), so the pid the stack signals is the service's own.
   const node = (name: string, entry: string, env: NodeJS.ProcessEnv = appEnv) => spec(name, process.execPath, ['--import', 'tsx', entry], env);
-  const launch = (s: SpawnSpec, address: string, check: string) => {
-    const proc = spawnLogged(s);
-    started.push({ proc, address, check });
-    save();
-    return proc;
-  };
-  const runStep = async (s: SpawnSpec) => {
-    const proc = spawnLogged(s);
-    const how = await proc.exited;
-    if (how !== 'code 0') throw new Error(`${s.name} failed (${how}); last lines of ${proc.log}:\n${logTail(proc.log)}`);
-  };
+  const launch = (s: SpawnSpec, address: string, check: string) => processes.launch(s, address, check);
+  const runStep = (s: SpawnSpec) => processes.runStep(s);
   const ready = (proc: ManagedProcess, what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => waitUntilReady(proc, what, check, { timeoutMs, signal });
 
   console.log(`[stack] PostgreSQL ${postgres.host}:${postgres.port}: Temporal schemas, KYC database and migrations`);
@@ -248,7 +270,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, started: St
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
     '  Message broker:        none yet (RabbitMQ joins the stack with the event branch)',
-    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${started.map(({ proc }) => proc.name).join(', ')}, migrate, schedules)`,
+    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, schedules)`,
     ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:         ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
     'Ctrl+C (or `npm run stack -- stop` from another terminal) stops everything; `npm run stack -- status` shows it.',
   ];
