@@ -9,7 +9,8 @@ export const REPOSITORY = path.resolve(__dirname, '..', '..');
 
 const settingsSchema = z.object({
   KYC_STACK_DIR: z.string().min(1).default('.data/stack').describe('Generated configuration, logs and the process list (relative paths start at the repository).'),
-  KYC_STACK_PORT_BASE: z.coerce.number().int().min(1024).max(65_435).default(18_000).describe('First of the block of ports the stack uses; the load balancer listens on it.'),
+  // The block reaches base + 61 (the broker's two ports included).
+  KYC_STACK_PORT_BASE: z.coerce.number().int().min(1024).max(65_535 - 61).default(18_000).describe('First of the block of ports the stack uses; the load balancer listens on it.'),
   KYC_STACK_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional().describe('PostgreSQL URL of a role that may create databases (default: the local server scripts/ensure-postgres.sh provides).'),
   KYC_STACK_DB_PREFIX: z
     .string()
@@ -54,9 +55,6 @@ export interface StackLayout {
   lockFile: string;
   databases: { app: string; temporal: string; visibility: string };
 }
-
-// How far the block reaches past the base (the broker's ports included).
-export const PORT_BLOCK_SIZE = 62;
 
 export function stackLayout(settings: StackSettings): StackLayout {
   const base = settings.KYC_STACK_PORT_BASE;
