@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 # Assigned before export: `export X="$(cmd)"` would hide a failing cmd from `set -e`.
 TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
 TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
+# The production-like stack's binaries (test/integration/stack.test.ts): built once, then cached.
+TEMPORAL_SERVER_DIR="$(bash scripts/ensure-temporal-server.sh)"
+TEMPORAL_UI_SERVER_PATH="$(bash scripts/ensure-temporal-ui.sh)"
+HAPROXY_PATH="$(bash scripts/ensure-haproxy.sh)"
 bash scripts/ensure-docker-compose.sh
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
-export TEMPORAL_CLI_PATH TEST_DATABASE_URL CHROMIUM_PATH
+export TEMPORAL_CLI_PATH TEST_DATABASE_URL TEMPORAL_SERVER_DIR TEMPORAL_UI_SERVER_PATH HAPROXY_PATH CHROMIUM_PATH
 exec npx --no-install tsx test/run.ts "$@"

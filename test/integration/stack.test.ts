@@ -1,0 +1,248 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { listeningPorts, loadStackSettings, stackLayout, type StackLayout } from '../../scripts/stack/layout';
+import { backendServers } from '../../scripts/stack/load-balancer';
+import { dropDatabases, postgresServer } from '../../scripts/stack/postgres';
+import { isRunning } from '../../scripts/stack/processes';
+import { takenPorts } from '../../scripts/stack/readiness';
+import { readState, type StackProcess } from '../../scripts/stack/state';
+import { KycStatusKey } from '../../workflows/search-attributes';
+import { testServerUrl } from '../support/database';
+import { eventually, SAMPLE_APPLICATION } from '../support/system';
+
+// `npm run stack` for real: Temporal Server on PostgreSQL, its UI, the simulator, two workers and
+// two APIs behind HAProxy, all as processes on free ports with databases of their own. A customer
+// is verified through the load balancer, an API process is killed and the load balancer carries
+// on, and `stop` from another terminal leaves no process behind.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const STACK = ['--import', 'tsx', 'scripts/stack/main.ts'];
+
+// A block of ports nobody listens on (the stack refuses to start on a taken one), below Linux's
+// range for outgoing connections so none of them is taken while the stack starts.
+async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
+    const layout = stackLayout(loadStackSettings({ KYC_STACK_PORT_BASE: String(base) }));
+    if ((await takenPorts(layout.host, listeningPorts(layout))).length === 0) return base;
+  }
+  throw new Error('no free block of ports for the stack');
+}
+
+function runStack(env: NodeJS.ProcessEnv, command: string): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [...STACK, command], { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+// A request from another loopback address, so the address the API records is the client's and
+// not the load balancer's (both would be 127.0.0.1 otherwise).
+function requestFrom(localAddress: string, url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: init.method, headers: init.headers, localAddress }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
+}
+
+describe('npm run stack: the production topology on one machine', () => {
+  let env: NodeJS.ProcessEnv;
+  let layout: StackLayout;
+  let lbUrl: string;
+  let supervisor: ChildProcess;
+  let supervisorExit: Promise<number | null>;
+  const output: string[] = [];
+  let recorded: StackProcess[] = [];
+
+  before(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kyc-stack-'));
+    env = {
+      ...process.env,
+      KYC_STACK_DIR: dir,
+      KYC_STACK_PORT_BASE: String(await freePortBase()),
+      KYC_STACK_DB_PREFIX: `kyc_stack_test_${randomBytes(4).toString('hex')}`,
+      KYC_STACK_DATABASE_URL: testServerUrl(),
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      // The test decides through the simulator's control API.
+      VERIFF_SIMULATOR_AUTO_DECIDE_MS: 'off',
+    };
+    layout = stackLayout(loadStackSettings(env));
+    lbUrl = `http://${layout.host}:${layout.ports.loadBalancer}`;
+    supervisor = spawn(process.execPath, STACK, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    supervisorExit = new Promise((resolve) => supervisor.once('exit', (code) => resolve(code)));
+    supervisor.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    supervisor.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    await eventually(async () => output.join(''), (text) => text.includes('KYC stack is up') || supervisor.exitCode !== null, 240_000, 'the stack to come up');
+    assert.equal(supervisor.exitCode, null, output.join(''));
+    recorded = readState(layout)?.processes ?? [];
+  });
+
+  after(async () => {
+    if (supervisor.exitCode === null) {
+      supervisor.kill('SIGTERM');
+      await supervisorExit;
+    }
+    await dropDatabases(postgresServer(testServerUrl()), Object.values(layout.databases));
+    await rm(layout.dir, { recursive: true, force: true });
+  });
+
+  test('when it is up, then it names every process and each one serves', () => {
+    assert.deepEqual(recorded.map((p) => p.name), ['temporal-server', 'temporal-ui', 'simulator', 'worker-1', 'worker-2', 'api-1', 'api-2', 'load-balancer']);
+    const banner = output.join('');
+    assert.match(banner, new RegExp(`API \\(load balancer\\): +${lbUrl.replace(/\./g, '\\.')}`));
+    assert.match(banner, /Temporal UI: +http:\/\/127\.0\.0\.1:\d+/);
+    const status = runStack(env, 'status');
+    assert.equal(status.status, 0, status.output);
+    for (const { name } of recorded) assert.match(status.output, new RegExp(`${name} +\\d+ +running +serving`), status.output);
+    assert.match(status.output, /load balancer rotation: api-1 UP, api-2 UP/);
+  });
+
+  test('when a second stack starts from the same folder, then it refuses and names the running one', () => {
+    const second = runStack(env, 'start');
+    assert.equal(second.status, 1, second.output);
+    assert.match(second.output, new RegExp(`already running .*supervisor pid ${supervisor.pid}`));
+  });
+
+  test('when the demo customer is verified through the load balancer, then the verification is approved on the stack\'s Temporal Server', async () => {
+    const login = await fetch(`${lbUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'testuser', password: 'testpass123' }) });
+    assert.equal(login.status, 200);
+    const token = ((await login.json()) as { access: string }).access;
+    const authorization = `Bearer ${token}`;
+
+    // A forged X-Forwarded-For: the load balancer replaces it with the real client address.
+    const started = await requestFrom('127.0.0.2', `${lbUrl}/api/kyc/records/start_verification/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization, 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify(SAMPLE_APPLICATION),
+    });
+    assert.equal(started.status, 201, started.body);
+    const recordId = (JSON.parse(started.body) as { id: string }).id;
+
+    const simulatorUrl = `http://${layout.host}:${layout.ports.simulator}`;
+    const sessions = await eventually(
+      async () => ((await (await fetch(`${simulatorUrl}/control/sessions?vendorData=${recordId}`)).json()) as { sessions: { id: string }[] }).sessions,
+      (list) => list.length === 1,
+      10_000,
+      'the Veriff session',
+    );
+    const decided = await fetch(`${simulatorUrl}/control/sessions/${sessions[0]!.id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'approved' }) });
+    assert.equal(decided.status, 200);
+
+    const status = await eventually(
+      async () => (await (await fetch(`${lbUrl}/api/kyc/records/${recordId}/status/`, { headers: { authorization } })).json()) as { status: string },
+      (s) => s.status === 'approved',
+      30_000,
+      'the approval',
+    );
+    assert.equal(status.status, 'approved');
+
+    const db = new PgClient({ connectionString: postgresServer(testServerUrl()).urlOf(layout.databases.app) });
+    await db.connect();
+    try {
+      const buckets = await db.query<{ key: string }>('SELECT key FROM rate_limit_buckets');
+      assert.deepEqual(buckets.rows.map((row) => row.key), ['verification-start:127.0.0.2'], 'the API must count the client, not the load balancer or the forged header');
+    } finally {
+      await db.end();
+    }
+
+    // The workflow ran on the stack's own server, and its SQL visibility finds it by attribute.
+    const connection = await Connection.connect({ address: `${layout.host}:${layout.ports.temporalFrontend}` });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      const found = await eventually(
+        async () => {
+          const list = [];
+          for await (const execution of client.workflow.list({ query: `KycRecordId = "${recordId}"` })) list.push(execution);
+          return list;
+        },
+        (list) => list.length === 1 && list[0]!.status.name === 'COMPLETED',
+        10_000,
+        'the completed workflow in visibility',
+      );
+      assert.equal(found[0]!.typedSearchAttributes.get(KycStatusKey), 'approved');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('when one API process is killed, then requests through the load balancer still succeed', async () => {
+    const api1 = recorded.find((p) => p.name === 'api-1');
+    assert.ok(api1 && isRunning(api1));
+    process.kill(api1.pid, 'SIGKILL');
+    await eventually(async () => isRunning(api1), (running) => !running, 5_000, 'api-1 to die');
+
+    // Straight away, before the health check has noticed: a refused connection is retried.
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i += 1) statuses.push((await fetch(`${lbUrl}/api/v1/ready`)).status);
+    assert.deepEqual([...new Set(statuses)], [200]);
+
+    const rotation = await eventually(() => backendServers(layout), (servers) => servers.some((s) => s.name === 'api-1' && s.status.startsWith('DOWN')), 15_000, 'HAProxy to take api-1 out');
+    assert.deepEqual(rotation.map((s) => [s.name, s.status]), [['api-1', 'DOWN'], ['api-2', 'UP']]);
+    const login = await fetch(`${lbUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'testuser', password: 'testpass123' }) });
+    assert.equal(login.status, 200);
+
+    const status = runStack(env, 'status');
+    assert.equal(status.status, 3, status.output);
+    assert.match(status.output, /api-1 +\d+ +exited +not serving/);
+    assert.match(status.output, /api-2 +\d+ +running +serving/);
+  });
+
+  test('when it is stopped from another terminal, then every process ends and its ports are free', async () => {
+    const stop = runStack(env, 'stop');
+    assert.equal(stop.status, 0, stop.output);
+    assert.match(stop.output, /stack stopped/);
+    assert.equal(await supervisorExit, 0, output.join(''));
+    assert.deepEqual(recorded.filter(isRunning).map((p) => p.name), []);
+    assert.deepEqual(await takenPorts(layout.host, listeningPorts(layout)), []);
+    assert.equal(readState(layout), null);
+    assert.match(runStack(env, 'status').output, /no stack running/);
+  });
+});
+
+// The compose file is the same topology for Docker hosts: checked without a Docker engine.
+describe('docker-compose.yml: the same topology', () => {
+  test('when compose renders it, then two api replicas sit behind a load balancer whose configuration HAProxy accepts, beside two workers, Temporal on PostgreSQL and its UI', async () => {
+    const compose = await readFile(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    const secrets = Object.fromEntries([...compose.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => [m[1], 'placeholder-secret-value']));
+    const rendered = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json'], { cwd: ROOT, env: { ...process.env, ...secrets }, encoding: 'utf8' });
+    assert.equal(rendered.status, 0, rendered.stderr);
+    const config = JSON.parse(rendered.stdout) as {
+      services: Record<string, { deploy?: { replicas?: number }; ports?: { target: number }[]; image?: string; environment?: Record<string, string> }>;
+      configs: Record<string, { content: string }>;
+    };
+    const { api, worker, 'load-balancer': lb, temporal, 'temporal-ui': ui } = config.services;
+    assert.equal(api?.deploy?.replicas, 2);
+    assert.equal(api?.ports, undefined, 'api replicas are reached through the load balancer only');
+    assert.equal(api?.environment?.KYC_TRUST_PROXY, 'uniquelocal');
+    assert.equal(worker?.deploy?.replicas, 2);
+    assert.deepEqual(lb?.ports?.map((p) => p.target), [8000]);
+    assert.equal(temporal?.environment?.DB, 'postgres12');
+    assert.match(ui?.image ?? '', /^temporalio\/ui:2\.42\./);
+
+    const haproxyConfig = config.configs.haproxy?.content ?? '';
+    assert.match(haproxyConfig, /option httpchk GET \/api\/v1\/ready/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kyc-compose-lb-'));
+    try {
+      await writeFile(path.join(dir, 'haproxy.cfg'), haproxyConfig);
+      const haproxy = process.env.HAPROXY_PATH ?? spawnSync('bash', ['scripts/ensure-haproxy.sh'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+      // Outside Docker the replicas' name does not resolve: HAProxy warns and still validates.
+      const check = spawnSync(haproxy, ['-c', '-f', path.join(dir, 'haproxy.cfg')], { encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
