@@ -6,11 +6,12 @@ import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
-import { TokenService } from './auth';
+import { accountLookup, TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
 import { requestObservability } from './observability';
 import { ApiRegistry, type ApiRouter } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
+import { securityHeaders } from './security-headers';
 import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
 import { applicationRoutes } from './routes/applications';
@@ -59,17 +60,14 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
-  const tokens = new TokenService(config, createExternalIdentity(deps.db, config, security));
+  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security));
   const registry = new ApiRegistry(tokens);
   const kycDeps = { ...deps, now, rateLimiter: new PgRateLimiter(deps.db) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));
   app.use(requestObservability(logger, deps.metrics));
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  app.use(securityHeaders(config));
   // Declares a router's endpoints (route + OpenAPI operation) and mounts it.
   const mount = (path: string, define: (api: ApiRouter) => void) => {
     const api = registry.router(path);

@@ -52,7 +52,7 @@ export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
       const user = await db.user.findUnique({ where: { username } });
       const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
       if (!user || !ok || !user.isActive || !user.passwordHash) throw new Problem('invalid_credentials');
-      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
+      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion });
       return { status: 200, body: { access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn, role: user.role, user_id: user.id } };
     },
   );
@@ -76,7 +76,7 @@ export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
       const user = await db.user.create({
         data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: {} } },
       });
-      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
+      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion });
       return { status: 201, body: { id: user.id, username: user.username, role: user.role, access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn } };
     },
   );

@@ -7,7 +7,7 @@ import { type VendorUpdate } from '../../domain/verification';
 import { type PiiCipher } from '../../infra/crypto';
 import { type Db } from '../../infra/db';
 import { type Logger } from '../../infra/logger';
-import { verifySignature } from '../../infra/veriff/signature';
+import { checkWebhookClient, verifySignature } from '../../infra/veriff/signature';
 import { vendorUpdateSignal } from '../../workflows/kyc-verification';
 import { type ApiRouter } from '../openapi';
 import { Problem } from '../problem';
@@ -16,7 +16,7 @@ export interface WebhookDeps {
   db: Db;
   temporal: Client;
   cipher: PiiCipher;
-  config: Pick<Config, 'VERIFF_WEBHOOK_SECRET'>;
+  config: Pick<Config, 'VERIFF_WEBHOOK_SECRET' | 'VERIFF_API_KEY'>;
   logger: Logger;
   security: Logger;
 }
@@ -45,7 +45,7 @@ export function veriffWebhookRoutes(api: ApiRouter, deps: WebhookDeps): void {
       tags: ['seed 000: Veriff webhook'],
       access: { public: 'called by Veriff; authenticated by the HMAC signature of the body, not by a token' },
       // Documented, not restricted: every call is stored before it is judged, whatever it carries.
-      headers: z.object({ 'x-hmac-signature': z.string().optional().describe('hex HMAC-SHA256 of the raw body') }),
+      headers: z.object({ 'x-hmac-signature': z.string().optional().describe('hex HMAC-SHA256 of the raw body'), 'x-auth-client': z.string().optional().describe('the API key of our Veriff integration') }),
       body: { schema: z.union([decisionWebhookSchema, eventWebhookSchema]), validate: false },
       before: [express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })],
       responses: { 200: { description: 'Stored (and delivered to its verification when it names one)', schema: webhookReceiptResponseSchema } },
@@ -63,6 +63,7 @@ export function veriffWebhookRoutes(api: ApiRouter, deps: WebhookDeps): void {
         security.warn('webhook signature rejected', { event: 'webhook_signature_failure', receiptId: receipt.id, verdict: signature ? 'invalid' : 'missing', ip: req.ip });
         throw new Problem('invalid_signature', 'X-HMAC-SIGNATURE must be the HMAC-SHA256 of the raw body with the shared secret');
       }
+      if (!checkWebhookClient(req.header('x-auth-client') ?? req.header('vrf-auth-client'), config.VERIFF_API_KEY)) throw new Problem('invalid_signature', 'X-AUTH-CLIENT must be the API key of our Veriff integration');
 
       let json: unknown;
       try {

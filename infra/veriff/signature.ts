@@ -26,3 +26,15 @@ export function verifySignature(rawBody: Buffer | string, signature: string | un
   const received = Buffer.from(candidate, 'hex');
   return received.length === expected.length && crypto.timingSafeEqual(received, expected);
 }
+
+/**
+ * True when a webhook's X-AUTH-CLIENT is our integration's API key, which Veriff sends with every
+ * webhook: a call naming another integration (or none) is refused even when its signature checks
+ * out. Compared as digests in constant time, so neither the key's bytes nor its length leak.
+ */
+export function checkWebhookClient(header: string | undefined, apiKey: string): boolean {
+  if (apiKey.length === 0 || header === undefined) return false;
+  const expected = crypto.createHash('sha256').update(apiKey).digest();
+  const received = crypto.createHash('sha256').update(header.trim()).digest();
+  return crypto.timingSafeEqual(received, expected);
+}

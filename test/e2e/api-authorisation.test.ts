@@ -43,7 +43,7 @@ describe('authorisation matrix over every documented operation', () => {
   const samples: Record<string, () => Sample> = {
     veriffWebhook: () => {
       const body = webhookBody();
-      return { path: '/api/kyc/webhook/veriff/', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signPayload(body, system.config.VERIFF_WEBHOOK_SECRET) } };
+      return { path: '/api/kyc/webhook/veriff/', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signPayload(body, system.config.VERIFF_WEBHOOK_SECRET), 'x-auth-client': system.config.VERIFF_API_KEY } };
     },
     codecDecode: () => ({ path: '/codec/decode', body: { payloads: [] } }),
     codecEncode: () => ({ path: '/codec/encode', body: { payloads: [] } }),

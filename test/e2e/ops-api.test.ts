@@ -203,7 +203,7 @@ describe('request ids and Prometheus metrics', () => {
     await call('GET', '/no/such/route/' + recordId);
     await call('GET', `/api/kyc/records/${recordId}/status/`, { headers: { authorization: `Bearer ${customer.token}` } });
     await call('GET', '/api/review/queue/', { headers: { authorization: `Bearer ${reviewer.token}` } });
-    const webhook = (body: string, signature?: string) => call('POST', '/api/kyc/webhook/veriff/', { headers: { 'content-type': 'application/json', ...(signature ? { 'x-hmac-signature': signature } : {}) }, body });
+    const webhook = (body: string, signature?: string) => call('POST', '/api/kyc/webhook/veriff/', { headers: { 'content-type': 'application/json', 'x-auth-client': system.config.VERIFF_API_KEY, ...(signature ? { 'x-hmac-signature': signature } : {}) }, body });
     const unknown = JSON.stringify({ id: randomUUID(), action: 'started', vendorData: 'not-a-record', attemptId: randomUUID() });
     assert.equal((await webhook(unknown)).status, 401);
     assert.equal((await webhook(unknown, 'ab'.repeat(32))).status, 401);
