@@ -5,6 +5,7 @@ import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
 import { type ApiMetrics } from '../infra/metrics';
+import { LoginThrottle } from '../infra/login-throttle';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { accountLookup, TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   const security = logger.child({ channel: 'security' });
   const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security));
   const registry = new ApiRegistry(tokens);
+  const securityLog = new SecurityLog(deps.db, security);
   const kycDeps = { ...deps, now, rateLimiter: new PgRateLimiter(deps.db) };
   const app = express();
   app.disable('x-powered-by');
@@ -81,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/codec', (api) => codecRoutes(api, config));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  mount('/api/auth', (api) => authRoutes(api, deps.db, tokens));
+  mount('/api/auth', (api) => authRoutes(api, { db: deps.db, tokens, throttle: new LoginThrottle(deps.db, config), securityLog }));
   mount('/api/review', (api) => reviewRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, logger, now }));
   mount('/api/kyc', (api) => kycRoutes(api, kycDeps));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, kycDeps));
@@ -96,6 +98,6 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(registry.methodNotAllowed());
   app.use(notFoundHandler);
-  app.use(errorHandler(logger, new SecurityLog(deps.db, security)));
+  app.use(errorHandler(logger, securityLog));
   return app;
 }
