@@ -15,6 +15,7 @@ import { errorHandler, notFoundHandler } from './problem';
 import { securityHeaders } from './security-headers';
 import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
+import { adminUserRoutes } from './routes/admin-users';
 import { applicationRoutes } from './routes/applications';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
+  mount('/api/admin', (api) => adminUserRoutes(api, deps.db));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
   app.use('/docs', swaggerUiRouter());
   app.use(webRouter(config));

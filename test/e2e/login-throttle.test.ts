@@ -20,10 +20,10 @@ async function staffUser(system: TestSystem, role: 'admin' | 'reviewer' | 'custo
   return { id: user.id, username };
 }
 
-const login = (system: TestSystem, username: string, password: string, ip = '198.51.100.7', baseUrl?: string) =>
-  baseUrl
-    ? fetch(`${baseUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ username, password }) }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), json: (await r.json()) as Record<string, unknown> }))
-    : api(system, 'POST', '/api/auth/login/', { body: { username, password }, headers: { 'x-forwarded-for': ip } });
+async function login(system: TestSystem, username: string, password: string, ip = '198.51.100.7', baseUrl = system.apiUrl) {
+  const response = await fetch(`${baseUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ username, password }) });
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), json: (await response.json()) as Record<string, unknown> };
+}
 
 // Each test signs in from addresses of its own (the API trusts the loopback proxy's X-Forwarded-For),
 // so the per-address limit of one test does not spill into another.
@@ -52,13 +52,12 @@ describe('login throttling with the default locks', () => {
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
     assert.deepEqual([...new Set(statuses.slice(5))], [429]);
 
-    const right = await fetch(`${system.apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ username: user.username, password: PASSWORD }) });
+    const right = await login(system, user.username, PASSWORD, ip);
     assert.equal(right.status, 429);
-    const retryAfter = Number(right.headers.get('retry-after'));
+    const retryAfter = Number(right.retryAfter);
     assert.ok(retryAfter >= 1 && retryAfter <= 30, `Retry-After ${retryAfter}`);
-    const body = (await right.json()) as Record<string, unknown>;
-    assert.equal(body.type, '/problems/rate-limited');
-    assert.equal(body.retry_after, retryAfter);
+    assert.equal(right.json.type, '/problems/rate-limited');
+    assert.equal(right.json.retry_after, retryAfter);
     // The lock is on the name: the same name from another address is refused as well.
     assert.equal((await login(system, user.username, PASSWORD, freshAddress())).status, 429);
   });
