@@ -5,7 +5,7 @@ import { type Config } from '../domain/config';
 import { DEMO_ACCOUNTS } from '../infra/demo-accounts';
 import { html } from './html';
 import { renderPage } from './layout';
-import { adminDashboardPage } from './pages/admin';
+import { adminDashboardPage, adminUsersPage } from './pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
 import { homePage, signInPage } from './pages/public';
 import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
@@ -82,6 +82,7 @@ export function webRouter(config: WebConfig): Router {
   });
 
   router.get('/admin', (_req, res) => sendPage(res, adminDashboardPage({ baseUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE })));
+  router.get('/admin/users', (_req, res) => sendPage(res, adminUsersPage()));
 
   return router;
 }
