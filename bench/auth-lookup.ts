@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import express from 'express';
@@ -16,7 +17,8 @@ import { createTestDatabase } from '../test/support/database';
 //   database      - one primary-key read of users per request (what api/auth.ts does);
 //   cache (TTL)   - the same read, kept in process memory for a few seconds (what it would save).
 // Measured twice: the token check alone, then whole HTTP requests through the allow() guard on a
-// real Express server against a real PostgreSQL. It prints figures and asserts nothing.
+// real Express server against a real PostgreSQL. The variants take turns, round after round, so
+// load from elsewhere on the machine falls on all of them alike. It prints figures and asserts nothing.
 
 interface Options {
   n: number;
@@ -59,15 +61,22 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function summary(latenciesMs: number[], wallMs: number): string {
-  const sorted = [...latenciesMs].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
-  const us = (ms: number) => `${(ms * 1000).toFixed(0).padStart(6)} µs`;
-  return `mean ${us(mean)}  p50 ${us(quantile(sorted, 0.5))}  p99 ${us(quantile(sorted, 0.99))}  ${((sorted.length / wallMs) * 1000).toFixed(0).padStart(6)}/s`;
+const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
+
+// Every variant's requests, and each round's throughput: the median round is what is reported,
+// so a burst of load from elsewhere on the machine does not decide the comparison.
+interface Tally {
+  latenciesMs: number[];
+  perSecond: number[];
 }
 
-async function timed(n: number, concurrency: number, once: () => Promise<void>): Promise<string> {
-  const latencies: number[] = [];
+function report(tally: Tally): string {
+  const sorted = [...tally.latenciesMs].sort((a, b) => a - b);
+  const us = (ms: number) => `${(ms * 1000).toFixed(0).padStart(6)} µs`;
+  return `p50 ${us(quantile(sorted, 0.5))}  p90 ${us(quantile(sorted, 0.9))}  p99 ${us(quantile(sorted, 0.99))}  ${median(tally.perSecond).toFixed(0).padStart(6)}/s (median of ${tally.perSecond.length} rounds)`;
+}
+
+async function timed(n: number, concurrency: number, once: () => Promise<void>, tally?: Tally): Promise<void> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -76,11 +85,24 @@ async function timed(n: number, concurrency: number, once: () => Promise<void>):
         next += 1;
         const t0 = performance.now();
         await once();
-        latencies.push(performance.now() - t0);
+        tally?.latenciesMs.push(performance.now() - t0);
       }
     }),
   );
-  return summary(latencies, performance.now() - started);
+  tally?.perSecond.push((n / (performance.now() - started)) * 1000);
+}
+
+// Runs the variants in turns (a different one first each round), `rounds` times each.
+async function compare(names: string[], rounds: number, perRound: number, concurrency: number, onceOf: (index: number) => () => Promise<void>): Promise<void> {
+  const tallies = names.map(() => ({ latenciesMs: [], perSecond: [] }) as Tally);
+  for (let index = 0; index < names.length; index += 1) await timed(Math.min(perRound, 300), concurrency, onceOf(index));
+  for (let round = 0; round < rounds; round += 1) {
+    for (let turn = 0; turn < names.length; turn += 1) {
+      const index = (round + turn) % names.length;
+      await timed(perRound, concurrency, onceOf(index), tallies[index]);
+    }
+  }
+  names.forEach((name, index) => console.log(`  ${name}  ${report(tallies[index]!)}`));
 }
 
 async function main() {
@@ -93,39 +115,44 @@ async function main() {
     const user = await db.user.create({ data: { username: 'bench-admin', passwordHash: await hashPassword('not used'), role: 'admin' } });
     const fromDatabase = accountLookup(db);
     const tokenOnly: AccountLookup = async () => ({ username: user.username, role: user.role, isActive: true, tokenVersion: user.tokenVersion });
+    const raw: AccountLookup = async (userId) => {
+      const [row] = await db.$queryRaw<{ username: string; role: AccountState['role']; is_active: boolean; token_version: number }[]>`SELECT username, role::text AS role, is_active, token_version FROM users WHERE id = ${userId}::uuid`;
+      return row ? { username: row.username, role: row.role, isActive: row.is_active, tokenVersion: row.token_version } : null;
+    };
     const variants: [string, AccountLookup][] = [
       ['token only (no lookup)', tokenOnly],
       ['database (one read)   ', fromDatabase],
+      ['database (raw SQL)    ', raw],
       [`cache (TTL ${opts.cacheMs} ms)   `, cached(fromDatabase, opts.cacheMs)],
     ];
     const token = (await new TokenService(config, tokenOnly).issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion })).token;
 
-    console.log(`# PostgreSQL ${(await db.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0]?.v}, Node ${process.version}, n=${opts.n}`);
-    console.log('\n## token check alone (TokenService.verify), one at a time');
-    for (const [name, lookup] of variants) {
-      const tokens = new TokenService(config, lookup);
-      await timed(200, 1, async () => void (await tokens.verify(token)));
-      console.log(`  ${name}  ${await timed(opts.n, 1, async () => void (await tokens.verify(token)))}`);
-    }
+    const names = variants.map(([name]) => name);
+    const rounds = 5;
+    const perRound = Math.max(1, Math.floor(opts.n / rounds));
+    console.log(`# PostgreSQL ${(await db.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0]?.v}, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}, ${perRound} requests x ${rounds} rounds per variant`);
 
+    console.log('\n## token check alone (TokenService.verify), one at a time');
+    const services = variants.map(([, lookup]) => new TokenService(config, lookup));
+    await compare(names, rounds, perRound, 1, (index) => async () => void (await services[index]!.verify(token)));
+
+    const urls: string[] = [];
+    for (const service of services) {
+      const app = express();
+      app.get('/guarded', allow(service, 'admin'), (_req, res) => void res.json({ ok: true }));
+      const server = http.createServer(app);
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/guarded`);
+    }
+    const request = (index: number) => async () => {
+      const response = await fetch(urls[index]!, { headers: { authorization: `Bearer ${token}` } });
+      if (response.status !== 200) throw new Error(`${names[index]}: answered ${response.status}`);
+      await response.arrayBuffer();
+    };
     for (const concurrency of [1, opts.concurrency]) {
       console.log(`\n## HTTP GET through allow('admin') on Express, concurrency ${concurrency}`);
-      for (const [name, lookup] of variants) {
-        const tokens = new TokenService(config, lookup);
-        const app = express();
-        app.get('/guarded', allow(tokens, 'admin'), (_req, res) => void res.json({ ok: true }));
-        const server = http.createServer(app);
-        servers.push(server);
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/guarded`;
-        const once = async () => {
-          const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-          if (response.status !== 200) throw new Error(`${name}: answered ${response.status}`);
-          await response.arrayBuffer();
-        };
-        await timed(500, concurrency, once);
-        console.log(`  ${name}  ${await timed(opts.n, concurrency, once)}`);
-      }
+      await compare(names, rounds, perRound, concurrency, request);
     }
   } finally {
     for (const server of servers) {
