@@ -14,9 +14,8 @@ export interface Principal {
   role: Role;
 }
 
-// `ver` is the account's token version when the token was issued; `exp` is required (jose checks
-// it when present, this makes it present).
-const claimsSchema = z.object({ sub: z.string().uuid(), username: z.string(), role: roleSchema, ver: z.number().int().min(0), exp: z.number() });
+// `ver` is the account's token version when the token was issued.
+const claimsSchema = z.object({ sub: z.string().uuid(), username: z.string(), role: roleSchema, ver: z.number().int().min(0) });
 
 // Tokens of an external identity provider (api/external-identity.ts), checked against its JWKS.
 export interface ExternalIdentity {
@@ -77,6 +76,7 @@ export class TokenService {
     if (issuer !== this.config.JWT_ISSUER) return null;
     let claims: z.infer<typeof claimsSchema>;
     try {
+      // jose checks `exp` only when a token has one: a token without it would never expire.
       const { payload } = await jwtVerify(token, this.key, { issuer: this.config.JWT_ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] });
       const parsed = claimsSchema.safeParse(payload);
       if (!parsed.success) return null;

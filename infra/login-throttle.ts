@@ -39,7 +39,8 @@ export class LoginThrottle {
   }
 
   // The account name is kept as a keyed hash: it may be an e-mail address, and a name nobody has
-  // is counted exactly like a real one.
+  // is counted exactly like a real one. The "login" prefix keeps these hashes apart from the
+  // document-number hashes made with the same key.
   private keysOf(username: string, ip: string): Record<ThrottleKind, string> {
     return { account: `account:${createHmac('sha256', this.config.KYC_PII_HASH_KEY).update(`login\n${username}`).digest('hex')}`, address: `ip:${ip}` };
   }
