@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { checkWebhookClient, signPayload, verifySignature } from '../../infra/veriff/signature';
 import { classifyWebhook, dedupeKeyOf, REASON_CODES, webhookDedupeKey } from '../../domain/veriff';
 
-// Test vectors from the Veriff contract (/work/shared/veriff-contract.md).
+// Test vectors from Veriff's documentation of its HMAC signing.
 const SECRET = 'abcdef12-abcd-abcd-abcd-abcdef012345';
 const SESSION_ID = 'aea9ba6d-1b47-47fc-a4fc-f72b6d3584a7';
 const SESSION_ID_SIGNATURE = '895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd';
