@@ -4,17 +4,20 @@ import { type Config } from '../domain/config';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
+import { LoginThrottle } from '../infra/login-throttle';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { createStores } from '../store';
 import { DEMO_ACCOUNTS } from '../store/demo-accounts';
-import { TokenService } from './auth';
+import { accountLookup, TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
 import { requestObservability } from './observability';
 import { ApiRegistry, type ApiRouter } from './openapi';
 import { errorHandler, notFoundHandler } from './problem';
+import { securityHeaders } from './security-headers';
 import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
+import { adminUserRoutes } from './routes/admin-users';
 import { applicationRoutes } from './routes/applications';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
@@ -63,18 +66,16 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
-  const tokens = new TokenService(config, createExternalIdentity(deps.db, config, security));
+  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security));
   const registry = new ApiRegistry(tokens);
+  const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
   const useCases: UseCaseDeps = { stores: createStores(deps.db, deps.cipher, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));
   app.use(requestObservability(logger, deps.metrics));
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  app.use(securityHeaders(config));
   // Declares a router's endpoints (route + OpenAPI operation) and mounts it.
   const mount = (path: string, define: (api: ApiRouter) => void) => {
     const api = registry.router(path);
@@ -88,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/codec', (api) => codecRoutes(api, config));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  mount('/api/auth', (api) => authRoutes(api, deps.db, tokens));
+  mount('/api/auth', (api) => authRoutes(api, { db: deps.db, tokens, throttle: new LoginThrottle(deps.db, config), securityLog }));
   mount('/api/review', (api) => reviewRoutes(api, useCases));
   mount('/api/kyc', (api) => kycRoutes(api, useCases));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
@@ -97,12 +98,13 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
+  mount('/api/admin', (api) => adminUserRoutes(api, deps.db));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
   app.use('/docs', swaggerUiRouter());
   app.use(webRouter(config, config.KYC_DEMO_ACCOUNTS ? DEMO_ACCOUNTS : []));
 
   app.use(registry.methodNotAllowed());
   app.use(notFoundHandler);
-  app.use(errorHandler(logger, new SecurityLog(deps.db, security)));
+  app.use(errorHandler(logger, securityLog));
   return app;
 }

@@ -2,7 +2,7 @@ import { loadConfig } from '../domain/config';
 import { PiiCipher, KeyRing } from '../infra/crypto';
 import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
-import { createApiMetrics, startMetricsServer } from '../infra/metrics';
+import { createApiMetrics, metricsBinding, startMetricsServer } from '../infra/metrics';
 import { connectTemporalClient } from '../infra/temporal';
 import { createApp } from './app';
 import { gaugeSnapshot } from '../store/ops-queries';
@@ -17,7 +17,7 @@ async function main() {
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD }), logger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
-  logger.info('metrics listening', { url: metricsServer.url });
+  logger.info('metrics listening', { url: metricsServer.url, binding: metricsBinding(config.METRICS_HOST) });
   const server = createApp({ db, temporal, cipher, config, logger, metrics }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
   const stop = () => server.close(() => void Promise.all([db.$disconnect(), temporal.connection.close(), metricsServer.close()]).then(() => process.exit(0)));
   process.on('SIGTERM', stop);

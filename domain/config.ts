@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEY_BYTES, weakKeyReason, weakSecretReason } from './secret-strength';
 
 // Every setting the service reads, parsed once at start. A bad or missing value stops the process
 // with a message naming the variable. Durations are in seconds unless the name says _MS.
@@ -32,6 +33,10 @@ const keyRing = (description: string, devDefault: string) =>
           ctx.addIssue({ code: 'custom', message: `key entry "${id ?? ''}" must look like id:base64` });
           return z.NEVER;
         }
+        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length !== KEY_BYTES) {
+          ctx.addIssue({ code: 'custom', message: `key "${id}" must be ${KEY_BYTES} bytes in base64 (generate one: openssl rand -base64 32)` });
+          return z.NEVER;
+        }
         parsed.push({ id, key });
       }
       if (parsed.length === 0) {
@@ -46,6 +51,14 @@ const keyRing = (description: string, devDefault: string) =>
 const DEV_PII_KEYS = 'dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE=';
 const DEV_PAYLOAD_KEYS = 'dev1:ZGV2LW9ubHktcGF5bG9hZC1rZXktMzItYnl0ZXMtbG8=';
 const DEV_SECRET = 'dev-only-secret-change-me';
+// The Veriff simulator's integration (simulator/): its key, its shared secret and its address.
+const DEV_VERIFF_API_KEY = 'sim-api-key';
+const DEV_VERIFF_SECRET = 'sim-shared-secret-key';
+const DEV_VERIFF_BASE_URL = 'http://localhost:8090';
+const DEV_KEY_BYTES = [DEV_PII_KEYS, DEV_PAYLOAD_KEYS].map((ring) => Buffer.from(ring.split(':')[1]!, 'base64'));
+const DEV_SECRETS = [DEV_SECRET, DEV_VERIFF_SECRET];
+
+const onOff = (description: string) => z.enum(['true', 'false']).optional().describe(description);
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode; production refuses the development secrets.'),
@@ -57,10 +70,10 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port of the API.'),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:8000').describe('Our public URL (Veriff webhooks are configured to <this>/api/kyc/webhook/veriff/).'),
   FRONTEND_URL: z.string().url().default('http://localhost:8000').describe('Where Veriff sends the browser back after the flow.'),
-  VERIFF_BASE_URL: z.string().url().default('http://localhost:8090').describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production).'),
-  VERIFF_API_KEY: z.string().min(1).default('sim-api-key').describe('Veriff integration API key (X-AUTH-CLIENT).'),
-  VERIFF_API_SECRET: secret('Veriff shared secret used to sign API calls.', 'sim-shared-secret-key'),
-  VERIFF_WEBHOOK_SECRET: secret('Secret that signs Veriff webhooks (Veriff uses the integration shared secret).', 'sim-shared-secret-key'),
+  VERIFF_BASE_URL: z.string().url().default(DEV_VERIFF_BASE_URL).describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production).'),
+  VERIFF_API_KEY: z.string().min(1).default(DEV_VERIFF_API_KEY).describe('Veriff integration API key (X-AUTH-CLIENT on our calls and on its webhooks).'),
+  VERIFF_API_SECRET: secret('Veriff shared secret used to sign API calls.', DEV_VERIFF_SECRET),
+  VERIFF_WEBHOOK_SECRET: secret('Secret that signs Veriff webhooks (Veriff uses the integration shared secret).', DEV_VERIFF_SECRET),
   VERIFF_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000).describe('Timeout of one Veriff API call.'),
   KYC_SESSION_TIMEOUT: seconds(3600, 'Seconds a Veriff session may stay without a decision before the verification expires.'),
   KYC_MAX_RETRIES: z.coerce.number().int().min(0).default(3).describe('Resubmissions a customer may make before the verification is rejected.'),
@@ -81,6 +94,10 @@ export const configSchema = z.object({
   JWT_SECRET: secret('HS256 secret of the tokens this service issues.', DEV_SECRET),
   JWT_ISSUER: z.string().default('kyc-service').describe('Issuer of the tokens this service issues.'),
   JWT_TTL_SECONDS: seconds(3600, 'Lifetime of issued access tokens.'),
+  KYC_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5).describe('Failed sign-ins in a row for one username before it is locked for a while (unknown usernames alike).'),
+  KYC_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20).describe('Failed sign-ins in a row from one client address before it is locked for a while.'),
+  KYC_LOGIN_LOCK_SECONDS: seconds(30, 'First lock after too many failed sign-ins; each further failure doubles it.'),
+  KYC_LOGIN_LOCK_MAX_SECONDS: seconds(900, 'Longest lock after failed sign-ins.'),
   KYC_JWT_PUBLIC_KEY_URL: z.string().url().optional().describe('JWKS URL of an external identity provider whose tokens are accepted too (unset: only our own tokens).'),
   KYC_JWT_EXTERNAL_ISSUER: z.string().min(1).optional().describe('The `iss` the external provider puts in its tokens; required with KYC_JWT_PUBLIC_KEY_URL.'),
   KYC_JWT_EXTERNAL_AUDIENCE: z.string().min(1).optional().describe('The `aud` external tokens must carry (this service); required with KYC_JWT_PUBLIC_KEY_URL.'),
@@ -91,6 +108,12 @@ export const configSchema = z.object({
     .default('http://127.0.0.1:8233,http://localhost:8233')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .describe('Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoints from the browser.'),
+  KYC_CODEC_LOCAL_UI: onOff('Let the local Temporal UI (a TEMPORAL_UI_ORIGIN page, from a loopback address, without a token) decode payloads. Default: true in development, false otherwise; refused in production.'),
+  KYC_HSTS: z
+    .string()
+    .regex(/^(on|off|\d{1,9})$/, 'must be on, off or a max-age in seconds')
+    .optional()
+    .describe('Strict-Transport-Security on every answer: on (max-age one year), off, or a max-age in seconds. Default: on in production, off otherwise.'),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').describe('Base URL of the Temporal Web UI; the admin pages link each verification to its workflow there.'),
   KYC_DEMO_ACCOUNTS: z
     .enum(['true', 'false'])
@@ -110,7 +133,7 @@ export const configSchema = z.object({
     .describe('Time zone of the ops schedules (cleanup 02:00, report 08:00) and of the days in statistics and reports.'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API process serving Prometheus /metrics (separate from PORT, so the load balancer never exposes it).'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465).describe("Port of the Temporal worker runtime's Prometheus /metrics."),
-  METRICS_HOST: z.string().min(1).default('0.0.0.0').describe('Address the /metrics servers bind to.'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the /metrics servers bind to (0.0.0.0: every interface, e.g. for a scraper in another container).'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -138,16 +161,50 @@ function assertExternalIdentityComplete(config: Config): void {
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
+// The hosts that mean "this machine": a Veriff URL naming one is the simulator, not Veriff.
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/** Whether the codec lets the local Temporal UI decode without a token (KYC_CODEC_LOCAL_UI). */
+export function codecAdmitsLocalUi(config: Pick<Config, 'NODE_ENV' | 'KYC_CODEC_LOCAL_UI'>): boolean {
+  return (config.KYC_CODEC_LOCAL_UI ?? (config.NODE_ENV === 'development' ? 'true' : 'false')) === 'true';
+}
+
+// Development values are public (they are in this file): production refuses them by value, under
+// any key id, and refuses secrets and keys too weak to be anything but typed in by hand.
 function assertProductionSafe(config: Config): void {
   if (config.NODE_ENV !== 'production') return;
   const problems: string[] = [];
   if (!config.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
-  if (config.KYC_PII_KEYS.some((k) => k.id === 'dev1')) problems.push('KYC_PII_KEYS: the development key is refused in production');
-  if (config.KYC_PAYLOAD_KEYS.some((k) => k.id === 'dev1')) problems.push('KYC_PAYLOAD_KEYS: the development key is refused in production');
-  for (const name of ['KYC_PII_HASH_KEY', 'JWT_SECRET'] as const) {
-    if (config[name] === DEV_SECRET) problems.push(`${name}: the development secret is refused in production`);
+  for (const name of ['KYC_PII_KEYS', 'KYC_PAYLOAD_KEYS'] as const) {
+    for (const { id, key } of config[name]) {
+      const bytes = Buffer.from(key, 'base64');
+      if (id === 'dev1' || DEV_KEY_BYTES.some((dev) => sameBytes(dev, bytes))) {
+        problems.push(`${name}: key "${id}" is a development key, refused in production`);
+        continue;
+      }
+      const weak = weakKeyReason(bytes);
+      if (weak) problems.push(`${name}: key "${id}" ${weak}`);
+    }
   }
+  for (const name of ['KYC_PII_HASH_KEY', 'JWT_SECRET', 'VERIFF_API_SECRET', 'VERIFF_WEBHOOK_SECRET'] as const) {
+    if (DEV_SECRETS.includes(config[name])) {
+      problems.push(`${name}: the development secret is refused in production`);
+      continue;
+    }
+    const weak = weakSecretReason(config[name]);
+    if (weak) problems.push(`${name}: ${weak}`);
+  }
+  if (config.VERIFF_API_KEY === DEV_VERIFF_API_KEY) problems.push("VERIFF_API_KEY: the simulator's key is refused in production");
+  const veriff = new URL(config.VERIFF_BASE_URL);
+  if (isLoopbackHost(veriff.hostname)) problems.push('VERIFF_BASE_URL: names this machine (the simulator); production talks to Veriff, e.g. https://stationapi.veriff.com');
+  else if (veriff.protocol !== 'https:') problems.push('VERIFF_BASE_URL: must be https in production');
   if (config.KYC_DEMO_ACCOUNTS) problems.push('KYC_DEMO_ACCOUNTS: must be false in production');
   if (config.KYC_JWT_PUBLIC_KEY_URL && !config.KYC_JWT_PUBLIC_KEY_URL.startsWith('https://')) problems.push('KYC_JWT_PUBLIC_KEY_URL: must be https in production');
+  if (config.KYC_CODEC_LOCAL_UI === 'true') problems.push('KYC_CODEC_LOCAL_UI: must not be true in production (the codec would decode for anyone on the host without a token)');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }

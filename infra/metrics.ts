@@ -102,8 +102,16 @@ export function createApiMetrics(deps: { readGauges: () => Promise<GaugeSnapshot
 }
 
 export interface MetricsServer {
+  /** Where to fetch the metrics on this machine (see metricsBinding for who else can). */
   url: string;
   close(): Promise<void>;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The bind address and who can reach it: the metrics carry no PII but do map the system. */
+export function metricsBinding(host: string): string {
+  return LOOPBACK_HOSTS.has(host) ? `${host} (this machine only)` : `${host} (${host === '0.0.0.0' || host === '::' ? 'every interface' : 'a network interface'}: keep the port off public networks)`;
 }
 
 /** GET /metrics on its own port; anything else is 404. */

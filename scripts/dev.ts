@@ -8,7 +8,7 @@ import { createDb } from '../infra/db';
 import { ensureDemoAccounts, DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { createLogger } from '../infra/logger';
-import { createApiMetrics, startMetricsServer } from '../infra/metrics';
+import { createApiMetrics, metricsBinding, startMetricsServer } from '../infra/metrics';
 import { migrate } from '../infra/migrate';
 import { ensureOpsSchedules } from '../worker/schedules';
 import { connectTemporalClient } from '../infra/temporal';
@@ -62,8 +62,10 @@ async function main() {
     });
     stops.unshift(() => server.stop());
     temporalUi = server.uiUrl;
-    // The admin pages link workflows to the UI this dev server really runs.
+    // The admin pages link workflows to the UI this dev server really runs, and the codec answers
+    // that UI whatever port it was given.
     config.TEMPORAL_UI_URL = server.uiUrl;
+    config.TEMPORAL_UI_ORIGIN = [...new Set([...config.TEMPORAL_UI_ORIGIN, new URL(server.uiUrl).origin])];
     config.TEMPORAL_ADDRESS = server.address;
   }
 
@@ -117,7 +119,7 @@ async function main() {
       `  Temporal UI:     ${temporalUi}`,
       `  Veriff:          ${simulatorUrl ? `${simulatorUrl} (simulator; control API under /control)` : config.VERIFF_BASE_URL}`,
       `  Database:        ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite (${databaseUrl})`}`,
-      `  Metrics:         ${metricsServer.url} (API), http://${workerMetrics}/metrics (worker)`,
+      `  Metrics:         ${metricsServer.url} (API), http://${workerMetrics}/metrics (worker); listening on ${metricsBinding(config.METRICS_HOST)}`,
       `  Ops:             schedules ${schedules.map((s) => s.scheduleId).join(', ')}; npm run ops -- stuck | pending | show <id> | reconcile`,
       ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:   ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
       'Press Ctrl+C to stop.',

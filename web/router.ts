@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type Config } from '../domain/config';
 import { html } from './html';
 import { renderPage } from './layout';
-import { adminDashboardPage } from './pages/admin';
+import { adminDashboardPage, adminUsersPage } from './pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
 import { homePage, signInPage } from './pages/public';
 import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
@@ -83,6 +83,7 @@ export function webRouter(config: WebConfig, demoAccounts: readonly ListedAccoun
   });
 
   router.get('/admin', (_req, res) => sendPage(res, adminDashboardPage({ baseUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE })));
+  router.get('/admin/users', (_req, res) => sendPage(res, adminUsersPage()));
 
   return router;
 }

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { type Db } from '../../infra/db';
+import { type LoginThrottle } from '../../infra/login-throttle';
 import { hashPassword, verifyPassword } from '../../infra/passwords';
 import { roleSchema, type TokenService } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { Problem } from '../problem';
+import { Problem, ROUTE_PATTERN_LOCAL } from '../problem';
+import { type SecurityLog } from '../security-log';
 import { basicLimits } from '../../store/wallets';
 
 export const loginRequestSchema = z.object({
@@ -35,25 +37,49 @@ const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password');
 
 const TAGS = ['Accounts'];
 
-export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
+export interface AuthDeps {
+  db: Db;
+  tokens: TokenService;
+  throttle: LoginThrottle;
+  securityLog: SecurityLog;
+}
+
+// The same answer whether the name exists or not, and whether the name or the address is locked.
+const LOCKED_DETAIL = 'Too many failed sign-ins; wait before trying again';
+
+export function authRoutes(api: ApiRouter, { db, tokens, throttle, securityLog }: AuthDeps): void {
   api.route(
     {
       method: 'post',
       path: '/login/',
       operationId: 'login',
       summary: 'Exchange a username and password for an access token (HS256 JWT)',
+      description:
+        'Failed sign-ins are throttled per username (known or not, alike) and per client address: after KYC_LOGIN_MAX_FAILURES (5) in a row for a name, ' +
+        'or KYC_LOGIN_MAX_FAILURES_PER_IP (20) from an address, sign-ins are refused with 429 and Retry-After, the right password too, ' +
+        'for KYC_LOGIN_LOCK_SECONDS (30), doubling with each further failure up to KYC_LOGIN_LOCK_MAX_SECONDS (900).',
       tags: TAGS,
       access: { public: 'this is where a token is obtained' },
       body: { schema: loginRequestSchema, example: { username: 'testuser', password: 'testpass123' } },
       responses: { 200: { description: 'Logged in', schema: tokenResponseSchema } },
-      problems: ['invalid_credentials'],
+      problems: ['invalid_credentials', 'rate_limited'],
     },
-    async (req) => {
+    async (req, res) => {
       const { username, password } = req.body;
+      const ip = req.ip ?? 'unknown';
+      const admission = await throttle.admit(username, ip);
+      if (!admission.admitted) throw new Problem('rate_limited', LOCKED_DETAIL, undefined, { retry_after: admission.retryAfterSeconds });
       const user = await db.user.findUnique({ where: { username } });
       const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
-      if (!user || !ok || !user.isActive || !user.passwordHash) throw new Problem('invalid_credentials');
-      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
+      if (!user || !ok || !user.isActive || !user.passwordHash) {
+        const route = String(res.locals[ROUTE_PATTERN_LOCAL]);
+        for (const kind of admission.attempt.startsLock) {
+          await securityLog.record({ type: 'login_locked', ip, userId: kind === 'account' ? (user?.id ?? null) : null, method: req.method, route, status: 401 });
+        }
+        throw new Problem('invalid_credentials');
+      }
+      await throttle.succeeded(admission.attempt);
+      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion });
       return { status: 200, body: { access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn, role: user.role, user_id: user.id } };
     },
   );
@@ -77,7 +103,7 @@ export function authRoutes(api: ApiRouter, db: Db, tokens: TokenService): void {
       const user = await db.user.create({
         data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: basicLimits() } },
       });
-      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role });
+      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion });
       return { status: 201, body: { id: user.id, username: user.username, role: user.role, access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn } };
     },
   );

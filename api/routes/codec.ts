@@ -1,10 +1,11 @@
 import { type Payload } from '@temporalio/common';
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { type Config } from '../../domain/config';
+import { codecAdmitsLocalUi, type Config } from '../../domain/config';
 import { EncryptionCodec } from '../../infra/payload-codec';
 import { type ApiRouter } from '../openapi';
-import { Problem } from '../problem';
+import { Problem, ROUTE_PATTERN_LOCAL } from '../problem';
+import { zodFieldErrors } from '../validate';
 
 // Temporal's remote codec protocol, so the Temporal Web UI and CLI show workflow payloads in clear
 // to the people allowed to see them: POST /codec/decode and /codec/encode with
@@ -64,11 +65,36 @@ function cors(origins: readonly string[]): RequestHandler {
   };
 }
 
+// The socket's own peer, not req.ip: X-Forwarded-For must not be able to claim "this machine".
+function isLoopbackPeer(req: Request): boolean {
+  const peer = req.socket.remoteAddress ?? '';
+  return peer === '::1' || /^(::ffff:)?127\./.test(peer);
+}
+
+/**
+ * The local Temporal UI of a development setup (npm start): the page is served from one of
+ * TEMPORAL_UI_ORIGIN to a browser on this machine and sends no token (its codec settings carry
+ * none without an OIDC login). Anything forwarded by a proxy, or carrying a token, takes the
+ * normal path. The Origin header is the browser's word, so this is for development only: the
+ * configuration refuses KYC_CODEC_LOCAL_UI=true in production.
+ */
+function fromLocalUi(req: Request, origins: readonly string[]): boolean {
+  const origin = req.header('origin');
+  return (
+    origin !== undefined &&
+    origins.includes(origin) &&
+    isLoopbackPeer(req) &&
+    req.header('authorization') === undefined &&
+    req.header('x-forwarded-for') === undefined &&
+    req.header('forwarded') === undefined
+  );
+}
+
 const namespaceHeaderSchema = z.object({
   'x-namespace': z.string().max(255).optional().describe('The namespace whose payloads these are (sent by the Temporal UI)'),
 });
 
-export function codecRoutes(api: ApiRouter, config: Pick<Config, 'KYC_PAYLOAD_KEYS' | 'TEMPORAL_UI_ORIGIN' | 'TEMPORAL_NAMESPACE'>): void {
+export function codecRoutes(api: ApiRouter, config: Pick<Config, 'KYC_PAYLOAD_KEYS' | 'TEMPORAL_UI_ORIGIN' | 'TEMPORAL_NAMESPACE' | 'NODE_ENV' | 'KYC_CODEC_LOCAL_UI'>): void {
   const codec = new EncryptionCodec(config.KYC_PAYLOAD_KEYS);
   api.express.use(cors(config.TEMPORAL_UI_ORIGIN));
   // History pages are larger than API requests: this router is mounted ahead of the app's 64 kB
@@ -90,13 +116,31 @@ export function codecRoutes(api: ApiRouter, config: Pick<Config, 'KYC_PAYLOAD_KE
     return { status: 200 as const, body: { payloads: result.map(toJson) } };
   };
 
+  // Ahead of the declared route: a request from the local UI is answered here, any other goes on
+  // to the role guard.
+  if (codecAdmitsLocalUi(config)) {
+    api.express.post('/decode', (req, res, next) => {
+      if (!fromLocalUi(req, config.TEMPORAL_UI_ORIGIN)) return next();
+      res.locals[ROUTE_PATTERN_LOCAL] = `${req.baseUrl}/decode`;
+      res.setHeader('Cache-Control', 'no-store');
+      json(req, res, (parseError?: unknown) => {
+        if (parseError) return next(parseError);
+        const parsed = codecRequestSchema.safeParse(req.body ?? {});
+        if (!parsed.success) return next(new Problem('validation_failed', 'See errors for each field', zodFieldErrors(parsed.error)));
+        run(req.header('x-namespace'), parsed.data.payloads, (p) => codec.decode(p)).then((reply) => res.status(reply.status).json(reply.body), next);
+      });
+    });
+  }
+
   api.route(
     {
       method: 'post',
       path: '/decode',
       operationId: 'codecDecode',
       summary: 'Decrypt Temporal payloads (remote codec protocol)',
-      description: 'Payloads this service did not encrypt are returned unchanged.',
+      description:
+        'Payloads this service did not encrypt are returned unchanged. In development (KYC_CODEC_LOCAL_UI, never in production) the local Temporal UI may call it without a token: ' +
+        'a browser on this machine (loopback, not forwarded by a proxy) on a page of TEMPORAL_UI_ORIGIN.',
       tags: ['Temporal codec'],
       access: DECODE_ROLES,
       headers: namespaceHeaderSchema,

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { vendorEventAdvances } from '../../domain/decision';
 import { isTerminal } from '../../domain/status';
 import { classifyWebhook, dedupeKeyOf } from '../../vendors/veriff/contract';
-import { isOurIntegration, verifySignature } from '../../vendors/veriff/signature';
+import { checkWebhookClient, verifySignature } from '../../vendors/veriff/signature';
 import { vendorUpdateSignal, type VendorUpdate } from '../../workflows/kyc-verification.contract';
 import { Problem } from '../problem';
 import { type UseCaseDeps } from './deps';
@@ -39,7 +39,7 @@ export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 't
   const { rawBody } = request;
 
   const signed = verifySignature(rawBody, request.signature, config.VERIFF_WEBHOOK_SECRET);
-  if (!signed || !isOurIntegration(request.authClient, config.VERIFF_API_KEY)) {
+  if (!signed || !checkWebhookClient(request.authClient, config.VERIFF_API_KEY)) {
     const failures = await deps.rateLimiter.hit(`webhook-refused:${request.clientIp}`, FAILURE_LIMIT, FAILURE_WINDOW_SECONDS);
     if (!failures.allowed) throw new Problem('rate_limited', `Too many refused webhooks from this address; retry in ${failures.retryAfterSeconds} s`, undefined, { retry_after: failures.retryAfterSeconds });
     const verdict = !signed ? (request.signature ? 'invalid_signature' : 'missing_signature') : request.authClient ? 'wrong_client' : 'missing_client';

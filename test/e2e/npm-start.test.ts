@@ -81,6 +81,10 @@ describe('npm start on embedded defaults', () => {
     assert.match(banner, new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${uiPort}`));
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     assert.equal(ui.status, 200);
+    assert.match(banner, /Metrics: +http:\/\/127\.0\.0\.1:\d+\/metrics \(API\), http:\/\/127\.0\.0\.1:\d+\/metrics \(worker\); listening on 127\.0\.0\.1 \(this machine only\)/);
+    // The UI it started (on whatever port) may ask the codec to decode without a token.
+    const decoded = await fetch(`${apiUrl}/codec/decode`, { method: 'POST', headers: { origin: `http://127.0.0.1:${uiPort}`, 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [] }) });
+    assert.equal(decoded.status, 200, await decoded.text());
 
     const token = await login();
     const started = await fetch(`${apiUrl}/api/kyc/records/start_verification/`, {

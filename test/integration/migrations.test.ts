@@ -161,12 +161,13 @@ describe('the generated client on a migrated database', () => {
       passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
       role: 'customer',
       isActive: false,
+      tokenVersion: 3,
       externalIssuer: 'https://idp.example.test/',
       externalSubject: 'subject-1',
       createdAt: at('2026-01-02T03:04:05.678Z'),
       updatedAt: at('2026-01-02T03:04:06.789Z'),
     } satisfies Prisma.UserUncheckedCreateInput;
-    const reviewer = { ...customer, id: randomUUID(), username: 'roundtrip-reviewer', email: 'reviewer@example.test', passwordHash: null, role: 'senior_reviewer', isActive: true, externalIssuer: null, externalSubject: null } satisfies Prisma.UserUncheckedCreateInput;
+    const reviewer = { ...customer, id: randomUUID(), username: 'roundtrip-reviewer', email: 'reviewer@example.test', passwordHash: null, role: 'senior_reviewer', isActive: true, tokenVersion: 0, externalIssuer: null, externalSubject: null } satisfies Prisma.UserUncheckedCreateInput;
     assertEveryField('User', Prisma.UserScalarFieldEnum, customer);
     for (const user of [customer, reviewer]) {
       await prisma.user.create({ data: user });
@@ -317,6 +318,25 @@ describe('the generated client on a migrated database', () => {
     await prisma.rateLimitBucket.create({ data: bucket });
     assert.deepEqual(await prisma.rateLimitBucket.findUniqueOrThrow({ where: { key_windowStart: { key: bucket.key, windowStart: bucket.windowStart } } }), bucket);
 
+    const throttle = { key: 'account:' + 'a'.repeat(64), failures: 7, lastFailureAt: at('2026-01-03T00:00:00.006Z'), lockedUntil: at('2026-01-03T00:02:08.006Z') } satisfies Prisma.LoginThrottleUncheckedCreateInput;
+    assertEveryField('LoginThrottle', Prisma.LoginThrottleScalarFieldEnum, throttle);
+    await prisma.loginThrottle.create({ data: throttle });
+    assert.deepEqual(await prisma.loginThrottle.findUniqueOrThrow({ where: { key: throttle.key } }), throttle);
+
+    const audit = {
+      id: randomUUID(),
+      userId: reviewer.id,
+      actorId: customer.id,
+      action: 'role_changed',
+      fromRole: 'reviewer',
+      toRole: 'senior_reviewer',
+      reason: 'promoted after training',
+      createdAt: at('2026-01-03T00:00:00.007Z'),
+    } satisfies Prisma.UserAuditEventUncheckedCreateInput;
+    assertEveryField('UserAuditEvent', Prisma.UserAuditEventScalarFieldEnum, audit);
+    await prisma.userAuditEvent.create({ data: audit });
+    assert.deepEqual(await prisma.userAuditEvent.findUniqueOrThrow({ where: { id: audit.id } }), audit);
+
     // The foreign keys join the way the relations say.
     const graph = await prisma.kycRecord.findUniqueOrThrow({
       where: { id: record.id },
@@ -333,6 +353,7 @@ describe('the generated client on a migrated database', () => {
     const user = await prisma.user.create({ data: { username: 'defaults' } });
     assert.equal(user.role, 'customer');
     assert.equal(user.isActive, true);
+    assert.equal(user.tokenVersion, 0);
     const record = await prisma.kycRecord.create({
       data: {
         userId: user.id,

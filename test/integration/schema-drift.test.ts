@@ -197,4 +197,17 @@ describe('objects only the migrations know (prisma/migration-only-objects.txt)',
     const { rows: kept } = await client.query<{ reason: string | null }>(`SELECT reason FROM "kyc_events" WHERE id = $1`, [eventId]);
     assert.deepEqual(kept, [{ reason: null }]);
   });
+
+  test('user_audit_events is append-only: UPDATE and DELETE are refused', async () => {
+    const userId = await insertUser('audited');
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO "user_audit_events" (id, user_id, actor_id, action, reason) VALUES (gen_random_uuid(), $1, $1, 'deactivated', 'left the company') RETURNING id`,
+      [userId],
+    );
+    const eventId = rows[0]!.id;
+    await assert.rejects(client.query(`UPDATE "user_audit_events" SET reason = 'rewritten' WHERE id = $1`, [eventId]), /append-only \(UPDATE refused\)/);
+    await assert.rejects(client.query(`DELETE FROM "user_audit_events" WHERE id = $1`, [eventId]), /append-only \(DELETE refused\)/);
+    const { rows: kept } = await client.query<{ reason: string }>(`SELECT reason FROM "user_audit_events" WHERE id = $1`, [eventId]);
+    assert.deepEqual(kept, [{ reason: 'left the company' }]);
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { randomBytes, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../domain/config';
 
@@ -22,10 +23,11 @@ describe('configuration', () => {
   });
 
   test('when production is configured with real keys, then it loads', () => {
-    const key = Buffer.alloc(32, 7).toString('base64');
+    const key = () => randomBytes(32).toString('base64');
     const config = loadConfig({
-      NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/kyc', KYC_PII_KEYS: `2026a:${key}`, KYC_PAYLOAD_KEYS: `2026a:${key}`,
-      KYC_PII_HASH_KEY: 'a-long-production-hash-key', JWT_SECRET: 'a-long-production-jwt-secret', KYC_DEMO_ACCOUNTS: 'false',
+      NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/kyc', KYC_PII_KEYS: `2026a:${key()}`, KYC_PAYLOAD_KEYS: `2026a:${key()}`,
+      KYC_PII_HASH_KEY: key(), JWT_SECRET: key(), VERIFF_API_SECRET: randomUUID(), VERIFF_WEBHOOK_SECRET: randomUUID(),
+      VERIFF_API_KEY: randomUUID(), VERIFF_BASE_URL: 'https://stationapi.veriff.com', KYC_DEMO_ACCOUNTS: 'false',
     });
     assert.equal(config.KYC_DEMO_ACCOUNTS, false);
     assert.equal(config.KYC_PII_KEYS[0]?.id, '2026a');

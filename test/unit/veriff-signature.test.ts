@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { signPayload, verifySignature } from '../../vendors/veriff/signature';
+import { checkWebhookClient, signPayload, verifySignature } from '../../vendors/veriff/signature';
 import { classifyWebhook, dedupeKeyOf, REASON_CODES, webhookDedupeKey } from '../../vendors/veriff/contract';
 
 // Test vectors from the Veriff contract (docs/veriff-contract.md).
@@ -57,6 +57,29 @@ describe('verifySignature', () => {
 
   test('refuses to verify with an empty secret', () => {
     assert.equal(verifySignature(BODY, signPayload(BODY, ''), ''), false);
+  });
+});
+
+describe('checkWebhookClient', () => {
+  const API_KEY = 'f3f2a0e4-3c1b-4a5e-9d6f-0b8c7a6e5d4c';
+
+  test('accepts our integration API key, with surrounding spaces a proxy may add', () => {
+    assert.equal(checkWebhookClient(API_KEY, API_KEY), true);
+    assert.equal(checkWebhookClient(` ${API_KEY} `, API_KEY), true);
+  });
+
+  test('rejects a missing, empty, different or merely similar key', () => {
+    assert.equal(checkWebhookClient(undefined, API_KEY), false);
+    assert.equal(checkWebhookClient('', API_KEY), false);
+    assert.equal(checkWebhookClient('another-integration-key', API_KEY), false);
+    assert.equal(checkWebhookClient(API_KEY.toUpperCase(), API_KEY), false);
+    assert.equal(checkWebhookClient(API_KEY.slice(0, -1), API_KEY), false);
+    assert.equal(checkWebhookClient(`${API_KEY}0`, API_KEY), false);
+  });
+
+  test('rejects everything when no API key is configured', () => {
+    assert.equal(checkWebhookClient('', ''), false);
+    assert.equal(checkWebhookClient('anything', ''), false);
   });
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { html, markupText } from '../../web/html';
 import { KYC_FORM_FIELDS } from '../../web/kyc-form-fields';
-import { adminDashboardPage } from '../../web/pages/admin';
+import { adminDashboardPage, adminUsersPage } from '../../web/pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from '../../web/pages/customer';
 import { homePage, signInPage } from '../../web/pages/public';
 import { reviewCasePage, reviewQueuePage } from '../../web/pages/review';
@@ -22,6 +22,7 @@ const PAGES: Record<string, string> = {
   reviewQueue: reviewQueuePage('unassigned'),
   reviewCase: reviewCasePage(RECORD),
   admin: adminDashboardPage({ baseUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
+  adminUsers: adminUsersPage(),
 };
 const ASSETS = path.resolve(__dirname, '..', '..', 'web', 'assets');
 
@@ -40,6 +41,13 @@ describe('web pages', () => {
       assert.doesNotMatch(page, /\son[a-z]+=/, `${name}: inline event handler`);
       assert.doesNotMatch(page, /(?:src|href)="(?:https?:)?\/\/(?!127\.0\.0\.1:8233)/, `${name}: a resource from another site`);
       for (const [, asset] of page.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)) assert.ok(existsSync(path.join(ASSETS, asset!)), `${name}: /assets/${asset} is missing`);
+    }
+  });
+
+  test('when any page is rendered, then no id is used twice (labels, error lines and aria-describedby point at one element)', () => {
+    for (const [name, page] of Object.entries(PAGES)) {
+      const ids = [...page.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+      assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], name);
     }
   });
 

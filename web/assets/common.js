@@ -300,7 +300,8 @@ export function showFieldErrors(form, errors, options = {}) {
   for (const field of form.querySelectorAll('[data-field]')) {
     const name = field.dataset.field;
     const messages = errors.get(name) ?? [];
-    const errorEl = document.getElementById(`f-${name}-error`);
+    // The field's own error line: two forms on a page may share field names.
+    const errorEl = field.querySelector('.field-error');
     if (errorEl) {
       errorEl.textContent = messages.join(' ');
       errorEl.hidden = messages.length === 0;

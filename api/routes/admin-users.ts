@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { type Prisma, type User, UserAuditAction } from '../../generated/prisma/client';
+import { type Db } from '../../infra/db';
+import { hashPassword } from '../../infra/passwords';
+import { principalOf, roleSchema, STAFF_ROLES } from '../auth';
+import { type ApiRouter } from '../openapi';
+import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
+import { Problem } from '../problem';
+import { changeUserAccount } from '../use-cases/change-user-account';
+
+// Staff account management for admins (the auditor reads): list accounts, create staff accounts,
+// change a role or deactivate. Every change needs a reason and lands on user_audit_events.
+
+const TAGS = ['admin'];
+
+export const staffRoleSchema = roleSchema.exclude(['customer']).describe('A staff role; customers register themselves');
+
+const reasonSchema = z.string().trim().min(3, 'at least 3 characters').max(500, 'at most 500 characters').describe('Why: kept on the audit trail with who and when');
+
+export const userAccountSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  email: z.string().nullable(),
+  role: roleSchema,
+  is_active: z.boolean(),
+  external: z.boolean().describe('Signs in through the external identity provider, which may set the role on every sign-in'),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+
+export const userAccountListSchema = z.object({ items: z.array(userAccountSchema), next_cursor: z.string().nullable() });
+
+export const userAccountQuerySchema = z.object({
+  scope: z.enum(['staff', 'customers', 'all']).default('all').describe('staff: every role but customer'),
+  role: roleSchema.optional(),
+  is_active: z.enum(['true', 'false']).optional().describe('Only active (true) or deactivated (false) accounts'),
+  ...pageQueryShape,
+});
+
+export const createStaffAccountSchema = z.object({
+  username: z.string().regex(/^[A-Za-z0-9_.-]{3,150}$/, 'letters, digits, _ . - ; 3 to 150 characters'),
+  email: z.email().max(254).optional(),
+  password: z.string().min(12, 'at least 12 characters').max(200).describe('The first password; hand it over out of band'),
+  role: staffRoleSchema,
+  reason: reasonSchema,
+});
+
+export const changeUserAccountSchema = z
+  .object({
+    role: staffRoleSchema.optional(),
+    is_active: z.boolean().optional(),
+    reason: reasonSchema,
+  })
+  .refine((change) => change.role !== undefined || change.is_active !== undefined, { message: 'give role, is_active or both', path: ['role'] });
+
+export const userChangeSchema = z.object({
+  id: z.uuid(),
+  user_id: z.uuid(),
+  username: z.string().nullable().describe('Null when the account no longer exists'),
+  actor_id: z.uuid(),
+  actor_username: z.string().nullable(),
+  action: z.enum(UserAuditAction),
+  from_role: roleSchema.nullable(),
+  to_role: roleSchema.nullable(),
+  reason: z.string(),
+  created_at: z.iso.datetime(),
+});
+
+export const userChangeListSchema = z.object({ items: z.array(userChangeSchema), next_cursor: z.string().nullable() });
+
+export const userChangeQuerySchema = z.object({
+  user_id: z.uuid().optional().describe('Only the changes to this account'),
+  ...pageQueryShape,
+});
+
+const userIdParams = z.object({ id: z.uuid() });
+
+function accountView(user: User): z.input<typeof userAccountSchema> {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    role: user.role,
+    is_active: user.isActive,
+    external: user.externalIssuer !== null,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  };
+}
+
+export function adminUserRoutes(api: ApiRouter, db: Db): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/users',
+      operationId: 'listUserAccounts',
+      summary: 'User accounts, newest first',
+      tags: TAGS,
+      access: ['admin', 'auditor'],
+      query: userAccountQuerySchema,
+      responses: { 200: { description: 'Newest first', schema: userAccountListSchema } },
+    },
+    async (req) => {
+      const query = req.query;
+      const scope: Prisma.UserWhereInput = query.scope === 'staff' ? { role: { in: STAFF_ROLES } } : query.scope === 'customers' ? { role: 'customer' } : {};
+      const where: Prisma.UserWhereInput = {
+        AND: [scope, query.role ? { role: query.role } : {}, query.is_active ? { isActive: query.is_active === 'true' } : {}, afterCursor(decodeCursor(query.cursor))],
+      };
+      const rows = await db.user.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const { items, nextCursor } = page(rows, query.limit);
+      return { status: 200, body: { items: items.map(accountView), next_cursor: nextCursor } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/users',
+      operationId: 'createStaffAccount',
+      summary: 'Create a staff account',
+      tags: TAGS,
+      access: ['admin'],
+      body: { schema: createStaffAccountSchema, example: { username: 'jane.reviewer', password: 'a long first password', role: 'reviewer', reason: 'joins the review team (ticket OPS-142)' } },
+      responses: { 201: { description: 'Created; on the audit trail', schema: userAccountSchema } },
+      problems: ['conflict'],
+    },
+    async (req) => {
+      const input = req.body;
+      const actor = principalOf(req);
+      const taken = await db.user.findFirst({ where: { OR: [{ username: input.username }, ...(input.email ? [{ email: input.email }] : [])] } });
+      if (taken) throw new Problem('conflict', 'That username or email is already registered');
+      const passwordHash = await hashPassword(input.password);
+      const user = await db.$transaction(async (tx) => {
+        const created = await tx.user.create({ data: { username: input.username, email: input.email ?? null, passwordHash, role: input.role } });
+        await tx.userAuditEvent.create({ data: { userId: created.id, actorId: actor.userId, action: 'created', toRole: input.role, reason: input.reason } });
+        return created;
+      });
+      return { status: 201, body: accountView(user) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/users/:id',
+      operationId: 'changeUserAccount',
+      summary: "Change an account's role or deactivate (or reactivate) it",
+      description:
+        'A reason is required; each change goes on the audit trail. Deactivating or changing a role refuses the tokens issued before at once. ' +
+        'Refused with 409: your own role or your own deactivation, a staff role for a customer account, removing the last active admin.',
+      tags: TAGS,
+      access: ['admin'],
+      params: userIdParams,
+      body: { schema: changeUserAccountSchema, example: { is_active: false, reason: 'left the company' } },
+      responses: { 200: { description: 'The account as it is now', schema: userAccountSchema } },
+      problems: ['conflict'],
+    },
+    async (req) => {
+      const { role, is_active: isActive, reason } = req.body;
+      const user = await changeUserAccount(db, principalOf(req).userId, req.params.id, { role, isActive, reason });
+      return { status: 200, body: accountView(user) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/user-changes',
+      operationId: 'listUserAccountChanges',
+      summary: 'The audit trail of account management: who changed which account, how and why',
+      tags: TAGS,
+      access: ['admin', 'auditor'],
+      query: userChangeQuerySchema,
+      responses: { 200: { description: 'Newest first', schema: userChangeListSchema } },
+    },
+    async (req) => {
+      const query = req.query;
+      const where: Prisma.UserAuditEventWhereInput = { AND: [query.user_id ? { userId: query.user_id } : {}, afterCursor(decodeCursor(query.cursor))] };
+      const rows = await db.userAuditEvent.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const { items, nextCursor } = page(rows, query.limit);
+      const ids = [...new Set(items.flatMap((e) => [e.userId, e.actorId]))];
+      const names = new Map((await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, username: true } })).map((u) => [u.id, u.username]));
+      return {
+        status: 200,
+        body: {
+          items: items.map((e) => ({
+            id: e.id,
+            user_id: e.userId,
+            username: names.get(e.userId) ?? null,
+            actor_id: e.actorId,
+            actor_username: names.get(e.actorId) ?? null,
+            action: e.action,
+            from_role: e.fromRole,
+            to_role: e.toRole,
+            reason: e.reason,
+            created_at: e.createdAt.toISOString(),
+          })),
+          next_cursor: nextCursor,
+        },
+      };
+    },
+  );
+}
