@@ -48,7 +48,7 @@ export function createReviewActivities(db: Db, cipher: PiiCipher, now: () => Dat
           },
         }),
         db.outboxEvent.create({
-          data: { kycRecordId: input.recordId, type: 'REVIEW_ASSIGNED', source: '/kyc/reviews', subject: input.taskId, data: { taskId: input.taskId, recordId: input.recordId, assigneeId, level: input.level, dueAt: dueAt.toISOString() }, dedupeKey: `${input.taskId}:assigned` },
+          data: { kycRecordId: input.recordId, type: 'REVIEW_ASSIGNED', source: '/kyc/reviews', subject: input.recordId, data: { taskId: input.taskId, recordId: input.recordId, assigneeId, level: input.level, dueAt: dueAt.toISOString() }, dedupeKey: `${input.taskId}:assigned` },
         }),
       ]);
       return { taskId: input.taskId, assigneeId, dueAt: dueAt.toISOString() };
@@ -73,7 +73,7 @@ export function createReviewActivities(db: Db, cipher: PiiCipher, now: () => Dat
           },
         }),
         db.outboxEvent.create({
-          data: { kycRecordId: input.recordId, type: 'REVIEW_ESCALATED', source: '/kyc/reviews', subject: task.id, data: { taskId: task.id, recordId: input.recordId, assigneeId, dueAt: dueAt.toISOString() }, dedupeKey: `${task.id}:escalated` },
+          data: { kycRecordId: input.recordId, type: 'REVIEW_ESCALATED', source: '/kyc/reviews', subject: input.recordId, data: { taskId: task.id, recordId: input.recordId, assigneeId, dueAt: dueAt.toISOString() }, dedupeKey: `${task.id}:escalated` },
         }),
       ]);
       return { taskId: task.id, assigneeId, dueAt: dueAt.toISOString() };
@@ -87,7 +87,7 @@ export function createReviewActivities(db: Db, cipher: PiiCipher, now: () => Dat
           skipDuplicates: true,
         }),
         db.outboxEvent.createMany({
-          data: [{ kycRecordId: input.recordId, type: 'OPS_ALERT', source: '/kyc/reviews', subject: input.taskId, data: { alert: 'review_sla_breached', taskId: input.taskId, recordId: input.recordId, overdueSince: input.overdueSince }, dedupeKey: `${input.taskId}:sla-breached` }],
+          data: [{ kycRecordId: input.recordId, type: 'OPS_ALERT', source: '/kyc/reviews', subject: input.recordId, data: { alert: 'review_sla_breached', taskId: input.taskId, recordId: input.recordId, overdueSince: input.overdueSince }, dedupeKey: `${input.taskId}:sla-breached` }],
           skipDuplicates: true,
         }),
       ]);

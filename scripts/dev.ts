@@ -16,7 +16,7 @@ import { ensureTemporalCli, startTemporalDevServer } from '../infra/temporal-dev
 import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { createKycWorker, notifierFromEnv } from '../worker/create-worker';
+import { createKycWorker } from '../worker/create-worker';
 
 // `npm start`: the whole system on embedded defaults, in one command. Anything given in the
 // environment (DATABASE_URL, TEMPORAL_ADDRESS, VERIFF_BASE_URL) replaces its embedded stand-in.
@@ -84,7 +84,7 @@ async function main() {
   const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, notifier: notifierFromEnv(env), workflows: { workflowsPath: require.resolve('../workflows') } });
+  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();
