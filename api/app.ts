@@ -14,6 +14,7 @@ import { errorHandler, notFoundHandler } from './problem';
 import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
 import { applicationRoutes } from './routes/applications';
+import { asyncApiRoute } from './routes/asyncapi';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
 import { openApiRoute, swaggerUiRouter } from './routes/docs';
@@ -24,6 +25,7 @@ import { opsStatsRoutes } from './routes/ops-stats';
 import { reviewRoutes } from './routes/review';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
+import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions';
 import { webRouter } from '../web/router';
 
 export interface AppDeps {
@@ -46,7 +48,7 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['accounts', 'seed 000: KYC records', 'seed 002: applications', 'seed 003: verifications', 'seed 001: health', 'admin', 'Temporal codec', 'seed 000: Veriff webhook', 'docs'];
+const API_TAG_ORDER = ['accounts', 'seed 000: KYC records', 'seed 002: applications', 'seed 003: verifications', 'seed 001: health', 'admin', 'admin: webhooks', 'Temporal codec', 'seed 000: Veriff webhook', 'docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind four contracts:',
@@ -91,8 +93,10 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
+  mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, config }));
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
+  mount('', asyncApiRoute);
   app.use('/docs', swaggerUiRouter());
   app.use(webRouter(config));
 

@@ -9,6 +9,7 @@ import { ensureDemoAccounts, DEMO_ACCOUNTS } from '../infra/demo-accounts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { createLogger } from '../infra/logger';
 import { createApiMetrics, startMetricsServer } from '../infra/metrics';
+import { createRelay } from '../events/relay';
 import { migrate } from '../infra/migrate';
 import { ensureOpsSchedules } from '../infra/schedules';
 import { connectTemporalClient } from '../infra/temporal';
@@ -94,6 +95,10 @@ async function main() {
 
   const temporal = await connectTemporalClient(config);
   stops.unshift(() => temporal.connection.close());
+  // The outbox relay: webhook fan-out, and RabbitMQ when KYC_EVENT_BROKER_URL names one.
+  const relay = createRelay({ config, db, databaseUrl, temporal, logger: createLogger(config.LOG_LEVEL, { service: 'kyc-relay' }) });
+  relay.start();
+  stops.unshift(() => relay.stop());
   // Seed 000's beat schedule: created, or updated to this configuration, on every start.
   const schedules = await ensureOpsSchedules(temporal, config);
   logger.info('ops schedules ready', { schedules });
@@ -117,6 +122,7 @@ async function main() {
       `  Veriff:          ${simulatorUrl ? `${simulatorUrl} (simulator; control API under /control)` : config.VERIFF_BASE_URL}`,
       `  Database:        ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite (${databaseUrl})`}`,
       `  Metrics:         ${metricsServer.url} (API), http://${workerMetrics}/metrics (worker)`,
+      `  Events:          ${config.KYC_EVENT_BROKER_URL ? `RabbitMQ exchange kyc.events (KYC_EVENT_BROKER_URL) and webhooks` : 'webhooks only (set KYC_EVENT_BROKER_URL for RabbitMQ)'}; AsyncAPI ${config.PUBLIC_BASE_URL}/asyncapi.json`,
       `  Ops:             schedules ${schedules.map((s) => s.scheduleId).join(', ')}; npm run ops -- stuck | pending | show <id> | reconcile`,
       ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:   ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
       'Press Ctrl+C to stop.',
