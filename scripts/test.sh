@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] && [ -d generated/prisma ] || npm ci
 export TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
 export TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
+export TEST_AMQP_URL="$(bash scripts/ensure-rabbitmq.sh)"
 bash scripts/ensure-docker-compose.sh
 export CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 exec npx --no-install tsx test/run.ts "$@"
