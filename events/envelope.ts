@@ -37,7 +37,9 @@ export function toCloudEvent(row: OutboxRow): EncodedEvent {
     datacontenttype: 'application/json',
     data,
   });
-  return { event: event.toJSON() as KycCloudEvent, body: event.toString(), contentType: CLOUDEVENTS_CONTENT_TYPE };
+  const body = event.toString();
+  // The SDK's toJSON() lists unset attributes as undefined: the parsed body is the event as sent.
+  return { event: JSON.parse(body) as KycCloudEvent, body, contentType: CLOUDEVENTS_CONTENT_TYPE };
 }
 
 /** Columns toCloudEvent reads, for Prisma selects. */
