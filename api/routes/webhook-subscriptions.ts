@@ -45,7 +45,7 @@ export const createdWebhookSubscriptionSchema = webhookSubscriptionSchema.extend
 });
 
 const createBodySchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(2000).describe('The endpoint (http or https); its host must not be private in production'),
+  url: z.url({ protocol: /^https?$/ }).max(2000).describe('The endpoint (http or https); its host must not be private in production'),
   event_types: z
     .array(eventTypeSchema)
     .min(1)
