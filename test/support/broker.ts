@@ -65,6 +65,8 @@ export interface ReceivedMessage {
   messageId: string | undefined;
   persistent: boolean;
   contentType: string | undefined;
+  /** Date.now() when the consumer got it. */
+  receivedAt: number;
 }
 
 export interface EventConsumer {
@@ -102,7 +104,7 @@ export async function consumeEvents(url: string, accept: (event: KycCloudEvent) 
       if (!message) return;
       const event = JSON.parse(message.content.toString('utf8')) as KycCloudEvent;
       if (accept(event)) {
-        received.push({ event, routingKey: message.fields.routingKey, messageId: message.properties.messageId as string | undefined, persistent: message.properties.deliveryMode === 2, contentType: message.properties.contentType as string | undefined });
+        received.push({ event, routingKey: message.fields.routingKey, messageId: message.properties.messageId as string | undefined, persistent: message.properties.deliveryMode === 2, contentType: message.properties.contentType as string | undefined, receivedAt: Date.now() });
       }
       channel.ack(message);
     });
