@@ -37,7 +37,9 @@ export class OutboxLeader {
       // The embedded database may not deliver notifications: polling still finds the work.
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
     }
-    const { rows } = await this.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [this.lockId]);
+    // The simple protocol (no bound parameters): the embedded database's socket server can mix
+    // one connection's Parse/Bind messages with another's.
+    const { rows } = await this.client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${Math.trunc(this.lockId)}) AS locked`);
     this.leader = rows[0]?.locked === true;
     return this.leader;
   }

@@ -268,12 +268,13 @@ export class OutboxRelay {
 }
 
 /** The relay a process runs: the broker loop when KYC_EVENT_BROKER_URL is set, the webhook loop always. */
-export function createRelay(deps: { config: Config; db: Db; databaseUrl: string; temporal: Client; logger: Logger }): OutboxRelay {
+export function createRelay(deps: { config: Config; db: Db; databaseUrl: string; temporal: Client; logger: Logger; pollIntervalMs?: number }): OutboxRelay {
   const { config, db, temporal } = deps;
   return new OutboxRelay({
     db,
     databaseUrl: deps.databaseUrl,
     logger: deps.logger,
+    ...(deps.pollIntervalMs ? { pollIntervalMs: deps.pollIntervalMs } : {}),
     ...(config.KYC_EVENT_BROKER_URL ? { brokerUrl: config.KYC_EVENT_BROKER_URL } : {}),
     dispatcher: new WebhookDispatcher({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) }),
   });

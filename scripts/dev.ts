@@ -96,7 +96,10 @@ async function main() {
   const temporal = await connectTemporalClient(config);
   stops.unshift(() => temporal.connection.close());
   // The outbox relay: webhook fan-out, and RabbitMQ when KYC_EVENT_BROKER_URL names one.
-  const relay = createRelay({ config, db, databaseUrl, temporal, logger: createLogger(config.LOG_LEVEL, { service: 'kyc-relay' }) });
+  // The embedded database answers one query at a time and delivers no notifications: a slower
+  // poll leaves it to the API and the worker (the verification workflow dispatches its own
+  // record's webhooks at once anyway).
+  const relay = createRelay({ config, db, databaseUrl, temporal, logger: createLogger(config.LOG_LEVEL, { service: 'kyc-relay' }), ...(config.DATABASE_URL ? {} : { pollIntervalMs: 2000 }) });
   relay.start();
   stops.unshift(() => relay.stop());
   // Seed 000's beat schedule: created, or updated to this configuration, on every start.
