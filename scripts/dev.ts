@@ -42,8 +42,11 @@ async function main() {
   }
   const applied = await migrate(databaseUrl);
   if (applied.length) logger.info('migrations applied', { applied });
-  // The embedded database serves one query at a time; a small pool is plenty.
-  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 4);
+  // The embedded database serves one query at a time, and its socket server queues each protocol
+  // message on its own: two connections' Parse/Bind messages can interleave, binding one query's
+  // parameters to another's statement (seen as sporadic 500s once the relay polled too). One
+  // connection per process costs nothing it had and rules that out.
+  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 1);
   stops.push(() => db.$disconnect());
   if (config.KYC_DEMO_ACCOUNTS) await ensureDemoAccounts(db);
 
