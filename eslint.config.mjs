@@ -35,6 +35,7 @@ const layers = [
   { files: ['vendors/**/*.ts'], patterns: [above('A vendor adapter talks to its vendor only: no store, workflow or API code.', 'workflows', 'activities', 'store', 'api', 'web', 'worker', 'scripts', 'simulator')] },
   { files: ['store/**/*.ts'], patterns: [above('The store is the bottom layer over the database.', 'workflows', 'activities', 'vendors', 'api', 'web', 'worker', 'scripts', 'simulator')] },
   { files: ['activities/**/*.ts'], patterns: [contractsOnly('Activities know workflows by their contracts only.'), above('Activities import no layer above them.', 'api', 'web', 'worker', 'scripts', 'simulator')] },
+  { files: ['events/**/*.ts'], patterns: [contractsOnly('The event side knows workflows by their contracts (and their types).'), above('The event side imports no API, web, worker or activity code.', 'api', 'web', 'worker', 'activities', 'scripts', 'simulator')] },
   { files: ['web/**/*.ts'], patterns: [contractsOnly('Web pages know workflows by their contracts only.'), above('Web pages import contracts and domain code, never the API or the stores.', 'api', 'activities', 'store', 'vendors', 'infra', 'worker', 'scripts', 'simulator')] },
   { files: ['api/**/*.ts'], patterns: [contractsOnly('The API knows workflows by their contracts (and their types).'), above('The API does not import the worker, the activities, scripts or the simulator.', 'activities', 'worker', 'scripts', 'simulator')] },
 ];

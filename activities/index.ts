@@ -1,20 +1,27 @@
 import { type Config } from '../domain/config';
 import { type Db } from '../infra/db';
+import { type WebhookDispatcher } from '../events/dispatch';
+import { type AddressPolicy } from '../events/ssrf-guard';
+import { type PiiCipher } from '../infra/crypto';
 import { type Stores } from '../store';
 import { type IdentityVendor } from '../vendors/identity-vendor';
-import { createNotificationActivities, type Notifier } from './notifications';
+import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
 import { createReviewActivities } from './review';
 import { createRiskActivities } from './risk';
 import { createVendorSessionActivities } from './vendor-session';
 import { createWalletActivities } from './wallet';
+import { createWebhookDeliveryActivities } from './webhook-delivery';
 
 export interface ActivityDeps {
   db: Db;
   stores: Stores;
+  /** Decrypts the signing secrets of webhook subscriptions. */
+  secrets: PiiCipher;
   vendor: IdentityVendor;
-  notifier: Notifier;
-  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES'>;
+  webhooks: WebhookDispatcher;
+  addressPolicy: AddressPolicy;
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS'>;
   now?: () => Date;
 }
 
@@ -28,7 +35,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createRiskActivities({ records, receipts, vendor: deps.vendor, settings: { reviewThreshold: deps.config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: deps.config.KYC_HIGH_RISK_COUNTRIES } }),
     ...createWalletActivities(wallets),
     ...createReviewActivities(reviewTasks),
-    ...createNotificationActivities(deps.db, deps.notifier, now),
+    ...createNotificationActivities(deps.webhooks),
+    ...createWebhookDeliveryActivities({ db: deps.db, cipher: deps.secrets, addressPolicy: deps.addressPolicy, timeoutMs: deps.config.KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, now }),
   };
 }
 

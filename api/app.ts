@@ -19,6 +19,7 @@ import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
 import { adminUserRoutes } from './routes/admin-users';
 import { applicationRoutes } from './routes/applications';
+import { asyncApiRoute } from './routes/asyncapi';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
 import { openApiRoute, swaggerUiRouter } from './routes/docs';
@@ -30,6 +31,7 @@ import { reviewRoutes } from './routes/review';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
 import { type UseCaseDeps } from './use-cases/deps';
+import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions';
 import { webRouter } from '../web/router';
 
 export interface AppDeps {
@@ -52,7 +54,7 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Temporal codec', 'Veriff webhook', 'Docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
@@ -97,9 +99,11 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
+  mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, config }));
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
   mount('/api/admin', (api) => adminUserRoutes(api, deps.db));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
+  mount('', asyncApiRoute);
   app.use('/docs', swaggerUiRouter());
   app.use(webRouter(config, config.KYC_DEMO_ACCOUNTS ? DEMO_ACCOUNTS : []));
 

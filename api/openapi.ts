@@ -18,7 +18,7 @@ export interface ResponseSpec {
 }
 
 export interface EndpointSpec {
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** Express path relative to the router's mount point, e.g. /records/:id/status/. */
   path: string;
   operationId: string;

@@ -15,7 +15,7 @@ async function main() {
   const db = createDb(config.DATABASE_URL);
   const temporal = await connectTemporalClient(config);
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD }), logger });
+  const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   logger.info('metrics listening', { url: metricsServer.url, binding: metricsBinding(config.METRICS_HOST) });
   const server = createApp({ db, temporal, cipher, config, logger, metrics }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));

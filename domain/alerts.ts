@@ -33,6 +33,7 @@ export const alertKindSchema = z.enum([
   'abandoned_verifications_expired',
   'low_approval_rate',
   'slow_processing',
+  'webhook_delivery_failed',
 ]);
 export type AlertKind = z.infer<typeof alertKindSchema>;
 

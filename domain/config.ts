@@ -134,6 +134,27 @@ export const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API process serving Prometheus /metrics (separate from PORT, so the load balancer never exposes it).'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465).describe("Port of the Temporal worker runtime's Prometheus /metrics."),
   METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the /metrics servers bind to (0.0.0.0: every interface, e.g. for a scraper in another container).'),
+  // Domain events (events/): RabbitMQ through the outbox relay, and signed outbound webhooks.
+  KYC_EVENT_BROKER_URL: z
+    .string()
+    .regex(/^amqps?:\/\/[^\s]+$/, 'must be an amqp:// or amqps:// URL')
+    .optional()
+    .describe('RabbitMQ the outbox relay publishes to (exchange kyc.events). Unset: events stay in the outbox and reach webhook subscribers only.'),
+  KYC_NOTIFY_URL: z.string().url().optional().describe('A webhook subscriber managed by configuration, receiving every event type (the customer notifications).'),
+  KYC_NOTIFY_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 (at least 24 bytes)')
+    .optional()
+    .describe('Signing secret of the KYC_NOTIFY_URL subscriber, so it can verify signatures (unset: generated and kept).'),
+  KYC_WEBHOOK_RETRY_WINDOW: seconds(3 * 24 * 3600, 'Seconds a webhook delivery is retried before it is given up and ops are alerted (3 days).'),
+  KYC_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(5_000).describe('First retry delay of a failed webhook delivery; doubles per attempt, with jitter.'),
+  KYC_WEBHOOK_RETRY_MAX_INTERVAL: seconds(6 * 3600, 'Longest delay between two attempts of a webhook delivery.'),
+  KYC_WEBHOOK_DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(10_000).describe('Timeout of one webhook delivery attempt (connect to end of response).'),
+  KYC_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .regex(/^(true|false|[0-9A-Fa-f.:]+\/\d{1,3}(\s*,\s*[0-9A-Fa-f.:]+\/\d{1,3})*)$/, 'must be true, false or a comma-separated list of CIDR ranges')
+    .optional()
+    .describe('Webhook subscriber addresses: "true" allows private, loopback and link-local ones, "false" refuses them, a comma-separated CIDR list allows those ranges only. Unset: refused in production, allowed otherwise.'),
 });
 
 export type Config = z.infer<typeof configSchema>;

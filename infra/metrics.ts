@@ -58,7 +58,7 @@ export function createApiMetrics(deps: { readGauges: () => Promise<GaugeSnapshot
 
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const reviewTasksOpen = gauge(METRIC_NAMES.reviewTasksOpen, 'Open review tasks by level (database, on scrape)', ['level']);
-  const outboxUnpublished = gauge(METRIC_NAMES.outboxUnpublished, 'Outbox events not yet published (database, on scrape)');
+  const outboxUnpublished = gauge(METRIC_NAMES.outboxUnpublished, 'Outbox events not yet dispatched to webhook subscribers or, with a broker, not yet confirmed by it (database, on scrape)');
   const verificationsActive = gauge(METRIC_NAMES.verificationsActive, 'Verifications not yet in a final status, by status (database, on scrape)', ['status']);
   const verificationsStuck = gauge(METRIC_NAMES.verificationsStuck, 'Verifications pending or in_progress for longer than KYC_ALERT_STUCK_RECORDS_THRESHOLD (database, on scrape)');
   const outcomes = gauge(METRIC_NAMES.verificationOutcomes, 'Verifications that reached a final status in the last 24 hours, by status (database, on scrape)', ['result']);

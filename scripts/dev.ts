@@ -9,6 +9,7 @@ import { ensureDemoAccounts, DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { createLogger } from '../infra/logger';
 import { createApiMetrics, metricsBinding, startMetricsServer } from '../infra/metrics';
+import { createRelay } from '../events/relay';
 import { migrate } from '../infra/migrate';
 import { ensureOpsSchedules } from '../worker/schedules';
 import { connectTemporalClient } from '../infra/temporal';
@@ -16,7 +17,7 @@ import { ensureTemporalCli, startTemporalDevServer } from './temporal-dev-server
 import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { createKycWorker, notifierFromEnv } from '../worker/create-worker';
+import { createKycWorker } from '../worker/create-worker';
 import { gaugeSnapshot } from '../store/ops-queries';
 
 // `npm start`: the whole system on embedded defaults, in one command. Anything given in the
@@ -42,8 +43,11 @@ async function main() {
   }
   const applied = await migrate(databaseUrl);
   if (applied.length) logger.info('migrations applied', { applied });
-  // The embedded database serves one query at a time; a small pool is plenty.
-  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 4);
+  // The embedded database serves one query at a time, and its socket server queues each protocol
+  // message on its own: two connections' Parse/Bind messages can interleave, binding one query's
+  // parameters to another's statement (seen as sporadic 500s once the relay polled too). One
+  // connection per process costs nothing it had and rules that out.
+  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 1);
   stops.push(() => db.$disconnect());
   if (config.KYC_DEMO_ACCOUNTS) await ensureDemoAccounts(db);
 
@@ -87,7 +91,7 @@ async function main() {
   const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, notifier: notifierFromEnv(env), workflows: { workflowsPath: require.resolve('../workflows') } });
+  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();
@@ -97,12 +101,19 @@ async function main() {
 
   const temporal = await connectTemporalClient(config);
   stops.unshift(() => temporal.connection.close());
+  // The outbox relay: webhook fan-out, and RabbitMQ when KYC_EVENT_BROKER_URL names one.
+  // The embedded database answers one query at a time and delivers no notifications: a slower
+  // poll leaves it to the API and the worker (the verification workflow dispatches its own
+  // record's webhooks at once anyway).
+  const relay = createRelay({ config, db, databaseUrl, temporal, logger: createLogger(config.LOG_LEVEL, { service: 'kyc-relay' }), ...(config.DATABASE_URL ? {} : { pollIntervalMs: 2000 }) });
+  relay.start();
+  stops.unshift(() => relay.stop());
   // The ops schedules: created, or updated to this configuration, on every start.
   const schedules = await ensureOpsSchedules(temporal, config);
   logger.info('ops schedules ready', { schedules });
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const apiLogger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
-  const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD }), logger: apiLogger });
+  const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger: apiLogger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
   const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics });
@@ -120,6 +131,7 @@ async function main() {
       `  Veriff:          ${simulatorUrl ? `${simulatorUrl} (simulator; control API under /control)` : config.VERIFF_BASE_URL}`,
       `  Database:        ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded PGlite (${databaseUrl})`}`,
       `  Metrics:         ${metricsServer.url} (API), http://${workerMetrics}/metrics (worker); listening on ${metricsBinding(config.METRICS_HOST)}`,
+      `  Events:          ${config.KYC_EVENT_BROKER_URL ? `RabbitMQ exchange kyc.events (KYC_EVENT_BROKER_URL) and webhooks` : 'webhooks only (set KYC_EVENT_BROKER_URL for RabbitMQ)'}; AsyncAPI ${config.PUBLIC_BASE_URL}/asyncapi.json`,
       `  Ops:             schedules ${schedules.map((s) => s.scheduleId).join(', ')}; npm run ops -- stuck | pending | show <id> | reconcile`,
       ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:   ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
       'Press Ctrl+C to stop.',

@@ -85,7 +85,7 @@ async function pending(db: Db, config: Config, options: Options): Promise<number
     awaitingCustomerCount(db),
     db.kycRecord.findMany({ where: { status: { in: ['pending', 'in_progress'] } }, orderBy: { createdAt: 'asc' }, take: 20, select: { id: true, userId: true, status: true, country: true, createdAt: true } }),
     db.reviewTask.groupBy({ by: ['level'], where: { status: 'open' }, _count: { _all: true } }),
-    db.outboxEvent.count({ where: { publishedAt: null } }),
+    db.outboxEvent.count({ where: { quarantinedAt: null, OR: [{ dispatchedAt: null }, ...(config.KYC_EVENT_BROKER_URL ? [{ publishedAt: null }] : [])] } }),
   ]);
   const counts = Object.fromEntries(byStatus.map((s) => [s.status, s._count._all]));
   const limit = config.KYC_ALERT_PENDING_RECORDS_LIMIT;

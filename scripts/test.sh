@@ -12,7 +12,8 @@ TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
 TEMPORAL_SERVER_DIR="$(bash scripts/ensure-temporal-server.sh)"
 TEMPORAL_UI_SERVER_PATH="$(bash scripts/ensure-temporal-ui.sh)"
 HAPROXY_PATH="$(bash scripts/ensure-haproxy.sh)"
+TEST_AMQP_URL="$(bash scripts/ensure-rabbitmq.sh)"
 bash scripts/ensure-docker-compose.sh
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
-export TEMPORAL_CLI_PATH TEST_DATABASE_URL TEMPORAL_SERVER_DIR TEMPORAL_UI_SERVER_PATH HAPROXY_PATH CHROMIUM_PATH
+export TEMPORAL_CLI_PATH TEST_DATABASE_URL TEST_AMQP_URL TEMPORAL_SERVER_DIR TEMPORAL_UI_SERVER_PATH HAPROXY_PATH CHROMIUM_PATH
 exec npx --no-install tsx test/run.ts "$@"

@@ -226,15 +226,18 @@ export async function dailyReportFigures(db: Db, date: string, timeZone: string)
 /**
  * The figures of the API's database gauges (infra/metrics.ts), counted on each scrape. Every query
  * is served by an index: status / (status, updated_at) on kyc_records, the partial index on active
- * records, (status, due_at) on review_tasks, (published_at, created_at) on the outbox.
+ * records, (status, due_at) on review_tasks. Outbox events count as unpublished until they are
+ * dispatched to webhook subscribers and, when a broker is configured, confirmed by it.
  */
-export async function gaugeSnapshot(db: Db, options: { stuckAfterHours: number }): Promise<GaugeSnapshot> {
+export async function gaugeSnapshot(db: Db, options: { stuckAfterHours: number; brokerConfigured: boolean }): Promise<GaugeSnapshot> {
   const terminal = [...TERMINAL_STATUSES];
   // The closed set of status names, as literals: compared with the column itself, so the indexes apply.
   const terminalList = Prisma.raw(terminal.map((s) => `'${s}'`).join(', '));
   const [tasks, [outbox], active, [stuck], finished, decided, alerts] = await Promise.all([
     db.$queryRaw<{ level: string; count: number }[]>`SELECT level::text AS "level", count(*)::int AS "count" FROM review_tasks WHERE status = 'open' GROUP BY level`,
-    db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM outbox_events WHERE published_at IS NULL`,
+    options.brokerConfigured
+      ? db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM outbox_events WHERE (published_at IS NULL OR dispatched_at IS NULL) AND quarantined_at IS NULL`
+      : db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM outbox_events WHERE dispatched_at IS NULL AND quarantined_at IS NULL`,
     db.$queryRaw<{ status: string; count: number }[]>`SELECT status::text AS "status", count(*)::int AS "count" FROM kyc_records WHERE status NOT IN (${terminalList}) GROUP BY status`,
     db.$queryRaw<{ count: number }[]>`SELECT count(*)::int AS "count" FROM kyc_records WHERE status IN ('pending', 'in_progress') AND created_at < now() - ${options.stuckAfterHours}::float8 * interval '1 hour'`,
     db.$queryRaw<{ status: string; count: number }[]>`SELECT status::text AS "status", count(*)::int AS "count" FROM kyc_records WHERE status IN (${terminalList}) AND updated_at >= now() - interval '24 hours' GROUP BY status`,

@@ -1,27 +1,25 @@
-import { type Prisma } from '../generated/prisma/client';
+import { EVENT_SOURCES, parseEventData, type EventData, type EventType } from '../domain/events';
 import { type Tx } from './audit';
 
-// The transactional outbox: domain events written in the same transaction as the change they
-// report, published afterwards (at least once; consumers deduplicate on the row id, the event id).
+// The transactional outbox: domain events (the closed catalogue of domain/events.ts) written in the
+// same transaction as the change they report, published afterwards by the relay (events/relay.ts)
+// to RabbitMQ and webhook subscribers, at least once; consumers deduplicate on the row id (the
+// CloudEvent id). Events of one record keep their order: the record is the CloudEvent subject.
 
-/** Where events come from, as a CloudEvents `source`. */
-export const EVENT_SOURCES = { records: '/kyc/records', reviews: '/kyc/reviews' } as const;
-
-export interface OutboxEventDraft {
-  type: string;
-  source: (typeof EVENT_SOURCES)[keyof typeof EVENT_SOURCES];
-  /** The CloudEvents subject: the record (or task) the event is about. */
-  subject: string;
-  recordId: string | null;
-  /** Ids, statuses, codes and times; never personal data. */
-  data: Prisma.InputJsonObject;
+export interface OutboxEventDraft<T extends EventType> {
+  type: T;
+  /** The verification the event is about: the subject, and the key of its order. */
+  recordId: string;
+  /** Ids, statuses, codes and times, never personal data (the catalogue's schema refuses any other field). */
+  data: EventData<T>;
   /** One event per fact, however often the writer is retried. */
   dedupeKey: string;
 }
 
-export async function enqueueEvent(tx: Tx, event: OutboxEventDraft): Promise<void> {
+export async function enqueueEvent<T extends EventType>(tx: Tx, event: OutboxEventDraft<T>): Promise<void> {
+  const data = parseEventData(event.type, event.data);
   await tx.outboxEvent.createMany({
-    data: [{ kycRecordId: event.recordId, type: event.type, source: event.source, subject: event.subject, data: event.data, dedupeKey: event.dedupeKey }],
+    data: [{ kycRecordId: event.recordId, type: event.type, source: EVENT_SOURCES[event.type], subject: event.recordId, data, dedupeKey: event.dedupeKey }],
     skipDuplicates: true,
   });
 }

@@ -3,11 +3,12 @@ import { type ApplicationAddress, type KycApplication } from '../domain/kyc-appl
 import { type RiskAssessment, type RiskInput } from '../domain/risk';
 import { applicationStatus, canTransition, kycStatusSchema, ROLLED_BACK_TEXT, type ApplicationStatus, type KycStatus } from '../domain/status';
 import { WALLET_TIERS } from '../domain/wallet';
+import { type EventData, type EventType } from '../domain/events';
 import { type KycRecord, type Prisma } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { alreadyRecorded, appendEvent } from './audit';
-import { EVENT_SOURCES, enqueueEvent } from './outbox';
+import { enqueueEvent } from './outbox';
 
 // The record store: the one owner of kyc_records and of the personal data in them. It alone
 // creates, reads and amends records, and encrypts and decrypts their PII columns (every column
@@ -38,11 +39,13 @@ export interface TransitionInput {
 }
 
 // The events a customer is told about (the outbox carries them to subscribers), by the status they report.
-const NOTIFY_ON: Partial<Record<KycStatus, string>> = {
+const NOTIFY_ON = {
   approved: 'KYC_VERIFIED',
   rejected: 'KYC_REJECTED',
   resubmission_required: 'KYC_RESUBMISSION_REQUESTED',
-};
+} as const satisfies Partial<Record<KycStatus, EventType>>;
+type NotifiedStatus = keyof typeof NOTIFY_ON;
+const isNotified = (status: KycStatus): status is NotifiedStatus => Object.hasOwn(NOTIFY_ON, status);
 
 /** Who reads: customers see only their own records, staff every record. */
 export interface Reader {
@@ -116,8 +119,6 @@ export class RecordStore {
       await appendEvent(tx, { recordId: input.recordId, type: 'KYC_CREATED', to: 'pending', actor: { type: 'customer', id: input.userId }, reason: 'Verification requested', dedupeKey: `${input.recordId}:created` });
       await enqueueEvent(tx, {
         type: 'KYC_CREATED',
-        source: EVENT_SOURCES.records,
-        subject: input.recordId,
         recordId: input.recordId,
         data: { recordId: input.recordId, userId: input.userId, country: a.country, documentType: a.document_type },
         dedupeKey: `${input.recordId}:KYC_CREATED`,
@@ -148,16 +149,10 @@ export class RecordStore {
         },
       });
       await appendEvent(tx, { recordId: input.recordId, type: input.eventType, from: record.status, to: input.to, actor: { type: 'system' }, reason: input.reason, ...(input.data ? { data: input.data } : {}), dedupeKey: input.dedupeKey });
-      const notification = NOTIFY_ON[input.to];
-      if (notification) {
-        await enqueueEvent(tx, {
-          type: notification,
-          source: EVENT_SOURCES.records,
-          subject: input.recordId,
-          recordId: input.recordId,
-          data: { recordId: input.recordId, status: input.to, reason: input.reason, nextAction: input.nextAction },
-          dedupeKey: `${input.dedupeKey}:notify`,
-        });
+      if (isNotified(input.to)) {
+        const data = { recordId: input.recordId, status: input.to, reason: input.reason, nextAction: input.nextAction };
+        // The catalogue checks each type's data (its status literal among it) when it is enqueued.
+        await enqueueEvent(tx, { type: NOTIFY_ON[input.to], recordId: input.recordId, data: data as EventData<(typeof NOTIFY_ON)[NotifiedStatus]>, dedupeKey: `${input.dedupeKey}:notify` });
       }
       return { applied: true };
     });
@@ -188,9 +183,7 @@ export class RecordStore {
         dedupeKey: input.dedupeKey,
       });
       await enqueueEvent(tx, {
-        type: ROLLBACK_EVENT,
-        source: EVENT_SOURCES.records,
-        subject: input.recordId,
+        type: 'KYC_ROLLBACK',
         recordId: input.recordId,
         data: { recordId: input.recordId, status: 'error', reason: ROLLED_BACK_TEXT.reason, nextAction: ROLLED_BACK_TEXT.nextAction, failure: input.failure },
         dedupeKey: `${input.dedupeKey}:notify`,

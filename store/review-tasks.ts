@@ -2,7 +2,7 @@ import { type ReviewDecision, type ReviewerRole, type ReviewLevel, type ReviewRe
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { appendEvent } from './audit';
-import { EVENT_SOURCES, enqueueEvent } from './outbox';
+import { enqueueEvent } from './outbox';
 
 // Review tasks (review_tasks) and their place on the record's audit trail. Task ids come from the
 // review workflow, so a retried activity finds its own earlier work instead of doing it twice.
@@ -58,7 +58,7 @@ export class ReviewTaskStore {
         data,
         dedupeKey: `${input.taskId}:assigned`,
       });
-      await enqueueEvent(tx, { type: 'REVIEW_ASSIGNED', source: EVENT_SOURCES.reviews, subject: input.taskId, recordId: input.recordId, data, dedupeKey: `${input.taskId}:assigned` });
+      await enqueueEvent(tx, { type: 'REVIEW_ASSIGNED', recordId: input.recordId, data, dedupeKey: `${input.taskId}:assigned` });
     });
     return { taskId: input.taskId, assigneeId, dueAt: dueAt.toISOString() };
   }
@@ -81,8 +81,6 @@ export class ReviewTaskStore {
       });
       await enqueueEvent(tx, {
         type: 'REVIEW_ESCALATED',
-        source: EVENT_SOURCES.reviews,
-        subject: task.id,
         recordId: input.recordId,
         data: { taskId: task.id, recordId: input.recordId, assigneeId, dueAt: dueAt.toISOString() },
         dedupeKey: `${task.id}:escalated`,
@@ -97,8 +95,6 @@ export class ReviewTaskStore {
       await appendEvent(tx, { recordId: input.recordId, type: 'REVIEW_SLA_BREACHED', actor: { type: 'system' }, reason: 'Escalated review is past its SLA; ops alerted', data: { taskId: input.taskId, overdueSince: input.overdueSince }, dedupeKey: `${input.taskId}:sla-breached` });
       await enqueueEvent(tx, {
         type: 'OPS_ALERT',
-        source: EVENT_SOURCES.reviews,
-        subject: input.taskId,
         recordId: input.recordId,
         data: { alert: 'review_sla_breached', taskId: input.taskId, recordId: input.recordId, overdueSince: input.overdueSince },
         dedupeKey: `${input.taskId}:sla-breached`,
@@ -148,7 +144,12 @@ export class ReviewTaskStore {
         data,
         dedupeKey,
       });
-      await enqueueEvent(tx, { type: 'REVIEW_DECIDED', source: EVENT_SOURCES.reviews, subject: input.taskId, recordId: input.recordId, data: { ...data, recordId: input.recordId, reviewerId: input.actorId }, dedupeKey });
+      await enqueueEvent(tx, {
+        type: 'REVIEW_DECIDED',
+        recordId: input.recordId,
+        data: { taskId: input.taskId, recordId: input.recordId, decision: input.decision, reasonCode: input.reasonCode, decidedBy: input.actorId, decidedAt: decidedAt.toISOString() },
+        dedupeKey,
+      });
     });
   }
 

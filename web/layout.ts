@@ -17,6 +17,7 @@ const NAVIGATION: Record<Area, { href: string; label: string }[]> = {
   admin: [
     { href: '/admin', label: 'Dashboard' },
     { href: '/admin/users', label: 'Staff accounts' },
+    { href: '/admin/webhooks', label: 'Webhooks' },
     { href: '/review?view=all', label: 'All review tasks' },
     { href: '/docs/', label: 'API docs' },
   ],

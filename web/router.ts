@@ -8,6 +8,7 @@ import { adminDashboardPage, adminUsersPage } from './pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
 import { homePage, signInPage } from './pages/public';
 import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
+import { webhooksPage } from './pages/webhooks';
 
 // The web pages: server-rendered HTML plus small scripts under /assets that call the JSON API
 // with the token kept in sessionStorage. Everything is served from here; nothing from a CDN.
@@ -84,6 +85,7 @@ export function webRouter(config: WebConfig, demoAccounts: readonly ListedAccoun
 
   router.get('/admin', (_req, res) => sendPage(res, adminDashboardPage({ baseUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE })));
   router.get('/admin/users', (_req, res) => sendPage(res, adminUsersPage()));
+  router.get('/admin/webhooks', (_req, res) => sendPage(res, webhooksPage()));
 
   return router;
 }

@@ -1,9 +1,12 @@
 import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { HttpNotifier, LogNotifier, type Notifier } from '../activities/notifications';
 import { createOpsActivities } from '../activities/ops';
 import { type Config } from '../domain/config';
+import { webhookRetryPolicy } from '../domain/webhooks';
+import { WebhookDispatcher } from '../events/dispatch';
+import { addressPolicy } from '../events/ssrf-guard';
+import { ensureConfiguredSubscription } from '../events/subscriptions';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { kycDataConverter } from '../infra/temporal';
@@ -17,35 +20,37 @@ export interface KycWorkerOptions {
   connection: NativeConnection;
   // Prebundled workflow code (tests, benchmarks) or the path to bundle from.
   workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
-  notifier?: Notifier;
   taskQueue?: string;
   now?: () => Date;
-}
-
-export function notifierFromEnv(env: Record<string, string | undefined>): Notifier {
-  return env.KYC_NOTIFY_URL ? new HttpNotifier(env.KYC_NOTIFY_URL) : new LogNotifier();
 }
 
 export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
   const { config } = options;
   const now = options.now ?? (() => new Date());
-  const stores = createStores(options.db, new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY), now);
+  const taskQueue = options.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
+  const stores = createStores(options.db, cipher, now);
+  // The ops workflows ask Temporal whether verification workflows still run, and webhook
+  // dispatch starts delivery workflows: a client on the worker's own connection.
+  const temporal = new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) });
+  await ensureConfiguredSubscription(options.db, cipher, config);
   const activities = createActivities({
     db: options.db,
     stores,
+    secrets: cipher,
     vendor: new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS })),
-    notifier: options.notifier ?? new LogNotifier(),
+    webhooks: new WebhookDispatcher({ db: options.db, temporal, taskQueue, policy: webhookRetryPolicy(config) }),
+    addressPolicy: addressPolicy(config),
     config,
     now,
   });
   const workerOptions: WorkerOptions = {
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    taskQueue,
     activities: {
       ...activities,
-      // The ops workflows ask Temporal whether verification workflows still run: same connection.
-      ...createOpsActivities({ db: options.db, records: stores.records, temporal: new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) }) }),
+      ...createOpsActivities({ db: options.db, records: stores.records, temporal }),
     },
     dataConverter: kycDataConverter(config),
     ...options.workflows,

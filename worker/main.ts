@@ -3,7 +3,7 @@ import { loadConfig } from '../domain/config';
 import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { installWorkerRuntime } from '../infra/worker-runtime';
-import { createKycWorker, notifierFromEnv } from './create-worker';
+import { createKycWorker } from './create-worker';
 
 // Standalone worker process (production: N of them on the same task queue). Needs DATABASE_URL.
 async function main() {
@@ -14,7 +14,7 @@ async function main() {
   installWorkerRuntime({ logger, level: config.LOG_LEVEL, metricsBindAddress });
   const db = createDb(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, notifier: notifierFromEnv(process.env), workflows: { workflowsPath: require.resolve('../workflows') } });
+  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: `http://${metricsBindAddress}/metrics` });
   await worker.run();
   await Promise.all([db.$disconnect(), connection.close()]);

@@ -8,6 +8,8 @@ export const ACTIVITY_TIMEOUTS = {
   // A database transaction of ours takes milliseconds; a worker that died holding one is noticed quickly.
   database: '10 seconds',
   vendor: '30 seconds',
+  // One webhook POST (KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, at most a minute) and its log rows.
+  webhookAttempt: '90 seconds',
 } as const;
 
 const nonRetryable = (...types: VerificationFailure[]): string[] => types;

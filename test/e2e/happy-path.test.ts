@@ -11,7 +11,7 @@ describe('verification happy path, end to end', () => {
   let recordId: string;
 
   before(async () => {
-    system = await startTestSystem();
+    system = await startTestSystem({}, { notifications: true });
     customer = await createUser(system);
   });
   after(async () => {
@@ -97,7 +97,7 @@ describe('verification happy path, end to end', () => {
     assert.equal(wallet.daily_limit, '50000.00');
     assert.ok(wallet.upgraded_at);
 
-    const notified = await eventually(async () => system.notifier.sent.map((e) => e.type), (types) => types.includes('KYC_VERIFIED'), 10_000, 'the approval notification');
+    const notified = await eventually(async () => system.notifications!.received.map((r) => r.event.type), (types) => types.includes('KYC_VERIFIED'), 10_000, 'the approval notification');
     assert.equal(notified.filter((t) => t === 'KYC_VERIFIED').length, 1);
   });
 

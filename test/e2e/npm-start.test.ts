@@ -5,11 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { consumeEvents, sharedBrokerUrl, type EventConsumer } from '../support/broker';
 import { eventually, SAMPLE_APPLICATION } from '../support/system';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 // The README's first command, for real: scripts/dev.ts brings up the embedded database, its own
 // Temporal dev server with the UI, the Veriff simulator, the worker and the API; a customer walks
-// the flow over HTTP; after a restart on the same data folder everything is still there.
+// the flow over HTTP; after a restart on the same data folder everything is still there. With a
+// broker configured, the embedded relay publishes to it, and KYC_NOTIFY_URL receives webhooks.
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -47,15 +50,20 @@ describe('npm start on embedded defaults', () => {
   let apiUrl: string;
   let uiPort: number;
   let running: Running | undefined;
+  let consumer: EventConsumer;
+  let notifications: WebhookReceiver;
 
   before(async () => {
+    consumer = await consumeEvents(sharedBrokerUrl());
+    notifications = await startWebhookReceiver();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'kyc-npm-start-'));
     const port = await freePort();
     uiPort = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
     env = { ...process.env, NODE_ENV: 'development', KYC_DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: apiUrl, FRONTEND_URL: apiUrl,
       KYC_EMBEDDED_PG_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(uiPort),
-      VERIFF_SIMULATOR_PORT: String(await freePort()), VERIFF_SIMULATOR_AUTO_DECIDE_MS: '300', LOG_LEVEL: 'warn' };
+      VERIFF_SIMULATOR_PORT: String(await freePort()), VERIFF_SIMULATOR_AUTO_DECIDE_MS: '300', LOG_LEVEL: 'warn',
+      KYC_EVENT_BROKER_URL: sharedBrokerUrl(), KYC_NOTIFY_URL: notifications.url };
     // Nothing external: the command must start every component itself.
     delete env.TEMPORAL_ADDRESS;
     delete env.DATABASE_URL;
@@ -63,6 +71,8 @@ describe('npm start on embedded defaults', () => {
   });
   after(async () => {
     if (running) await stopDev(running);
+    await consumer?.close();
+    await notifications?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -112,6 +122,11 @@ describe('npm start on embedded defaults', () => {
       'the wallet upgrade',
     );
     assert.equal(summary.wallet?.wallet_type, 'verified');
+
+    // The events went out both ways: RabbitMQ (kyc.events) and the KYC_NOTIFY_URL subscriber.
+    const published = await eventually(async () => consumer.received.filter((m) => m.event.subject === recordId).map((m) => m.event.type), (types) => types.includes('KYC_VERIFIED'), 30_000, 'the events on kyc.events');
+    assert.deepEqual(published.slice(0, 2), ['KYC_CREATED', 'KYC_VERIFIED']);
+    await eventually(async () => notifications.received.filter((r) => r.event.subject === recordId).map((r) => r.event.type), (types) => types.includes('KYC_VERIFIED'), 30_000, 'the notification webhook');
   });
 
   test('when it is stopped and started again on the same data folder, then the verification is still there', async () => {

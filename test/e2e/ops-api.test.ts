@@ -160,7 +160,7 @@ describe('request ids and Prometheus metrics', () => {
 
   before(async () => {
     system = await startTestSystem({}, { autoDecideDelayMs: null });
-    const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(system.db, { stuckAfterHours: 2 }) });
+    const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(system.db, { stuckAfterHours: 2, brokerConfigured: false }) });
     const app = createApp({ db: system.db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', { service: 'metrics-test' }, (line) => logs.push(line)), metrics });
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -16,6 +16,9 @@ const untilStatus = (system: TestSystem, user: TestUser, id: string, status: str
 const eventTypes = async (system: TestSystem, id: string) =>
   (await system.db.kycEvent.findMany({ where: { kycRecordId: id }, orderBy: { createdAt: 'asc' } })).map((e) => e.eventType);
 
+// The event types the notification subscriber (KYC_NOTIFY_URL) received for one record.
+const notifiedTypes = async (system: TestSystem, id: string) => system.notifications!.received.filter((r) => r.event.subject === id).map((r) => r.event.type);
+
 async function startedRecord(system: TestSystem, user: TestUser): Promise<string> {
   const response = await start(system, user);
   assert.equal(response.status, 201, response.text);
@@ -25,7 +28,7 @@ async function startedRecord(system: TestSystem, user: TestUser): Promise<string
 describe('verification workflow branches', () => {
   let system: TestSystem;
   before(async () => {
-    system = await startTestSystem({ KYC_MAX_RETRIES: '2' });
+    system = await startTestSystem({ KYC_MAX_RETRIES: '2' }, { notifications: true });
   });
   after(async () => {
     await system?.stop();
@@ -109,7 +112,7 @@ describe('verification workflow branches', () => {
       assert.match(String(rejected.json.next_action), /new verification/);
       const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id } });
       assert.equal(record.vendorReasonCode, 104);
-      await eventually(async () => system.notifier.sent.filter((e) => e.subject === id).map((e) => e.type), (t) => t.includes('KYC_REJECTED'), 10_000, 'the rejection notification');
+      await eventually(async () => notifiedTypes(system, id), (t) => t.includes('KYC_REJECTED'), 10_000, 'the rejection notification');
       const wallet = await system.db.wallet.findUniqueOrThrow({ where: { userId: user.id } });
       assert.equal(wallet.walletType, 'basic');
     });
@@ -139,8 +142,7 @@ describe('verification workflow branches', () => {
       const types = await eventTypes(system, id);
       assert.equal(types.filter((t) => t === 'RETRY_STARTED').length, 2);
       assert.ok(types.includes('RETRY_LIMIT_REACHED'));
-      const notified = system.notifier.sent.filter((e) => e.subject === id).map((e) => e.type);
-      await eventually(async () => system.notifier.sent.filter((e) => e.subject === id).length, (n) => n >= 3, 10_000, 'notifications');
+      const notified = await eventually(async () => notifiedTypes(system, id), (t) => t.length >= 3, 10_000, 'notifications');
       assert.ok(notified.filter((t) => t === 'KYC_RESUBMISSION_REQUESTED').length >= 2);
     });
 

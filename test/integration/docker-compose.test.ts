@@ -23,6 +23,7 @@ const REQUIRED = [
   'KYC_PII_HASH_KEY',
   'KYC_PAYLOAD_KEYS',
   'JWT_SECRET',
+  'RABBITMQ_PASSWORD',
 ] as const;
 
 // Well-formed production values: what an operator would put in .env.
@@ -37,6 +38,7 @@ const SECRETS: Record<(typeof REQUIRED)[number], string> = {
   KYC_PII_HASH_KEY: randomBytes(24).toString('hex'),
   KYC_PAYLOAD_KEYS: key(),
   JWT_SECRET: randomBytes(24).toString('hex'),
+  RABBITMQ_PASSWORD: randomBytes(24).toString('hex'),
 };
 
 const composeText = readFileSync(COMPOSE_FILE, 'utf8');

@@ -293,10 +293,64 @@ describe('the generated client on a migrated database', () => {
       lastError: 'connect ECONNREFUSED',
       createdAt: at('2026-01-03T00:00:00.004Z'),
       publishedAt: at('2026-01-03T00:05:00.000Z'),
+      dispatchedAt: at('2026-01-03T00:05:00.001Z'),
+      quarantinedAt: null,
+      position: 1n,
+      subjectSeq: 1,
     } satisfies Prisma.OutboxEventUncheckedCreateInput;
     assertEveryField('OutboxEvent', Prisma.OutboxEventScalarFieldEnum, outbox);
     await prisma.outboxEvent.create({ data: outbox });
+    // The insert trigger numbers the row itself (the first of its subject, the first of the table).
     assert.deepEqual(comparable(await prisma.outboxEvent.findUniqueOrThrow({ where: { id: outbox.id } })), comparable(outbox));
+
+    const subscription = {
+      id: randomUUID(),
+      url: 'https://hooks.example.test/kyc',
+      eventTypes: ['KYC_VERIFIED', 'KYC_REJECTED'],
+      description: 'Wallet service',
+      secretEnc: 'k1:secret',
+      status: 'paused',
+      managedBy: 'KYC_NOTIFY_URL',
+      createdBy: customer.id,
+      createdAt: at('2026-01-03T00:00:00.006Z'),
+      updatedAt: at('2026-01-03T00:00:00.007Z'),
+    } satisfies Prisma.WebhookSubscriptionUncheckedCreateInput;
+    assertEveryField('WebhookSubscription', Prisma.WebhookSubscriptionScalarFieldEnum, subscription);
+    await prisma.webhookSubscription.create({ data: subscription });
+    assert.deepEqual(comparable(await prisma.webhookSubscription.findUniqueOrThrow({ where: { id: subscription.id } })), comparable(subscription));
+
+    const delivery = {
+      id: randomUUID(),
+      subscriptionId: subscription.id,
+      outboxEventId: outbox.id,
+      eventType: 'KYC_VERIFIED',
+      status: 'failed',
+      generation: 2,
+      attempts: 7,
+      lastStatusCode: 503,
+      lastAttemptAt: at('2026-01-03T01:00:00.000Z'),
+      nextAttemptAt: at('2026-01-03T02:00:00.000Z'),
+      workflowStartedAt: at('2026-01-03T00:05:00.002Z'),
+      completedAt: at('2026-01-06T00:05:00.000Z'),
+      createdAt: at('2026-01-03T00:05:00.001Z'),
+    } satisfies Prisma.WebhookDeliveryUncheckedCreateInput;
+    assertEveryField('WebhookDelivery', Prisma.WebhookDeliveryScalarFieldEnum, delivery);
+    await prisma.webhookDelivery.create({ data: delivery });
+    assert.deepEqual(comparable(await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })), comparable(delivery));
+
+    const attempt = {
+      id: randomUUID(),
+      deliveryId: delivery.id,
+      trigger: 'manual',
+      startedAt: at('2026-01-03T01:00:00.000Z'),
+      latencyMs: 123,
+      outcome: 'timeout',
+      responseStatus: null,
+      errorCode: 'ETIMEDOUT',
+    } satisfies Prisma.WebhookDeliveryAttemptUncheckedCreateInput;
+    assertEveryField('WebhookDeliveryAttempt', Prisma.WebhookDeliveryAttemptScalarFieldEnum, attempt);
+    await prisma.webhookDeliveryAttempt.create({ data: attempt });
+    assert.deepEqual(comparable(await prisma.webhookDeliveryAttempt.findUniqueOrThrow({ where: { id: attempt.id } })), comparable(attempt));
 
     const securityEvent = {
       id: randomUUID(),
@@ -347,6 +401,8 @@ describe('the generated client on a migrated database', () => {
     assert.deepEqual(graph.reviewTasks.map((t) => [t.id, t.assignee?.id, t.decidedBy?.id]), [[task.id, reviewer.id, reviewer.id]]);
     assert.deepEqual(graph.receipts.map((r) => r.id), [receipt.id]);
     assert.deepEqual(graph.outbox.map((o) => o.id), [outbox.id]);
+    const deliveries = await prisma.webhookSubscription.findUniqueOrThrow({ where: { id: subscription.id }, include: { deliveries: { include: { outboxEvent: true, attemptLog: true } } } });
+    assert.deepEqual(deliveries.deliveries.map((d) => [d.id, d.outboxEvent.id, d.attemptLog.map((a) => a.id)]), [[delivery.id, outbox.id, [attempt.id]]]);
   });
 
   test('column defaults match the schema', async () => {
@@ -386,6 +442,14 @@ describe('the generated client on a migrated database', () => {
     const outbox = await prisma.outboxEvent.create({ data: { type: 't', source: 's', data: {}, dedupeKey: randomUUID() } });
     assert.equal(outbox.attempts, 0);
     assert.equal(outbox.publishedAt, null);
+    assert.equal(outbox.dispatchedAt, null);
+    assert.equal(outbox.subjectSeq, null, 'no subject, no sequence');
+    const subscription = await prisma.webhookSubscription.create({ data: { url: 'https://hooks.example.test/', eventTypes: ['KYC_CREATED'], secretEnc: 'k1:s' } });
+    assert.equal(subscription.status, 'active');
+    const delivery = await prisma.webhookDelivery.create({ data: { subscriptionId: subscription.id, outboxEventId: outbox.id, eventType: 't' } });
+    assert.equal(delivery.status, 'pending');
+    assert.equal(delivery.generation, 1);
+    assert.equal(delivery.attempts, 0);
     const bucket = await prisma.rateLimitBucket.create({ data: { key: 'defaults', windowStart: new Date() } });
     assert.equal(bucket.hits, 0);
   });

@@ -13,9 +13,9 @@ import { hashPassword } from '../../infra/passwords';
 import { connectTemporalClient } from '../../infra/temporal';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createKycWorker } from '../../worker/create-worker';
-import { type CloudEvent, type Notifier } from '../../activities/notifications';
 import { createTestDatabase } from './database';
 import { basicLimits } from '../../store/wallets';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
 // The real system for a test: API on port 0, Veriff simulator on port 0 delivering webhooks to
 // that API, a worker on its own task queue over the run's Temporal dev server, a fresh database.
@@ -49,12 +49,8 @@ export function temporalAddress(): string {
   return address;
 }
 
-export class RecordingNotifier implements Notifier {
-  readonly sent: CloudEvent[] = [];
-  async send(event: CloudEvent): Promise<void> {
-    this.sent.push(event);
-  }
-}
+// The signing secret of the notification subscriber (KYC_NOTIFY_URL) in tests that have one.
+export const TEST_NOTIFY_SECRET = 'whsec_dGVzdC1ub3RpZnktc2VjcmV0LTMyLWJ5dGVzLWxvbmc=';
 
 export interface TestSystem {
   apiUrl: string;
@@ -62,7 +58,8 @@ export interface TestSystem {
   db: Db;
   client: Client;
   simulator: RunningSimulator;
-  notifier: RecordingNotifier;
+  /** The KYC_NOTIFY_URL subscriber, when the test asked for one (`notifications: true`). */
+  notifications: WebhookReceiver | null;
   worker: Worker;
   cipher: PiiCipher;
   logs: string[];
@@ -71,8 +68,9 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-// `worker: false` leaves the worker to the test (for example, a separate process it can kill).
-export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean } = {}): Promise<TestSystem> {
+// `worker: false` leaves the worker to the test (for example, a separate process it can kill);
+// `notifications: true` registers a webhook receiver as the KYC_NOTIFY_URL subscriber.
+export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean; notifications?: boolean } = {}): Promise<TestSystem> {
   quietRuntime();
   const database = await createTestDatabase();
   const taskQueue = `kyc-test-${randomUUID()}`;
@@ -85,7 +83,8 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
 
   // Tests start many verifications from 127.0.0.1; the rate-limit tests set their own limit.
   // Veriff's hosted page sends the browser back to this API's own pages (test/browser).
-  const testDefaults = { KYC_RATE_LIMIT_PER_IP: '100000', FRONTEND_URL: apiUrl };
+  const notifications = options.notifications ? await startWebhookReceiver() : null;
+  const testDefaults = { KYC_RATE_LIMIT_PER_IP: '100000', FRONTEND_URL: apiUrl, ...(notifications ? { KYC_NOTIFY_URL: notifications.url, KYC_NOTIFY_SECRET: TEST_NOTIFY_SECRET } : {}) };
   const baseConfig = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL: apiUrl, ...testDefaults, ...overrides });
   const simulator = await startSimulator({
     port: 0,
@@ -103,7 +102,6 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   server.on('request', createApp({ db, temporal: client, cipher, config, logger }));
 
-  const notifier = new RecordingNotifier();
   const code = await workflowBundle();
   let connection: NativeConnection | undefined;
   let worker!: Worker;
@@ -114,7 +112,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     db,
     client,
     simulator,
-    notifier,
+    notifications,
     get worker() {
       return worker;
     },
@@ -122,7 +120,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     logs,
     async startWorker() {
       connection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      worker = await createKycWorker({ config, db, connection, notifier, workflows: { workflowBundle: { code } } });
+      worker = await createKycWorker({ config, db, connection, workflows: { workflowBundle: { code } } });
       running = worker.run();
     },
     async stopWorker() {
@@ -134,6 +132,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     async stop() {
       await system.stopWorker();
       await simulator.close();
+      await notifications?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -8,6 +8,7 @@ import { adminDashboardPage, adminUsersPage } from '../../web/pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from '../../web/pages/customer';
 import { homePage, signInPage } from '../../web/pages/public';
 import { reviewCasePage, reviewQueuePage } from '../../web/pages/review';
+import { webhooksPage } from '../../web/pages/webhooks';
 
 // The pages as the server renders them, before any browser: escaping, and nothing the
 // Content-Security-Policy (default-src 'self') would block. test/browser runs them for real.
@@ -23,6 +24,7 @@ const PAGES: Record<string, string> = {
   reviewCase: reviewCasePage(RECORD),
   admin: adminDashboardPage({ baseUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
   adminUsers: adminUsersPage(),
+  webhooks: webhooksPage(),
 };
 const ASSETS = path.resolve(__dirname, '..', '..', 'web', 'assets');
 

@@ -14,7 +14,7 @@ const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 const dayLabel = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 let session = null;
 const STAFF = { staff: true };
-const ALERT_NAMES = { review_sla_breached: 'Review SLA breached' };
+const ALERT_NAMES = { review_sla_breached: 'Review SLA breached', webhook_delivery_failed: 'Webhook delivery given up' };
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function workflowLink(userId) {
