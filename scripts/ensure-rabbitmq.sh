@@ -7,16 +7,19 @@
 # Installs Debian's rabbitmq-server when it is missing. The node runs as the calling user with
 # its own name, ports, cookie and data under .tools/rabbitmq/<name>/ (git-ignored), detached, so
 # it disturbs neither the system's RabbitMQ service nor another node of these scripts.
-#   KYC_RABBITMQ_NAME  node name (default kyc-test): a test that stops and starts its broker
-#                      runs a node of its own under another name
-#   KYC_RABBITMQ_PORT  AMQP port on 127.0.0.1 (default 5679); the Erlang distribution port is
-#                      KYC_RABBITMQ_DIST_PORT (default AMQP port + 20000)
+#   KYC_RABBITMQ_NAME  node name (default kyc-test-<checkout>): a test that stops and starts its
+#                      broker runs a node of its own under another name
+#   KYC_RABBITMQ_PORT  AMQP port on 127.0.0.1 (default 5700-5999, from the checkout's path); the
+#                      Erlang distribution port is KYC_RABBITMQ_DIST_PORT (default AMQP port + 20000)
+# The defaults depend on the checkout's path, so two checkouts on one machine (worktrees, CI
+# beside a developer's copy) run nodes of their own instead of tripping over each other's.
 # TEST_AMQP_URL, when set, names a broker to use instead of starting one ("start" only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ACTION=${1:-start}
-NAME=${KYC_RABBITMQ_NAME:-kyc-test}
-PORT=${KYC_RABBITMQ_PORT:-5679}
+CHECKOUT=$(printf '%s' "$ROOT" | sha1sum | cut -c1-6)
+NAME=${KYC_RABBITMQ_NAME:-kyc-test-$CHECKOUT}
+PORT=${KYC_RABBITMQ_PORT:-$((5700 + 0x$CHECKOUT % 300))}
 DIST_PORT=${KYC_RABBITMQ_DIST_PORT:-$((PORT + 20000))}
 NODE="$NAME@localhost"
 BASE="$ROOT/.tools/rabbitmq/$NAME"
@@ -30,8 +33,8 @@ if [ ! -x "$BIN/rabbitmq-server" ]; then
   echo "installing RabbitMQ (Debian package)..." >&2
   export DEBIAN_FRONTEND=noninteractive
   # Other jobs on the machine may hold the package lock for a while: wait for it.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq rabbitmq-server >&2
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+  apt-get -o DPkg::Lock::Timeout=900 install -y -qq rabbitmq-server >&2
 fi
 
 # Everything the node reads or writes is under BASE: its own cookie (HOME), no system env file,
