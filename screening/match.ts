@@ -1,0 +1,299 @@
+import { distance } from 'fastest-levenshtein';
+import jaroWinkler from 'talisman/metrics/jaro-winkler';
+import { type NameToken, type NormalisedName, normaliseName } from './normalise';
+import { type BirthDate, type EntryName, type ListEntry, type PersonQuery } from './types';
+
+// How much one listed entry looks like one person. Pure code: the same function scores a query
+// against entries fetched from the database and a batch of customers against a list delta in
+// memory.
+//
+// The score starts from the best name comparison over the entry's names (a weak alias counts less),
+// then the date of birth, country and gender move it up or down. Every step is kept in the
+// explanation with the entry's values only: the customer's values never leave the caller.
+
+// Below this a token pair says nothing: "ayman"/"amin" are different names, "zawahiri"/"zawahri" the same.
+const MIN_TOKEN_SIMILARITY = 0.78;
+// The first unmatched token of the longer name (a middle name the other side left out) costs half,
+// once two full tokens are matched: names are often shortened by one part. Further ones cost fully:
+// "Maria Garcia" covers only half of "Maria del Rosario Garcia Duran".
+const LONGER_SIDE_FIRST_UNMATCHED_COST = 0.5;
+const PARTICLE_WEIGHT = 0.25;
+const INITIAL_WEIGHT = 0.5;
+// "J." may stand for John: a hint, not proof, so it never carries a name on its own.
+const INITIAL_SIMILARITY = 0.8;
+// A weak alias (a nickname, a low-quality alias) alone must not reach the threshold.
+const WEAK_ALIAS_FACTOR = 0.8;
+// Below this the name comparison is not worth the rest of the scoring.
+const NAME_FLOOR = 0.5;
+
+export const ADJUSTMENTS = {
+  dob_exact: 0.08,
+  dob_day_month_swapped: 0.04,
+  dob_year: 0.04,
+  dob_in_range: 0.02,
+  dob_same_year_other_day: -0.05,
+  dob_one_year_apart: -0.08,
+  dob_mismatch: -0.25,
+  country_match: 0.03,
+  country_mismatch: -0.08,
+  gender_mismatch: -0.15,
+} as const;
+export type AdjustmentFactor = keyof typeof ADJUSTMENTS;
+
+export interface TokenAlignment {
+  entry_token: string;
+  similarity: number;
+}
+
+export interface Explanation {
+  name: {
+    score: number;
+    matched_name: string;
+    name_type: EntryName['type'];
+    quality: EntryName['quality'];
+    aligned: TokenAlignment[];
+    unmatched_entry_tokens: string[];
+  };
+  adjustments: { factor: AdjustmentFactor | 'weak_alias'; effect: number; entry_value?: string | string[] }[];
+}
+
+export interface EntryScore {
+  score: number;
+  matchedName: string;
+  explanation: Explanation;
+}
+
+export interface PreparedQuery {
+  names: NormalisedName[];
+  dateOfBirth: { year: number; month: number | null; day: number | null } | null;
+  countries: string[];
+  gender: 'male' | 'female' | null;
+}
+
+export interface PreparedEntry {
+  entry: ListEntry;
+  names: { name: EntryName; normalised: NormalisedName }[];
+}
+
+export function prepareQuery(query: PersonQuery): PreparedQuery {
+  const dob = query.dateOfBirth ? /^(\d{4})(?:-(\d{2})-(\d{2}))?$/.exec(query.dateOfBirth) : null;
+  return {
+    names: query.names.map(normaliseName).filter((n) => n.tokens.some((t) => !t.particle)),
+    dateOfBirth: dob ? { year: Number(dob[1]), month: dob[2] ? Number(dob[2]) : null, day: dob[3] ? Number(dob[3]) : null } : null,
+    countries: (query.countries ?? []).map((c) => c.toUpperCase()),
+    gender: query.gender ?? null,
+  };
+}
+
+export function prepareEntry(entry: ListEntry): PreparedEntry {
+  return {
+    entry,
+    names: entry.names.map((name) => ({ name, normalised: normaliseName(name.name) })).filter((n) => n.normalised.tokens.some((t) => !t.particle)),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Names
+
+function stringSimilarity(a: string, b: string): number {
+  const editSimilarity = 1 - distance(a, b) / Math.max(a.length, b.length);
+  // Jaro-Winkler forgives transpositions and rewards a common start; edit distance keeps it from
+  // calling short different names similar. Their mean is stricter than either alone.
+  return (jaroWinkler(a, b) + editSimilarity) / 2;
+}
+
+// Token pairs repeat across entries (Mohammed, Ali, Hassan...): their similarity is computed once.
+const SIMILARITY_MEMO_LIMIT = 500_000;
+const similarityMemo = new Map<string, number>();
+
+export function tokenSimilarity(a: NameToken, b: NameToken): number {
+  if (a.folded === b.folded) return 1;
+  if (a.initial || b.initial) return a.folded[0] === b.folded[0] ? INITIAL_SIMILARITY : 0;
+  const abjad = (a.abjad || b.abjad) && a.skeleton !== '' && b.skeleton !== '';
+  const key = `${a.folded}|${b.folded}|${abjad ? a.skeleton + '|' + b.skeleton : ''}`;
+  const known = similarityMemo.get(key);
+  if (known !== undefined) return known;
+  let similarity = stringSimilarity(a.folded, b.folded);
+  if (a.loose === b.loose) similarity = Math.max(similarity, 0.95);
+  else similarity = Math.max(similarity, stringSimilarity(a.loose, b.loose) - 0.05);
+  if (abjad) similarity = Math.max(similarity, 0.95 * stringSimilarity(a.skeleton, b.skeleton));
+  if (similarityMemo.size >= SIMILARITY_MEMO_LIMIT) similarityMemo.clear();
+  similarityMemo.set(key, similarity);
+  return similarity;
+}
+
+function weight(token: NameToken): number {
+  if (token.particle) return PARTICLE_WEIGHT;
+  if (token.initial) return INITIAL_WEIGHT;
+  return 1;
+}
+
+// A unit is one token, or two adjacent tokens read as one word ("abdul rahman" / "abdulrahman").
+interface Unit {
+  token: NameToken;
+  indexes: number[];
+  weight: number;
+}
+
+function merged(a: NameToken, b: NameToken): NameToken {
+  const text = a.text + b.text;
+  return {
+    text,
+    folded: a.folded + b.folded,
+    loose: a.loose + b.loose,
+    skeleton: a.skeleton + b.skeleton,
+    particle: false,
+    initial: false,
+    abjad: a.abjad || b.abjad,
+  };
+}
+
+function units(tokens: NameToken[]): { singles: Unit[]; pairs: Unit[] } {
+  const singles = tokens.map((token, i) => ({ token, indexes: [i], weight: weight(token) }));
+  const pairs: Unit[] = [];
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    pairs.push({ token: merged(tokens[i]!, tokens[i + 1]!), indexes: [i, i + 1], weight: weight(tokens[i]!) + weight(tokens[i + 1]!) });
+  }
+  return { singles, pairs };
+}
+
+export interface NameComparison {
+  score: number;
+  aligned: TokenAlignment[];
+  unmatchedEntryTokens: string[];
+}
+
+// Aligns the tokens of two names whatever their order, best pairs first, then scores the share of
+// both names the alignment covers, weighted by how similar each pair is.
+export function compareNames(query: NormalisedName, entry: NormalisedName): NameComparison {
+  const q = units(query.tokens);
+  const e = units(entry.tokens);
+  const candidates: { q: Unit; e: Unit; similarity: number }[] = [];
+  const consider = (qu: Unit, eu: Unit) => {
+    const similarity = tokenSimilarity(qu.token, eu.token);
+    if (similarity >= MIN_TOKEN_SIMILARITY) candidates.push({ q: qu, e: eu, similarity });
+  };
+  for (const qu of q.singles) for (const eu of e.singles) consider(qu, eu);
+  for (const qu of q.pairs) for (const eu of e.singles) if (!eu.token.particle) consider(qu, eu);
+  for (const qu of q.singles) if (!qu.token.particle) for (const eu of e.pairs) consider(qu, eu);
+  // Best pairs first; among equals, the one covering more tokens, then non-particles.
+  candidates.sort((x, y) => y.similarity - x.similarity || y.q.indexes.length + y.e.indexes.length - (x.q.indexes.length + x.e.indexes.length) || y.q.weight + y.e.weight - (x.q.weight + x.e.weight));
+
+  const usedQ = new Set<number>();
+  const usedE = new Set<number>();
+  const chosen: typeof candidates = [];
+  for (const candidate of candidates) {
+    if (candidate.q.indexes.some((i) => usedQ.has(i)) || candidate.e.indexes.some((i) => usedE.has(i))) continue;
+    chosen.push(candidate);
+    candidate.q.indexes.forEach((i) => usedQ.add(i));
+    candidate.e.indexes.forEach((i) => usedE.add(i));
+  }
+
+  const unmatchedQ = q.singles.filter((u) => !usedQ.has(u.indexes[0]!));
+  const unmatchedE = e.singles.filter((u) => !usedE.has(u.indexes[0]!));
+  const substantive = (list: Unit[]) => list.filter((u) => !u.token.particle).reduce((sum, u) => sum + u.weight, 0);
+  const queryIsShorter = substantive(q.singles) <= substantive(e.singles);
+  const strongPairs = chosen.filter((c) => !c.q.token.particle && !c.e.token.particle && !c.q.token.initial && !c.e.token.initial).length;
+  // An unmatched particle costs nothing: "al" or "bin" present on one side only says nothing.
+  const cost = (list: Unit[], longer: boolean) => {
+    const weights = list.filter((u) => !u.token.particle).map((u) => u.weight);
+    const total = weights.reduce((sum, w) => sum + w, 0);
+    return longer && strongPairs >= 2 && weights.length > 0 ? total - weights[0]! * (1 - LONGER_SIDE_FIRST_UNMATCHED_COST) : total;
+  };
+
+  let numerator = 0;
+  let pairWeight = 0;
+  for (const c of chosen) {
+    numerator += c.similarity * (c.q.weight + c.e.weight);
+    pairWeight += c.q.weight + c.e.weight;
+  }
+  const denominator = pairWeight + cost(unmatchedQ, !queryIsShorter) + cost(unmatchedE, queryIsShorter);
+  return {
+    score: denominator === 0 || strongPairs === 0 ? 0 : numerator / denominator,
+    aligned: chosen.filter((c) => !c.e.token.particle).map((c) => ({ entry_token: c.e.token.text, similarity: round(c.similarity) })),
+    unmatchedEntryTokens: unmatchedE.filter((u) => !u.token.particle).map((u) => u.token.text),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Date of birth, country, gender
+
+type Dob = NonNullable<PreparedQuery['dateOfBirth']>;
+
+function dobRelation(query: Dob, listed: BirthDate): AdjustmentFactor {
+  if ('from' in listed) {
+    const from = Number(listed.from);
+    const to = Number(listed.to);
+    if (query.year >= from && query.year <= to) return 'dob_in_range';
+    return Math.min(Math.abs(query.year - from), Math.abs(query.year - to)) === 1 ? 'dob_one_year_apart' : 'dob_mismatch';
+  }
+  const [year, month, day] = listed.date.split('-').map(Number) as [number, number | undefined, number | undefined];
+  const yearsApart = Math.abs(query.year - year);
+  if (listed.approximate) return yearsApart <= 1 ? 'dob_in_range' : yearsApart === 2 ? 'dob_one_year_apart' : 'dob_mismatch';
+  if (yearsApart === 1) return 'dob_one_year_apart';
+  if (yearsApart > 1) return 'dob_mismatch';
+  if (query.month === null || month === undefined) return 'dob_year';
+  if (day === undefined) return query.month === month ? 'dob_year' : 'dob_same_year_other_day';
+  if (query.month === month && query.day === day) return 'dob_exact';
+  if (query.month === day && query.day === month) return 'dob_day_month_swapped';
+  return 'dob_same_year_other_day';
+}
+
+function formatDob(date: BirthDate): string {
+  return 'from' in date ? `${date.from}..${date.to}` : `${date.date}${date.approximate ? ' (approximately)' : ''}`;
+}
+
+function adjustments(query: PreparedQuery, entry: ListEntry): Explanation['adjustments'] {
+  const result: Explanation['adjustments'] = [];
+  if (query.dateOfBirth && entry.birthDates.length > 0) {
+    const dob = query.dateOfBirth;
+    const best = entry.birthDates
+      .map((listed) => ({ listed, factor: dobRelation(dob, listed) }))
+      .reduce((a, b) => (ADJUSTMENTS[b.factor] > ADJUSTMENTS[a.factor] ? b : a));
+    result.push({ factor: best.factor, effect: ADJUSTMENTS[best.factor], entry_value: formatDob(best.listed) });
+  }
+  if (query.countries.length > 0 && entry.countries.length > 0) {
+    const factor = query.countries.some((c) => entry.countries.includes(c)) ? 'country_match' : 'country_mismatch';
+    result.push({ factor, effect: ADJUSTMENTS[factor], entry_value: entry.countries });
+  }
+  if (query.gender && entry.gender && query.gender !== entry.gender) {
+    result.push({ factor: 'gender_mismatch', effect: ADJUSTMENTS.gender_mismatch, entry_value: entry.gender });
+  }
+  return result;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+export function scoreEntry(query: PreparedQuery, prepared: PreparedEntry): EntryScore | null {
+  let best: { comparison: NameComparison; name: EntryName; weighted: number } | null = null;
+  for (const queryName of query.names) {
+    for (const { name, normalised } of prepared.names) {
+      const comparison = compareNames(queryName, normalised);
+      const weighted = comparison.score * (name.quality === 'weak' ? WEAK_ALIAS_FACTOR : 1);
+      if (!best || weighted > best.weighted) best = { comparison, name, weighted };
+    }
+  }
+  if (!best || best.comparison.score < NAME_FLOOR) return null;
+  const steps = adjustments(query, prepared.entry);
+  if (best.name.quality === 'weak') steps.unshift({ factor: 'weak_alias', effect: round(best.weighted - best.comparison.score) });
+  const score = Math.min(1, Math.max(0, best.comparison.score + steps.reduce((sum, s) => sum + s.effect, 0)));
+  return {
+    score: round(score),
+    matchedName: best.name.name,
+    explanation: {
+      name: {
+        score: round(best.comparison.score),
+        matched_name: best.name.name,
+        name_type: best.name.type,
+        quality: best.name.quality,
+        aligned: best.comparison.aligned,
+        unmatched_entry_tokens: best.comparison.unmatchedEntryTokens,
+      },
+      adjustments: steps,
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,116 @@
+import { type Db } from '../infra/db';
+import { ENTRY_COLUMNS, type EntryRow, entryFromRow } from './lists';
+import { type Explanation, type PreparedEntry, prepareEntry, prepareQuery, scoreEntry } from './match';
+import { indexKeys } from './normalise';
+import { type EntryKind, type ListEntry, type PersonQuery, type ScreeningSource } from './types';
+
+// Screening one person against the lists in force. Candidates come from the key index (entries
+// sharing a name token, a phonetic key or a consonant skeleton with one of the person's names),
+// never from a scan of the entries; only those candidates are scored.
+
+export interface ScreeningHit {
+  // "<source>:<the source's own id>", e.g. "ofac-sdn:12345"
+  entryId: string;
+  source: ScreeningSource;
+  kind: EntryKind;
+  // the entry's primary name
+  entryName: string;
+  // the entry's name (primary or alias) that matched best
+  matchedName: string;
+  score: number;
+  match: boolean;
+  explanation: Explanation;
+  // the entry's content as screened: a clearance applies to this content only
+  entryContentHash: string;
+}
+
+export interface ScreeningResult {
+  hits: ScreeningHit[];
+  // the list versions in force when the person was screened, one per source
+  listVersionIds: string[];
+  threshold: number;
+}
+
+export interface ScreenOptions {
+  // SCREENING_MATCH_THRESHOLD: hits at or above it are matches
+  threshold: number;
+  // how many hits to return, best first (matches and the closest non-matches)
+  limit?: number;
+}
+
+const DEFAULT_LIMIT = 10;
+// Candidates scored per query. An exact token counts twice a phonetic or skeleton key in their
+// ranking; the true entry shares most keys with the query, so it is in the first few dozen.
+const CANDIDATES = 200;
+
+// Entry rows never change (a new version adds new rows), so their normalised names can be kept:
+// the lists in force fit (some ten thousand entries).
+const PREPARED_LIMIT = 50_000;
+const prepared = new Map<string, PreparedEntry>();
+
+function remember(row: EntryRow): PreparedEntry {
+  const entry = prepareEntry(entryFromRow(row));
+  if (prepared.size >= PREPARED_LIMIT) prepared.clear();
+  prepared.set(row.id, entry);
+  return entry;
+}
+
+export function toHit(entry: ListEntry, scored: NonNullable<ReturnType<typeof scoreEntry>>, threshold: number): ScreeningHit {
+  return {
+    entryId: entry.entryId,
+    source: entry.source,
+    kind: entry.kind,
+    entryName: entry.name,
+    matchedName: scored.matchedName,
+    score: scored.score,
+    match: scored.score >= threshold,
+    explanation: scored.explanation,
+    entryContentHash: entry.contentHash,
+  };
+}
+
+export function rankHits(hits: ScreeningHit[], limit: number): ScreeningHit[] {
+  return hits.sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId)).slice(0, limit);
+}
+
+export async function screenPerson(db: Db, person: PersonQuery, options: ScreenOptions): Promise<ScreeningResult> {
+  const query = prepareQuery(person);
+  const keys = [...new Set(query.names.flatMap(indexKeys))];
+  // One statement, so the candidates and the version ids come from one snapshot: a load
+  // committing meanwhile cannot mix an old version's id with a new version's entries.
+  const found = await db.$queryRaw<{ kind: 'entry' | 'version'; id: string }[]>`
+    WITH candidates AS (
+      SELECT t.entry_row_id, sum(CASE WHEN left(t.key, 2) = 't:' THEN 2 ELSE 1 END) AS weight
+      FROM screening_entry_tokens t
+      WHERE t.key = ANY(${keys}::text[])
+      GROUP BY t.entry_row_id
+    ), ranked AS (
+      SELECT e.id FROM candidates c JOIN screening_entries e ON e.id = c.entry_row_id
+      WHERE e.entity_type = 'person'
+      ORDER BY c.weight DESC, e.entry_id
+      LIMIT ${CANDIDATES}
+    )
+    SELECT 'entry' AS kind, id::text AS id FROM ranked
+    UNION ALL
+    SELECT 'version' AS kind, v.id::text AS id FROM (
+      SELECT DISTINCT ON (source) id, source FROM screening_list_versions ORDER BY source, loaded_at DESC
+    ) v`;
+  const candidateIds = found.filter((row) => row.kind === 'entry').map((row) => row.id);
+  // Entry rows are immutable: those not prepared yet can be read after the snapshot.
+  const missing = candidateIds.filter((id) => !prepared.has(id));
+  if (missing.length) {
+    const rows = await db.screeningEntry.findMany({ where: { id: { in: missing } }, select: ENTRY_COLUMNS });
+    for (const row of rows) remember(row);
+  }
+  const hits: ScreeningHit[] = [];
+  for (const id of candidateIds) {
+    const entry = prepared.get(id) ?? remember((await db.screeningEntry.findUniqueOrThrow({ where: { id }, select: ENTRY_COLUMNS })));
+    const scored = scoreEntry(query, entry);
+    if (scored) hits.push(toHit(entry.entry, scored, options.threshold));
+  }
+  return {
+    hits: rankHits(hits, options.limit ?? DEFAULT_LIMIT),
+    listVersionIds: found.filter((row) => row.kind === 'version').map((row) => row.id),
+    threshold: options.threshold,
+  };
+}
