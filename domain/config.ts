@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isScreeningSource, SCREENING_SOURCES } from '../screening/types';
 
 // Every setting the service reads, parsed once at start. A bad or missing value stops the process
 // with a message naming the variable. Durations follow seed 000 (seconds) unless the name says _MS.
@@ -111,6 +112,41 @@ export const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API process serving Prometheus /metrics (separate from PORT, so the load balancer never exposes it).'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465).describe("Port of the Temporal worker runtime's Prometheus /metrics."),
   METRICS_HOST: z.string().min(1).default('0.0.0.0').describe('Address the /metrics servers bind to.'),
+  // Sanctions and PEP screening (screening/).
+  SCREENING_MATCH_THRESHOLD: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .describe('Screening score (0..1) from which a listed entry counts as a potential match of a customer.'),
+  SCREENING_SOURCES: z
+    .string()
+    .default('')
+    .describe(`Lists to refresh, "source=url-or-path" comma-separated; sources: ${SCREENING_SOURCES.join(', ')} (ofac-sdn: a folder or a URL ending in "/" holding sdn.csv, alt.csv and add.csv). Empty: the bundled copies only.`)
+    .transform((value, ctx) => {
+      const sources: { source: string; location: string }[] = [];
+      for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+        const separator = item.indexOf('=');
+        const source = separator > 0 ? item.slice(0, separator).trim() : '';
+        const location = separator > 0 ? item.slice(separator + 1).trim() : '';
+        if (!isScreeningSource(source) || !location) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" must look like source=url-or-path with source one of ${SCREENING_SOURCES.join(', ')}` });
+          return z.NEVER;
+        }
+        sources.push({ source, location });
+      }
+      return sources;
+    }),
+  SCREENING_FULL_RESCREEN_DAYS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30)
+    .describe('Days between two full rescreens of every verified customer against all lists in force (list updates rescreen against their delta at once).'),
+  SCREENING_HIT_ACTION: z
+    .enum(['review', 'restrict'])
+    .default('review')
+    .describe('What a potential match does: review sends the case to manual review; restrict also holds the wallet at its current limits until a reviewer decides.'),
 });
 
 export type Config = z.infer<typeof configSchema>;

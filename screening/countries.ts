@@ -93,8 +93,11 @@ export function countryCode(name: string): string | null {
   return index.get(key(trimmed)) ?? null;
 }
 
+// User-assigned codes and the region codes CLDR names although they are no country.
+const NOT_COUNTRIES = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ|EU|EZ|UN)$/;
+
 export function isCountryCode(code: string): boolean {
-  if (!/^[A-Z]{2}$/.test(code)) return false;
+  if (!/^[A-Z]{2}$/.test(code) || NOT_COUNTRIES.test(code)) return false;
   const name = displayNames.of(code);
   return name !== undefined && name !== code;
 }

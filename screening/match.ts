@@ -1,7 +1,8 @@
 import { distance } from 'fastest-levenshtein';
 import jaroWinkler from 'talisman/metrics/jaro-winkler';
+import { z } from 'zod';
 import { type NameToken, type NormalisedName, normaliseName } from './normalise';
-import { type BirthDate, type EntryName, type ListEntry, type PersonQuery } from './types';
+import { type BirthDate, type EntryName, entryNameSchema, type ListEntry, type PersonQuery } from './types';
 
 // How much one listed entry looks like one person. Pure code: the same function scores a query
 // against entries fetched from the database and a batch of customers against a list delta in
@@ -40,22 +41,29 @@ export const ADJUSTMENTS = {
 } as const;
 export type AdjustmentFactor = keyof typeof ADJUSTMENTS;
 
-export interface TokenAlignment {
-  entry_token: string;
-  similarity: number;
-}
+const ADJUSTMENT_FACTORS = Object.keys(ADJUSTMENTS) as [AdjustmentFactor, ...AdjustmentFactor[]];
 
-export interface Explanation {
-  name: {
-    score: number;
-    matched_name: string;
-    name_type: EntryName['type'];
-    quality: EntryName['quality'];
-    aligned: TokenAlignment[];
-    unmatched_entry_tokens: string[];
-  };
-  adjustments: { factor: AdjustmentFactor | 'weak_alias'; effect: number; entry_value?: string | string[] }[];
-}
+// What a hit shows a reviewer and what is stored with it: the entry's side of every comparison and
+// the component scores. The customer's own values never appear in it.
+export const explanationSchema = z.object({
+  name: z.object({
+    score: z.number(),
+    matched_name: z.string(),
+    name_type: entryNameSchema.shape.type,
+    quality: entryNameSchema.shape.quality,
+    aligned: z.array(z.object({ entry_token: z.string(), similarity: z.number() })),
+    unmatched_entry_tokens: z.array(z.string()),
+  }),
+  adjustments: z.array(
+    z.object({
+      factor: z.enum([...ADJUSTMENT_FACTORS, 'weak_alias']),
+      effect: z.number(),
+      entry_value: z.union([z.string(), z.array(z.string())]).optional(),
+    }),
+  ),
+});
+export type Explanation = z.infer<typeof explanationSchema>;
+export type TokenAlignment = Explanation['name']['aligned'][number];
 
 export interface EntryScore {
   score: number;
