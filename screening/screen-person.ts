@@ -73,11 +73,10 @@ export function rankHits(hits: ScreeningHit[], limit: number): ScreeningHit[] {
   return hits.sort((a, b) => b.score - a.score || a.entryId.localeCompare(b.entryId)).slice(0, limit);
 }
 
-export async function screenPerson(db: Db, person: PersonQuery, options: ScreenOptions): Promise<ScreeningResult> {
-  const query = prepareQuery(person);
-  const keys = [...new Set(query.names.flatMap(indexKeys))];
-  // One statement, so the candidates and the version ids come from one snapshot: a load
-  // committing meanwhile cannot mix an old version's id with a new version's entries.
+// The entries sharing most index keys with a query, and the versions in force, read in one
+// statement so that both come from one snapshot: a load committing meanwhile cannot mix an old
+// version's id with a new version's entries.
+export async function findCandidates(db: Db, keys: string[], limit = CANDIDATES): Promise<{ entryRowIds: string[]; listVersionIds: string[] }> {
   const found = await db.$queryRaw<{ kind: 'entry' | 'version'; id: string }[]>`
     WITH candidates AS (
       SELECT t.entry_row_id, sum(CASE WHEN left(t.key, 2) = 't:' THEN 2 ELSE 1 END) AS weight
@@ -88,29 +87,45 @@ export async function screenPerson(db: Db, person: PersonQuery, options: ScreenO
       SELECT e.id FROM candidates c JOIN screening_entries e ON e.id = c.entry_row_id
       WHERE e.entity_type = 'person'
       ORDER BY c.weight DESC, e.entry_id
-      LIMIT ${CANDIDATES}
+      LIMIT ${limit}
     )
     SELECT 'entry' AS kind, id::text AS id FROM ranked
     UNION ALL
     SELECT 'version' AS kind, v.id::text AS id FROM (
       SELECT DISTINCT ON (source) id, source FROM screening_list_versions ORDER BY source, loaded_at DESC
     ) v`;
-  const candidateIds = found.filter((row) => row.kind === 'entry').map((row) => row.id);
+  return {
+    entryRowIds: found.filter((row) => row.kind === 'entry').map((row) => row.id),
+    listVersionIds: found.filter((row) => row.kind === 'version').map((row) => row.id),
+  };
+}
+
+async function preparedEntries(db: Db, rowIds: string[]): Promise<PreparedEntry[]> {
   // Entry rows are immutable: those not prepared yet can be read after the snapshot.
-  const missing = candidateIds.filter((id) => !prepared.has(id));
+  const missing = rowIds.filter((id) => !prepared.has(id));
   if (missing.length) {
     const rows = await db.screeningEntry.findMany({ where: { id: { in: missing } }, select: ENTRY_COLUMNS });
     for (const row of rows) remember(row);
   }
+  return rowIds.map((id) => prepared.get(id)).filter((entry): entry is PreparedEntry => entry !== undefined);
+}
+
+// Prepares every person entry in force, so that the first screenings after a start do not pay for
+// normalising their candidates' names (a few hundred milliseconds for the full lists).
+export async function warmScreeningCache(db: Db): Promise<number> {
+  const rows = await db.screeningEntry.findMany({ where: { removedInVersionId: null, entityType: 'person' }, select: ENTRY_COLUMNS });
+  for (const row of rows) if (!prepared.has(row.id)) remember(row);
+  return rows.length;
+}
+
+export async function screenPerson(db: Db, person: PersonQuery, options: ScreenOptions): Promise<ScreeningResult> {
+  const query = prepareQuery(person);
+  const keys = [...new Set(query.names.flatMap(indexKeys))];
+  const { entryRowIds, listVersionIds } = await findCandidates(db, keys);
   const hits: ScreeningHit[] = [];
-  for (const id of candidateIds) {
-    const entry = prepared.get(id) ?? remember((await db.screeningEntry.findUniqueOrThrow({ where: { id }, select: ENTRY_COLUMNS })));
+  for (const entry of await preparedEntries(db, entryRowIds)) {
     const scored = scoreEntry(query, entry);
     if (scored) hits.push(toHit(entry.entry, scored, options.threshold));
   }
-  return {
-    hits: rankHits(hits, options.limit ?? DEFAULT_LIMIT),
-    listVersionIds: found.filter((row) => row.kind === 'version').map((row) => row.id),
-    threshold: options.threshold,
-  };
+  return { hits: rankHits(hits, options.limit ?? DEFAULT_LIMIT), listVersionIds, threshold: options.threshold };
 }
