@@ -9,9 +9,8 @@ import { BUNDLED_LISTS } from '../screening/bundled';
 import { createListMatcher, type Subject } from '../screening/list-matcher';
 import { loadList, readListFiles } from '../screening/load-list';
 import { activeEntries, deltaOf } from '../screening/lists';
-import { prepareQuery } from '../screening/match';
-import { indexKeys } from '../screening/normalise';
-import { findCandidates, screenPerson, warmScreeningCache } from '../screening/screen-person';
+import { parseCsv } from '../screening/parsers/csv';
+import { findCandidates, queryKeys, screenPerson, warmScreeningCache } from '../screening/screen-person';
 import { type ListEntry } from '../screening/types';
 import { createTestDatabase } from '../test/support/database';
 import { buildLabelledSet, GIVEN_NAMES, type LabelledQuery, naturalOrder, random, syntheticCustomer } from './screening-variants';
@@ -119,7 +118,7 @@ async function quality(db: Db, entries: ListEntry[], options: Options): Promise<
     const started = process.hrtime.bigint();
     const result = await screenPerson(db, query, { threshold, limit: 10 });
     latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-    const keys = [...new Set(prepareQuery(query).names.flatMap(indexKeys))];
+    const keys = queryKeys(query);
     const [engineCandidates, referenceCandidates] = await Promise.all([findCandidates(db, keys), findCandidates(db, keys, options.referenceCandidates)]);
     const top = result.hits[0];
     outcomes.push({
@@ -228,17 +227,18 @@ async function nextOfacPublication(rnd: () => number): Promise<{ dir: string; ne
     else removed.add(line.split(',')[0]!);
   }
   const added: string[] = [];
+  const quote = (field: string) => (field.trim() === '-0-' ? field : `"${field.replace(/"/g, '""')}"`);
   for (let i = 0; i < 20; i++) {
     const { line } = individuals[Math.floor(rnd() * individuals.length)]!;
-    const fields = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((f) => f.replace(/,$/, ''));
+    const fields = parseCsv(line, 'sdn.csv')[0]!.fields;
     const given = GIVEN_NAMES[Math.floor(rnd() * GIVEN_NAMES.length)]!;
-    const family = fields[1]!.replace(/^"|"$/g, '').split(',')[0]!;
+    const family = fields[1]!.split(',')[0]!;
     const year = 1950 + Math.floor(rnd() * 40);
     const name = `${family}, ${given}`;
     fields[0] = String(990000 + i);
-    fields[1] = `"${name}"`;
-    fields[11] = `"DOB 12 Mar ${year}."`;
-    added.push(fields.join(','));
+    fields[1] = name;
+    fields[11] = `DOB 12 Mar ${year}.`;
+    added.push(fields.map(quote).join(','));
     newNames.push({ name: naturalOrder(name), dob: `${year}-03-12` });
   }
   const keep = (text: string) => text.split('\n').filter((l) => !removed.has(l.split(',')[0]!)).join('\n');

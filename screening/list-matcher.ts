@@ -1,6 +1,6 @@
 import { prepareEntry, type PreparedEntry, prepareQuery, scoreEntry } from './match';
-import { indexKeys } from './normalise';
-import { rankHits, type ScreeningHit, toHit } from './screen-person';
+import { birthYearKeys, indexKeys } from './normalise';
+import { queryKeys, rankHits, type ScreeningHit, toHit } from './screen-person';
 import { type ListEntry, type PersonQuery } from './types';
 
 // Screening many customers against a set of entries held in memory: the added and changed entries
@@ -31,7 +31,7 @@ export function createListMatcher(entries: ListEntry[], options: { threshold: nu
   const people = entries.filter((entry) => entry.entityType === 'person').map(prepareEntry);
   const index = new Map<string, number[]>();
   people.forEach((prepared: PreparedEntry, position) => {
-    const keys = new Set(prepared.names.flatMap((n) => indexKeys(n.normalised)));
+    const keys = new Set([...prepared.names.flatMap((n) => indexKeys(n.normalised)), ...birthYearKeys(prepared.entry.birthDates)]);
     for (const key of keys) {
       const list = index.get(key);
       if (list) list.push(position);
@@ -41,12 +41,18 @@ export function createListMatcher(entries: ListEntry[], options: { threshold: nu
 
   function screenOne(subject: Subject): SubjectHits {
     const query = prepareQuery(subject);
+    // Ranked as in screenPerson: shared keys weighted by rarity, a birth year only beside a name key.
     const weights = new Map<number, number>();
-    for (const key of new Set(query.names.flatMap(indexKeys))) {
-      const weight = key.startsWith('t:') ? 2 : 1;
-      for (const position of index.get(key) ?? []) weights.set(position, (weights.get(position) ?? 0) + weight);
+    const named = new Set<number>();
+    for (const key of queryKeys(subject)) {
+      const positions = index.get(key) ?? [];
+      const weight = (key.startsWith('t:') ? 2 : 1) / Math.log(1 + positions.length);
+      for (const position of positions) {
+        weights.set(position, (weights.get(position) ?? 0) + weight);
+        if (!key.startsWith('y:')) named.add(position);
+      }
     }
-    const candidates = [...weights].sort((a, b) => b[1] - a[1]).slice(0, CANDIDATES);
+    const candidates = [...weights].filter(([position]) => named.has(position)).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, CANDIDATES);
     const hits: ScreeningHit[] = [];
     for (const [position] of candidates) {
       const prepared = people[position]!;

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Db } from '../infra/db';
 import { ENTRY_COLUMNS, entryFromRow, type ListVersion } from './lists';
-import { indexKeys, normaliseName } from './normalise';
+import { birthYearKeys, indexKeys, normaliseName } from './normalise';
 import { ListFormatError, ListLoadError } from './parsers/list-errors';
 import { parseOfacSdn } from './parsers/ofac-sdn';
 import { parseFollowTheMoney } from './parsers/opensanctions';
@@ -117,6 +117,7 @@ function parsedFromStored(row: Parameters<typeof entryFromRow>[0]): ParsedEntry 
 function keysOf(entry: ParsedEntry): string[] {
   const keys = new Set<string>();
   for (const name of entry.names) for (const key of indexKeys(normaliseName(name.name))) keys.add(key);
+  for (const key of birthYearKeys(entry.birthDates)) keys.add(key);
   return [...keys];
 }
 

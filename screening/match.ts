@@ -14,6 +14,8 @@ import { type BirthDate, type EntryName, entryNameSchema, type ListEntry, type P
 
 // Below this a token pair says nothing: "ayman"/"amin" are different names, "zawahiri"/"zawahri" the same.
 const MIN_TOKEN_SIMILARITY = 0.78;
+const CONTRIBUTION_FLOOR = 0.6;
+const SHORT_TOKEN_CAP = 0.8;
 // The first unmatched token of the longer name (a middle name the other side left out) costs half,
 // once two full tokens are matched: names are often shortened by one part. Further ones cost fully:
 // "Maria Garcia" covers only half of "Maria del Rosario Garcia Duran".
@@ -103,8 +105,24 @@ export function prepareEntry(entry: ListEntry): PreparedEntry {
 // ------------------------------------------------------------------------------------------------
 // Names
 
+// One adjacent transposition ("Yakut"/"Yaukt") is one typo, not two substitutions.
+function editDistance(a: string, b: string): number {
+  if (a.length === b.length && a.length >= 2) {
+    let first = -1;
+    let differences = 0;
+    for (let i = 0; i < a.length && differences <= 2; i++) {
+      if (a[i] !== b[i]) {
+        if (first < 0) first = i;
+        differences++;
+      }
+    }
+    if (differences === 2 && a[first] === b[first + 1] && a[first + 1] === b[first]) return 1;
+  }
+  return distance(a, b);
+}
+
 function stringSimilarity(a: string, b: string): number {
-  const editSimilarity = 1 - distance(a, b) / Math.max(a.length, b.length);
+  const editSimilarity = 1 - editDistance(a, b) / Math.max(a.length, b.length);
   // Jaro-Winkler forgives transpositions and rewards a common start; edit distance keeps it from
   // calling short different names similar. Their mean is stricter than either alone.
   return (jaroWinkler(a, b) + editSimilarity) / 2;
@@ -114,20 +132,39 @@ function stringSimilarity(a: string, b: string): number {
 const SIMILARITY_MEMO_LIMIT = 500_000;
 const similarityMemo = new Map<string, number>();
 
-export function tokenSimilarity(a: NameToken, b: NameToken): number {
-  if (a.folded === b.folded) return 1;
-  if (a.initial || b.initial) return a.folded[0] === b.folded[0] ? INITIAL_SIMILARITY : 0;
-  const abjad = (a.abjad || b.abjad) && a.skeleton !== '' && b.skeleton !== '';
-  const key = `${a.folded}|${b.folded}|${abjad ? a.skeleton + '|' + b.skeleton : ''}`;
+function skeletonSimilarity(a: string, b: string): number {
+  if (a === b) return a.length >= 3 ? 0.97 : a.length === 2 ? 0.93 : a.length === 1 ? 0.85 : 0;
+  return Math.min(a.length, b.length) >= 3 ? 0.95 * stringSimilarity(a, b) : 0;
+}
+
+// query: a token of the person screened; entry: a token of a listed name. A query written in an
+// abjad is compared by consonant skeleton too. The other way round (a Latin query against a listed
+// name in its original Arabic script) adds nothing the entry's Latin names do not cover, and a
+// skeleton of one or two letters would match half the names written in Latin.
+export function tokenSimilarity(query: NameToken, entry: NameToken): number {
+  if (query.folded === entry.folded) return 1;
+  if (query.initial || entry.initial) return query.folded[0] === entry.folded[0] ? INITIAL_SIMILARITY : 0;
+  const abjad = query.abjad;
+  const key = `${query.text}|${entry.text}|${abjad ? 'a' : ''}`;
   const known = similarityMemo.get(key);
   if (known !== undefined) return known;
-  let similarity = stringSimilarity(a.folded, b.folded);
-  if (a.loose === b.loose) similarity = Math.max(similarity, 0.95);
-  else similarity = Math.max(similarity, stringSimilarity(a.loose, b.loose) - 0.05);
-  if (abjad) similarity = Math.max(similarity, 0.95 * stringSimilarity(a.skeleton, b.skeleton));
+  let similarity = Math.max(stringSimilarity(query.folded, entry.folded), stringSimilarity(query.text, entry.text));
+  if (query.loose === entry.loose) similarity = Math.max(similarity, 0.95);
+  else similarity = Math.max(similarity, stringSimilarity(query.loose, entry.loose) - 0.05);
+  // Short names differing by a letter are usually other names (Yan/Jian, Chen/Chan, Kim/Kin).
+  // (An abjad's vowel-less forms are short by nature: they are judged by their skeleton.)
+  if (!abjad && Math.min(query.folded.length, entry.folded.length) <= 4) similarity = Math.min(similarity, SHORT_TOKEN_CAP);
+  if (abjad) similarity = Math.max(similarity, skeletonSimilarity(query.skeleton, entry.skeleton));
   if (similarityMemo.size >= SIMILARITY_MEMO_LIMIT) similarityMemo.clear();
   similarityMemo.set(key, similarity);
   return similarity;
+}
+
+// How much an aligned pair contributes: an exact pair fully, a typo (0.9) three quarters, a
+// barely similar pair (0.8) half. A linear share would let two loosely similar tokens
+// ("Mary Chen"/"Marial Chan") add up to a match.
+function contribution(similarity: number): number {
+  return Math.max(0, (similarity - CONTRIBUTION_FLOOR) / (1 - CONTRIBUTION_FLOOR));
 }
 
 function weight(token: NameToken): number {
@@ -212,7 +249,9 @@ export function compareNames(query: NormalisedName, entry: NormalisedName): Name
   let numerator = 0;
   let pairWeight = 0;
   for (const c of chosen) {
-    numerator += c.similarity * (c.q.weight + c.e.weight);
+    // A consonant skeleton is all an abjad leaves to compare: its similarity is already a verdict.
+    const share = c.q.token.abjad ? c.similarity : contribution(c.similarity);
+    numerator += share * (c.q.weight + c.e.weight);
     pairWeight += c.q.weight + c.e.weight;
   }
   const denominator = pairWeight + cost(unmatchedQ, !queryIsShorter) + cost(unmatchedE, queryIsShorter);

@@ -59,8 +59,16 @@ function prepareScript(raw: string): string {
     text = text.replace(/(^|[\s-])ال(?=\S{2,})/g, '$1ال ');
   }
   if (GREEK.test(text)) {
-    // Greek writes the vowel u as the digraph ου, which letter-by-letter transliteration turns into "oy".
-    text = text.replace(/ο[υύ]/g, 'u').replace(/Ο[ΥΎυύ]/g, 'U');
+    // Greek writes sounds it has no letter for with digraphs that letter-by-letter transliteration
+    // gets wrong: ου is u (not "oy"), μπ is b, ντ is d, γκ is g, τζ is j; χ stands for h and kh.
+    text = text
+      .toLowerCase()
+      .replace(/ο[υύ]/g, 'u')
+      .replace(/μπ/g, 'b')
+      .replace(/ντ/g, 'd')
+      .replace(/γκ/g, 'g')
+      .replace(/τζ/g, 'j')
+      .replace(/χ/g, 'h');
   }
   return text.replace(SYLLABIC, (ch) => ` ${ch} `);
 }
@@ -88,7 +96,8 @@ const FOLDS: [RegExp, string][] = [
   [/ie$/g, 'i'],
   [/y/g, 'i'],
   [/(.)\1+/g, '$1'],
-  [/(?<=..)h$/g, ''],
+  // A final h after a vowel is silent (Abdullah, Abdulla; the Arabic feminine ending).
+  [/(?<=.[aeiou])h$/g, ''],
 ];
 
 export function foldSpelling(token: string): string {
@@ -97,9 +106,17 @@ export function foldSpelling(token: string): string {
   return folded;
 }
 
-// Abjads write long vowels with the letters for w and y (folded to v and i) and short ones not at all.
-export function consonantSkeleton(token: string): string {
-  return foldSpelling(token).replace(/[aeiouv]/g, '').replace(/(.)\1+/g, '$1');
+// What is left comparable between a name written in an abjad (Arabic, Hebrew: consonants and long
+// vowels only, with w and y standing for long u and i) and its Latin spelling: the consonants, with
+// the sounds the abjad has no letter for merged into the ones it uses instead (g/j, p/b, v/f, ch/sh).
+export function consonantSkeleton(token: string, abjad: boolean): string {
+  const consonants = abjad ? token.replace(/[wy]/g, '') : token.replace(/[wy]/g, '').replace(/v/g, 'f');
+  return foldSpelling(consonants)
+    .replace(/tsh|ch/g, 'sh')
+    .replace(/g/g, 'j')
+    .replace(/p/g, 'b')
+    .replace(/[aeiouv]/g, '')
+    .replace(/(.)\1+/g, '$1');
 }
 
 // The Arabic article takes the sound of the letter after it (ad-Din, as-Sayyid, az-Zawahiri) and
@@ -112,7 +129,7 @@ function makeToken(text: string, abjad: boolean): NameToken {
     text,
     folded,
     loose: folded.replace(/o/g, 'u').replace(/e/g, 'i'),
-    skeleton: consonantSkeleton(text),
+    skeleton: consonantSkeleton(text, abjad),
     particle: PARTICLES.has(text),
     initial: text.length === 1 && !PARTICLES.has(text),
     abjad,
@@ -166,4 +183,20 @@ export function indexKeys(name: NormalisedName): string[] {
     keys.add(`t:${joined}`);
   }
   return [...keys];
+}
+
+// Birth years under which an entry is found: they rank candidates that share the person's year of
+// birth first among namesakes (a ranking signal only: a year alone never makes a candidate).
+export function birthYearKeys(dates: ({ date: string; approximate?: boolean } | { from: string; to: string })[]): string[] {
+  const years = new Set<number>();
+  for (const date of dates) {
+    if ('from' in date) {
+      for (let year = Number(date.from); year <= Number(date.to) && year - Number(date.from) <= 10; year++) years.add(year);
+    } else {
+      const year = Number(date.date.slice(0, 4));
+      years.add(year);
+      if (date.approximate) [year - 1, year + 1].forEach((y) => years.add(y));
+    }
+  }
+  return [...years].map((year) => `y:${year}`);
 }

@@ -1,7 +1,7 @@
 import { type Db } from '../infra/db';
 import { ENTRY_COLUMNS, type EntryRow, entryFromRow } from './lists';
 import { type Explanation, type PreparedEntry, prepareEntry, prepareQuery, scoreEntry } from './match';
-import { indexKeys } from './normalise';
+import { birthYearKeys, indexKeys } from './normalise';
 import { type EntryKind, type ListEntry, type PersonQuery, type ScreeningSource } from './types';
 
 // Screening one person against the lists in force. Candidates come from the key index (entries
@@ -39,8 +39,10 @@ export interface ScreenOptions {
 }
 
 const DEFAULT_LIMIT = 10;
-// Candidates scored per query. An exact token counts twice a phonetic or skeleton key in their
-// ranking; the true entry shares most keys with the query, so it is in the first few dozen.
+// Candidates scored per query. They are ranked by the index keys they share with the query, each
+// weighted by its rarity among the matching keys (a shared "Mohammed" says less than a shared
+// "Zawahiri"), an exact token twice a phonetic or skeleton key, plus a shared birth year; the
+// true entry is in the first few dozen.
 const CANDIDATES = 200;
 
 // Entry rows never change (a new version adds new rows), so their normalised names can be kept:
@@ -78,11 +80,15 @@ export function rankHits(hits: ScreeningHit[], limit: number): ScreeningHit[] {
 // version's id with a new version's entries.
 export async function findCandidates(db: Db, keys: string[], limit = CANDIDATES): Promise<{ entryRowIds: string[]; listVersionIds: string[] }> {
   const found = await db.$queryRaw<{ kind: 'entry' | 'version'; id: string }[]>`
-    WITH candidates AS (
-      SELECT t.entry_row_id, sum(CASE WHEN left(t.key, 2) = 't:' THEN 2 ELSE 1 END) AS weight
+    WITH matched AS (
+      SELECT t.entry_row_id, t.key, count(*) OVER (PARTITION BY t.key) AS df
       FROM screening_entry_tokens t
       WHERE t.key = ANY(${keys}::text[])
-      GROUP BY t.entry_row_id
+    ), candidates AS (
+      SELECT entry_row_id, sum(CASE left(key, 2) WHEN 't:' THEN 2 ELSE 1 END / ln(1 + df)) AS weight
+      FROM matched
+      GROUP BY entry_row_id
+      HAVING bool_or(left(key, 2) <> 'y:')
     ), ranked AS (
       SELECT e.id FROM candidates c JOIN screening_entries e ON e.id = c.entry_row_id
       WHERE e.entity_type = 'person'
@@ -118,9 +124,16 @@ export async function warmScreeningCache(db: Db): Promise<number> {
   return rows.length;
 }
 
+// The keys a query looks up: those of its names, and its birth year.
+export function queryKeys(person: PersonQuery): string[] {
+  const names = prepareQuery(person).names.flatMap(indexKeys);
+  const year = person.dateOfBirth ? birthYearKeys([{ date: person.dateOfBirth }]) : [];
+  return [...new Set([...names, ...year])];
+}
+
 export async function screenPerson(db: Db, person: PersonQuery, options: ScreenOptions): Promise<ScreeningResult> {
   const query = prepareQuery(person);
-  const keys = [...new Set(query.names.flatMap(indexKeys))];
+  const keys = queryKeys(person);
   const { entryRowIds, listVersionIds } = await findCandidates(db, keys);
   const hits: ScreeningHit[] = [];
   for (const entry of await preparedEntries(db, entryRowIds)) {
