@@ -25,7 +25,7 @@ const INITIAL_WEIGHT = 0.5;
 // "J." may stand for John: a hint, not proof, so it never carries a name on its own.
 const INITIAL_SIMILARITY = 0.8;
 // A weak alias (a nickname, a low-quality alias) alone must not reach the threshold.
-const WEAK_ALIAS_FACTOR = 0.8;
+const WEAK_ALIAS_FACTOR = 0.75;
 // Below this the name comparison is not worth the rest of the scoring.
 const NAME_FLOOR = 0.5;
 
