@@ -20,14 +20,14 @@ export const screeningSearchRequestSchema = z
     name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
     date_of_birth: z
       .string()
-      .regex(/^\d{4}(-\d{2}-\d{2})?$/, 'must be YYYY-MM-DD or YYYY')
+      .regex(/^\d{4}(-\d{2}-\d{2})?$/, { message: 'must be YYYY-MM-DD or YYYY', abort: true })
       .refine(isCalendarDate, 'must be a real calendar date')
       .optional(),
     country: z
       .string()
       .trim()
       .toUpperCase()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+      .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code', abort: true })
       .refine(isCountryCode, 'is not an ISO 3166-1 alpha-2 country code')
       .optional(),
     limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(50, 'must be at most 50').default(10),
