@@ -114,11 +114,14 @@ function parsedFromStored(row: Parameters<typeof entryFromRow>[0]): ParsedEntry 
   return { sourceId: entry.sourceId, kind: entry.kind, entityType: entry.entityType, name: entry.name, names: entry.names, birthDates: entry.birthDates, countries: entry.countries, gender: entry.gender, programs: entry.programs };
 }
 
+// People's keys are bare; other entities' keys carry their type ("organization|t:cimex"), so a
+// person's screening never even reads them.
 function keysOf(entry: ParsedEntry): string[] {
   const keys = new Set<string>();
   for (const name of entry.names) for (const key of indexKeys(normaliseName(name.name))) keys.add(key);
   for (const key of birthYearKeys(entry.birthDates)) keys.add(key);
-  return [...keys];
+  const prefix = entry.entityType === 'person' ? '' : `${entry.entityType}|`;
+  return [...keys].map((key) => prefix + key);
 }
 
 export async function loadList(db: Db, source: string, files: ListFile[], options: LoadOptions = {}): Promise<LoadResult> {

@@ -1,7 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import jaroWinkler from 'talisman/metrics/jaro-winkler';
 import { z } from 'zod';
-import { type NameToken, type NormalisedName, normaliseName } from './normalise';
+import { type NameToken, type NormalisedName, normaliseName, tokenId } from './normalise';
 import { type BirthDate, type EntryName, entryNameSchema, type ListEntry, type PersonQuery } from './types';
 
 // How much one listed entry looks like one person. Pure code: the same function scores a query
@@ -75,6 +75,7 @@ export interface EntryScore {
 
 export interface PreparedQuery {
   names: NormalisedName[];
+  units: NameUnits[];
   dateOfBirth: { year: number; month: number | null; day: number | null } | null;
   countries: string[];
   gender: 'male' | 'female' | null;
@@ -82,13 +83,15 @@ export interface PreparedQuery {
 
 export interface PreparedEntry {
   entry: ListEntry;
-  names: { name: EntryName; normalised: NormalisedName }[];
+  names: { name: EntryName; normalised: NormalisedName; units: NameUnits }[];
 }
 
 export function prepareQuery(query: PersonQuery): PreparedQuery {
   const dob = query.dateOfBirth ? /^(\d{4})(?:-(\d{2})-(\d{2}))?$/.exec(query.dateOfBirth) : null;
+  const names = query.names.map(normaliseName).filter((n) => n.tokens.some((t) => !t.particle));
   return {
-    names: query.names.map(normaliseName).filter((n) => n.tokens.some((t) => !t.particle)),
+    names,
+    units: names.map(units),
     dateOfBirth: dob ? { year: Number(dob[1]), month: dob[2] ? Number(dob[2]) : null, day: dob[3] ? Number(dob[3]) : null } : null,
     countries: (query.countries ?? []).map((c) => c.toUpperCase()),
     gender: query.gender ?? null,
@@ -98,7 +101,10 @@ export function prepareQuery(query: PersonQuery): PreparedQuery {
 export function prepareEntry(entry: ListEntry): PreparedEntry {
   return {
     entry,
-    names: entry.names.map((name) => ({ name, normalised: normaliseName(name.name) })).filter((n) => n.normalised.tokens.some((t) => !t.particle)),
+    names: entry.names
+      .map((name) => ({ name, normalised: normaliseName(name.name) }))
+      .filter((n) => n.normalised.tokens.some((t) => !t.particle))
+      .map((n) => ({ ...n, units: units(n.normalised) })),
   };
 }
 
@@ -121,6 +127,12 @@ function editDistance(a: string, b: string): number {
   return distance(a, b);
 }
 
+// The mean of Jaro-Winkler (at most 1) and edit similarity (at most 1 - length difference / longer
+// length) cannot reach MIN_TOKEN_SIMILARITY when the lengths differ this much: skip the computation.
+function lengthsAllow(a: string, b: string): boolean {
+  return 1 - Math.abs(a.length - b.length) / Math.max(a.length, b.length) >= 2 * MIN_TOKEN_SIMILARITY - 1;
+}
+
 function stringSimilarity(a: string, b: string): number {
   const editSimilarity = 1 - editDistance(a, b) / Math.max(a.length, b.length);
   // Jaro-Winkler forgives transpositions and rewards a common start; edit distance keeps it from
@@ -128,9 +140,11 @@ function stringSimilarity(a: string, b: string): number {
   return (jaroWinkler(a, b) + editSimilarity) / 2;
 }
 
-// Token pairs repeat across entries (Mohammed, Ali, Hassan...): their similarity is computed once.
+// Token pairs repeat across entries (Mohammed, Ali, Hassan...): their similarity is computed once,
+// remembered by token ids (query id, then entry id), separately for abjad queries.
 const SIMILARITY_MEMO_LIMIT = 500_000;
-const similarityMemo = new Map<string, number>();
+const memos = { latin: new Map<number, Map<number, number>>(), abjad: new Map<number, Map<number, number>>() };
+let memoSize = 0;
 
 function skeletonSimilarity(a: string, b: string): number {
   if (a === b) return a.length >= 3 ? 0.97 : a.length === 2 ? 0.93 : a.length === 1 ? 0.85 : 0;
@@ -145,18 +159,31 @@ export function tokenSimilarity(query: NameToken, entry: NameToken): number {
   if (query.folded === entry.folded) return 1;
   if (query.initial || entry.initial) return query.folded[0] === entry.folded[0] ? INITIAL_SIMILARITY : 0;
   const abjad = query.abjad;
-  const key = `${query.text}|${entry.text}|${abjad ? 'a' : ''}`;
-  const known = similarityMemo.get(key);
+  const memo = abjad ? memos.abjad : memos.latin;
+  let row = memo.get(query.id);
+  const known = row?.get(entry.id);
   if (known !== undefined) return known;
-  let similarity = Math.max(stringSimilarity(query.folded, entry.folded), stringSimilarity(query.text, entry.text));
+  let similarity = lengthsAllow(query.folded, entry.folded) ? stringSimilarity(query.folded, entry.folded) : 0;
+  if (query.text !== query.folded || entry.text !== entry.folded) {
+    if (lengthsAllow(query.text, entry.text)) similarity = Math.max(similarity, stringSimilarity(query.text, entry.text));
+  }
   if (query.loose === entry.loose) similarity = Math.max(similarity, 0.95);
-  else similarity = Math.max(similarity, stringSimilarity(query.loose, entry.loose) - 0.05);
+  else if ((query.loose !== query.folded || entry.loose !== entry.folded) && lengthsAllow(query.loose, entry.loose)) {
+    similarity = Math.max(similarity, stringSimilarity(query.loose, entry.loose) - 0.05);
+  }
   // Short names differing by a letter are usually other names (Yan/Jian, Chen/Chan, Kim/Kin).
   // (An abjad's vowel-less forms are short by nature: they are judged by their skeleton.)
   if (!abjad && Math.min(query.folded.length, entry.folded.length) <= 4) similarity = Math.min(similarity, SHORT_TOKEN_CAP);
   if (abjad) similarity = Math.max(similarity, skeletonSimilarity(query.skeleton, entry.skeleton));
-  if (similarityMemo.size >= SIMILARITY_MEMO_LIMIT) similarityMemo.clear();
-  similarityMemo.set(key, similarity);
+  if (memoSize >= SIMILARITY_MEMO_LIMIT) {
+    memos.latin.clear();
+    memos.abjad.clear();
+    memoSize = 0;
+    row = undefined;
+  }
+  if (!row) memo.set(query.id, (row = new Map()));
+  row.set(entry.id, similarity);
+  memoSize++;
   return similarity;
 }
 
@@ -183,6 +210,7 @@ interface Unit {
 function merged(a: NameToken, b: NameToken): NameToken {
   const text = a.text + b.text;
   return {
+    id: tokenId(text),
     text,
     folded: a.folded + b.folded,
     loose: a.loose + b.loose,
@@ -193,7 +221,13 @@ function merged(a: NameToken, b: NameToken): NameToken {
   };
 }
 
-function units(tokens: NameToken[]): { singles: Unit[]; pairs: Unit[] } {
+export interface NameUnits {
+  singles: Unit[];
+  pairs: Unit[];
+}
+
+export function units(name: NormalisedName): NameUnits {
+  const tokens = name.tokens;
   const singles = tokens.map((token, i) => ({ token, indexes: [i], weight: weight(token) }));
   const pairs: Unit[] = [];
   for (let i = 0; i + 1 < tokens.length; i++) {
@@ -211,8 +245,11 @@ export interface NameComparison {
 // Aligns the tokens of two names whatever their order, best pairs first, then scores the share of
 // both names the alignment covers, weighted by how similar each pair is.
 export function compareNames(query: NormalisedName, entry: NormalisedName): NameComparison {
-  const q = units(query.tokens);
-  const e = units(entry.tokens);
+  return compareUnits(units(query), units(entry));
+}
+
+// compareNames on names already cut into units: entries and queries are prepared once.
+export function compareUnits(q: NameUnits, e: NameUnits): NameComparison {
   const candidates: { q: Unit; e: Unit; similarity: number }[] = [];
   const consider = (qu: Unit, eu: Unit) => {
     const similarity = tokenSimilarity(qu.token, eu.token);
@@ -313,9 +350,9 @@ function adjustments(query: PreparedQuery, entry: ListEntry): Explanation['adjus
 
 export function scoreEntry(query: PreparedQuery, prepared: PreparedEntry): EntryScore | null {
   let best: { comparison: NameComparison; name: EntryName; weighted: number } | null = null;
-  for (const queryName of query.names) {
-    for (const { name, normalised } of prepared.names) {
-      const comparison = compareNames(queryName, normalised);
+  for (const queryName of query.units) {
+    for (const { name, units: entryName } of prepared.names) {
+      const comparison = compareUnits(queryName, entryName);
       const weighted = comparison.score * (name.quality === 'weak' ? WEAK_ALIAS_FACTOR : 1);
       if (!best || weighted > best.weighted) best = { comparison, name, weighted };
     }

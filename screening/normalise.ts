@@ -7,6 +7,8 @@ import doubleMetaphone from 'talisman/phonetics/double-metaphone';
 // both sides of every comparison went through the same steps.
 
 export interface NameToken {
+  // the same number for the same text, so comparisons can be remembered cheaply
+  id: number;
   // ASCII, lower case, as transliterated
   text: string;
   // spelling variants folded (kh/h, w/v, ph/f, ou/u, doubled letters, ...)
@@ -123,9 +125,25 @@ export function consonantSkeleton(token: string, abjad: boolean): string {
 // loses its vowel in an abjad: all are one word.
 const ARABIC_ARTICLES = new Set(['al', 'el', 'l', 'ul', 'ad', 'ar', 'as', 'at', 'az', 'an', 'ash', 'ud']);
 
+// Ids are never reused: when the table is emptied, a known text just gets a new id.
+const TOKEN_ID_LIMIT = 1_000_000;
+const tokenIds = new Map<string, number>();
+let nextTokenId = 1;
+
+export function tokenId(text: string): number {
+  let id = tokenIds.get(text);
+  if (id === undefined) {
+    if (tokenIds.size >= TOKEN_ID_LIMIT) tokenIds.clear();
+    id = nextTokenId++;
+    tokenIds.set(text, id);
+  }
+  return id;
+}
+
 function makeToken(text: string, abjad: boolean): NameToken {
   const folded = ARABIC_ARTICLES.has(text) ? 'al' : foldSpelling(text);
   return {
+    id: tokenId(text),
     text,
     folded,
     loose: folded.replace(/o/g, 'u').replace(/e/g, 'i'),

@@ -90,10 +90,7 @@ export async function findCandidates(db: Db, keys: string[], limit = CANDIDATES)
       GROUP BY entry_row_id
       HAVING bool_or(left(key, 2) <> 'y:')
     ), ranked AS (
-      SELECT e.id FROM candidates c JOIN screening_entries e ON e.id = c.entry_row_id
-      WHERE e.entity_type = 'person'
-      ORDER BY c.weight DESC, e.entry_id
-      LIMIT ${limit}
+      SELECT entry_row_id AS id FROM candidates ORDER BY weight DESC, entry_row_id LIMIT ${limit}
     )
     SELECT 'entry' AS kind, id::text AS id FROM ranked
     UNION ALL
