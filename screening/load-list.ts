@@ -32,7 +32,7 @@ export interface LoadResult {
 }
 
 // A new version must keep at least this share of the entries in force, unless allowShrink.
-export const MIN_SHARE_OF_PREVIOUS = 0.8;
+const MIN_SHARE_OF_PREVIOUS = 0.8;
 const INSERT_CHUNK = 1000;
 const TOKEN_CHUNK = 20_000;
 // The first load of the full lists writes some ten thousand entries and their index keys.
@@ -64,7 +64,7 @@ function fileHash(files: ListFile[]): string {
   return hash.digest('hex');
 }
 
-export function contentHash(entry: ParsedEntry): string {
+function contentHash(entry: ParsedEntry): string {
   const canonical = [entry.kind, entry.entityType, entry.name, entry.names, entry.birthDates, entry.countries, entry.gender, entry.programs];
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

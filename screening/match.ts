@@ -29,7 +29,7 @@ const WEAK_ALIAS_FACTOR = 0.75;
 // Below this the name comparison is not worth the rest of the scoring.
 const NAME_FLOOR = 0.5;
 
-export const ADJUSTMENTS = {
+const ADJUSTMENTS = {
   dob_exact: 0.08,
   dob_day_month_swapped: 0.04,
   dob_year: 0.04,
@@ -155,7 +155,7 @@ function skeletonSimilarity(a: string, b: string): number {
 // abjad is compared by consonant skeleton too. The other way round (a Latin query against a listed
 // name in its original Arabic script) adds nothing the entry's Latin names do not cover, and a
 // skeleton of one or two letters would match half the names written in Latin.
-export function tokenSimilarity(query: NameToken, entry: NameToken): number {
+function tokenSimilarity(query: NameToken, entry: NameToken): number {
   if (query.folded === entry.folded) return 1;
   if (query.initial || entry.initial) return query.folded[0] === entry.folded[0] ? INITIAL_SIMILARITY : 0;
   const abjad = query.abjad;
@@ -221,12 +221,12 @@ function merged(a: NameToken, b: NameToken): NameToken {
   };
 }
 
-export interface NameUnits {
+interface NameUnits {
   singles: Unit[];
   pairs: Unit[];
 }
 
-export function units(name: NormalisedName): NameUnits {
+function units(name: NormalisedName): NameUnits {
   const tokens = name.tokens;
   const singles = tokens.map((token, i) => ({ token, indexes: [i], weight: weight(token) }));
   const pairs: Unit[] = [];
@@ -249,7 +249,7 @@ export function compareNames(query: NormalisedName, entry: NormalisedName): Name
 }
 
 // compareNames on names already cut into units: entries and queries are prepared once.
-export function compareUnits(q: NameUnits, e: NameUnits): NameComparison {
+function compareUnits(q: NameUnits, e: NameUnits): NameComparison {
   const candidates: { q: Unit; e: Unit; similarity: number }[] = [];
   const consider = (qu: Unit, eu: Unit) => {
     const similarity = tokenSimilarity(qu.token, eu.token);

@@ -102,7 +102,7 @@ const FOLDS: [RegExp, string][] = [
   [/(?<=.[aeiou])h$/g, ''],
 ];
 
-export function foldSpelling(token: string): string {
+function foldSpelling(token: string): string {
   let folded = token;
   for (const [pattern, replacement] of FOLDS) folded = folded.replace(pattern, replacement);
   return folded;
@@ -111,7 +111,7 @@ export function foldSpelling(token: string): string {
 // What is left comparable between a name written in an abjad (Arabic, Hebrew: consonants and long
 // vowels only, with w and y standing for long u and i) and its Latin spelling: the consonants, with
 // the sounds the abjad has no letter for merged into the ones it uses instead (g/j, p/b, v/f, ch/sh).
-export function consonantSkeleton(token: string, abjad: boolean): string {
+function consonantSkeleton(token: string, abjad: boolean): string {
   const consonants = abjad ? token.replace(/[wy]/g, '') : token.replace(/[wy]/g, '').replace(/v/g, 'f');
   return foldSpelling(consonants)
     .replace(/tsh|ch/g, 'sh')

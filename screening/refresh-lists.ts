@@ -26,7 +26,7 @@ async function download(url: string): Promise<ListFile> {
 
 // A URL names one file, or for ofac-sdn a folder ending in "/" that holds sdn.csv, alt.csv and
 // add.csv; anything else is a local path (a folder for ofac-sdn, or the file).
-export async function readConfiguredSource(source: string, location: string): Promise<ListFile[]> {
+async function readConfiguredSource(source: string, location: string): Promise<ListFile[]> {
   if (!isScreeningSource(source)) throw new ListLoadError(`unknown list source "${source}" (known: ${SCREENING_SOURCES.join(', ')})`);
   if (/^https?:\/\//i.test(location)) {
     if (source === 'ofac-sdn' && location.endsWith('/')) return Promise.all(OFAC_FILES.map((file) => download(new URL(file, location).toString())));

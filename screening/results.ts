@@ -64,7 +64,7 @@ export async function recordScreeningRun(db: Db, input: RecordRunInput): Promise
           score: hit.score,
           match: hit.match,
           cleared: isCleared(hit),
-          explanation: hit.explanation as object,
+          explanation: hit.explanation,
         })),
       });
     }
