@@ -207,7 +207,7 @@ async function quality(db: Db, entries: ListEntry[], options: Options): Promise<
   const inEngine = positives.filter((o) => o.engine.candidates.some((id) => o.query.truth.includes(id))).length;
   const inReference = positives.filter((o) => o.referenceCandidates.some((id) => o.query.truth.includes(id))).length;
   console.log(`\n${referenceNote}`);
-  console.log(`candidate recall (a true entry among the candidates): engine ${pct(inEngine, positives.length)} of 200, reference ${pct(inReference, positives.length)} of ${options.referenceCandidates}`);
+  console.log(`candidate recall (a true entry among the candidates): engine ${pct(inEngine, positives.length)} of 100, reference ${pct(inReference, positives.length)} of ${options.referenceCandidates}`);
 
   const row = (label: string, values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -228,13 +228,17 @@ async function nextOfacPublication(rnd: () => number): Promise<{ dir: string; ne
   const individuals = lines.map((line, index) => ({ line, index })).filter(({ line }) => line.includes('"individual"'));
   const newNames: { name: string; dob: string }[] = [];
   const removed = new Set<string>();
+  const quote = (field: string) => (field.trim() === '-0-' ? field : `"${field.replace(/"/g, '""')}"`);
   for (let i = 0; i < 60; i++) {
     const { line, index } = individuals[Math.floor(rnd() * individuals.length)]!;
-    if (i < 40) lines[index] = line.replace(/,"([^"]*)"\s*$/, (_, remarks: string) => `,"${remarks ? `${remarks}; ` : ''}Additional Sanctions Information - Subject to Secondary Sanctions."`);
-    else removed.add(line.split(',')[0]!);
+    if (i < 40) {
+      const fields = parseCsv(line, 'sdn.csv')[0]!.fields;
+      const remarks = fields[11]!.trim() === '-0-' ? '' : `${fields[11]!.replace(/\.$/, '')}; `;
+      fields[11] = `${remarks}a.k.a. 'BENCH ALIAS ${i}'.`;
+      lines[index] = fields.map(quote).join(',');
+    } else removed.add(line.split(',')[0]!);
   }
   const added: string[] = [];
-  const quote = (field: string) => (field.trim() === '-0-' ? field : `"${field.replace(/"/g, '""')}"`);
   for (let i = 0; i < 20; i++) {
     const { line } = individuals[Math.floor(rnd() * individuals.length)]!;
     const fields = parseCsv(line, 'sdn.csv')[0]!.fields;

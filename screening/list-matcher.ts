@@ -25,7 +25,7 @@ export interface ListMatcher {
 }
 
 // Candidates scored per subject, as in screenPerson.
-const CANDIDATES = 200;
+const CANDIDATES = 100;
 
 export function createListMatcher(entries: ListEntry[], options: { threshold: number; limit?: number }): ListMatcher {
   const people = entries.filter((entry) => entry.entityType === 'person').map(prepareEntry);

@@ -43,7 +43,7 @@ const DEFAULT_LIMIT = 10;
 // weighted by its rarity among the matching keys (a shared "Mohammed" says less than a shared
 // "Zawahiri"), an exact token twice a phonetic or skeleton key, plus a shared birth year; the
 // true entry is in the first few dozen.
-const CANDIDATES = 200;
+const CANDIDATES = 100;
 
 // Entry rows never change (a new version adds new rows), so their normalised names can be kept:
 // the lists in force fit (some ten thousand entries).
