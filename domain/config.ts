@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KEY_BYTES, weakKeyReason, weakSecretReason } from './secret-strength';
+import { isScreeningSource, SCREENING_SOURCES } from './screening';
 
 // Every setting the service reads, parsed once at start. A bad or missing value stops the process
 // with a message naming the variable. Durations are in seconds unless the name says _MS.
@@ -155,6 +156,41 @@ export const configSchema = z.object({
     .regex(/^(true|false|[0-9A-Fa-f.:]+\/\d{1,3}(\s*,\s*[0-9A-Fa-f.:]+\/\d{1,3})*)$/, 'must be true, false or a comma-separated list of CIDR ranges')
     .optional()
     .describe('Webhook subscriber addresses: "true" allows private, loopback and link-local ones, "false" refuses them, a comma-separated CIDR list allows those ranges only. Unset: refused in production, allowed otherwise.'),
+  // Sanctions and PEP screening (screening/).
+  SCREENING_MATCH_THRESHOLD: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .describe('Screening score (0..1) from which a listed entry counts as a potential match of a customer.'),
+  SCREENING_SOURCES: z
+    .string()
+    .default('')
+    .describe(`Lists to refresh, "source=url-or-path" comma-separated; sources: ${SCREENING_SOURCES.join(', ')} (ofac-sdn: a folder or a URL ending in "/" holding sdn.csv, alt.csv and add.csv). Empty: the bundled copies only.`)
+    .transform((value, ctx) => {
+      const sources: { source: string; location: string }[] = [];
+      for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+        const separator = item.indexOf('=');
+        const source = separator > 0 ? item.slice(0, separator).trim() : '';
+        const location = separator > 0 ? item.slice(separator + 1).trim() : '';
+        if (!isScreeningSource(source) || !location) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" must look like source=url-or-path with source one of ${SCREENING_SOURCES.join(', ')}` });
+          return z.NEVER;
+        }
+        sources.push({ source, location });
+      }
+      return sources;
+    }),
+  SCREENING_FULL_RESCREEN_DAYS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30)
+    .describe('Days between two full rescreens of every verified customer against all lists in force (list updates rescreen against their delta at once).'),
+  SCREENING_HIT_ACTION: z
+    .enum(['review', 'restrict'])
+    .default('review')
+    .describe('What a potential match does: review sends the case to manual review; restrict also holds the wallet at its current limits until a reviewer decides.'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,104 @@
+import { type Db } from '../infra/db';
+import { type ScreeningHit } from './screen-person';
+
+// What screening found about a subject, and what reviewers decided about it. A run records which
+// list versions were used and the hits with their entry-side explanation; a clearance says an
+// entry is not this subject, and holds only while the entry's content is the one the reviewer saw.
+
+export const SCREENING_TRIGGERS = ['onboarding', 'list_update', 'periodic', 'manual'] as const;
+export type ScreeningTrigger = (typeof SCREENING_TRIGGERS)[number];
+
+export type RunResult = 'clear' | 'potential_match';
+
+export interface RecordRunInput {
+  subjectId: string;
+  recordId?: string;
+  trigger: ScreeningTrigger;
+  hits: ScreeningHit[];
+  listVersionIds: string[];
+  threshold: number;
+}
+
+export interface RecordedRun {
+  runId: string;
+  result: RunResult;
+  // the matches no clearance covers: what a reviewer has to look at
+  openMatches: ScreeningHit[];
+}
+
+const clearanceKey = (entryId: string, contentHash: string) => `${entryId}\u0000${contentHash}`;
+
+export async function recordScreeningRun(db: Db, input: RecordRunInput): Promise<RecordedRun> {
+  return db.$transaction(async (tx) => {
+    const clearances = input.hits.length
+      ? await tx.screeningClearance.findMany({
+          where: { subjectId: input.subjectId, entryId: { in: input.hits.map((h) => h.entryId) } },
+          select: { entryId: true, entryContentHash: true },
+        })
+      : [];
+    const cleared = new Set(clearances.map((c) => clearanceKey(c.entryId, c.entryContentHash)));
+    const isCleared = (hit: ScreeningHit) => cleared.has(clearanceKey(hit.entryId, hit.entryContentHash));
+    const openMatches = input.hits.filter((hit) => hit.match && !isCleared(hit));
+    const result: RunResult = openMatches.length ? 'potential_match' : 'clear';
+    const run = await tx.screeningRun.create({
+      data: {
+        subjectId: input.subjectId,
+        recordId: input.recordId ?? null,
+        trigger: input.trigger,
+        listVersionIds: input.listVersionIds,
+        threshold: input.threshold,
+        result,
+        matchCount: openMatches.length,
+      },
+    });
+    if (input.hits.length) {
+      await tx.screeningHit.createMany({
+        data: input.hits.map((hit) => ({
+          runId: run.id,
+          entryId: hit.entryId,
+          entryContentHash: hit.entryContentHash,
+          source: hit.source,
+          kind: hit.kind,
+          entryName: hit.entryName,
+          matchedName: hit.matchedName,
+          score: hit.score,
+          match: hit.match,
+          cleared: isCleared(hit),
+          explanation: hit.explanation,
+        })),
+      });
+    }
+    return { runId: run.id, result, openMatches };
+  });
+}
+
+export interface ClearanceInput {
+  subjectId: string;
+  entryId: string;
+  entryContentHash: string;
+  clearedBy?: string;
+  reason?: string;
+}
+
+// Idempotent: clearing the same entry content twice keeps the first decision.
+export async function clearHit(db: Db, input: ClearanceInput): Promise<{ id: string; createdAt: Date }> {
+  return db.screeningClearance.upsert({
+    where: { subjectId_entryId_entryContentHash: { subjectId: input.subjectId, entryId: input.entryId, entryContentHash: input.entryContentHash } },
+    create: { ...input, clearedBy: input.clearedBy ?? null, reason: input.reason ?? null },
+    update: {},
+    select: { id: true, createdAt: true },
+  });
+}
+
+export async function clearancesOf(db: Db, subjectId: string) {
+  return db.screeningClearance.findMany({ where: { subjectId }, orderBy: { createdAt: 'desc' } });
+}
+
+export async function screeningRunsOf(db: Db, subjectId: string, options: { limit?: number } = {}) {
+  return db.screeningRun.findMany({
+    where: { subjectId },
+    orderBy: { createdAt: 'desc' },
+    take: options.limit ?? 20,
+    include: { hits: { orderBy: { score: 'desc' } } },
+  });
+}
