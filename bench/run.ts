@@ -27,11 +27,11 @@ const EventType = temporal.api.enums.v1.EventType;
 
 // kycVerification's approved path as read in workflows/kyc-verification.ts; the recorded history
 // is what the ceiling follows, this list only says when the two disagree.
-const EXPECTED_APPROVED_ACTIVITIES = ['validateApplication', 'createKycRecord', 'openVeriffSession', 'transition', 'transition', 'assessRisk', 'transition', 'upgradeWallet', 'deliverNotifications'];
+const EXPECTED_APPROVED_ACTIVITIES = ['createKycRecord', 'openVendorSession', 'recordTransition', 'recordTransition', 'assessRisk', 'recordTransition', 'upgradeWallet', 'deliverNotifications'];
 // What the approved decision's own signal sets off up to the upgrade, where the kyc latency ends.
 // The ceiling has one signal where the real run has three (started and submitted run their
 // transitions earlier), so its like-for-like end is this many activities after its signal.
-const APPROVED_DECISION_TO_UPGRADE = ['assessRisk', 'transition', 'upgradeWallet'];
+const APPROVED_DECISION_TO_UPGRADE = ['assessRisk', 'recordTransition', 'upgradeWallet'];
 
 // Bounds every wait, so a stuck verification fails the run instead of hanging it.
 const PER_ITEM_TIMEOUT_MS = 60_000;
