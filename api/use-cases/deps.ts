@@ -1,5 +1,7 @@
 import { type Client } from '@temporalio/client';
 import { type Config } from '../../domain/config';
+import { type WebhookDispatcher } from '../../events/dispatch';
+import { type AddressPolicy } from '../../events/ssrf-guard';
 import { type Logger } from '../../infra/logger';
 import { type PgRateLimiter } from '../../infra/rate-limiter';
 import { type Stores } from '../../store';
@@ -12,4 +14,6 @@ export interface UseCaseDeps {
   logger: Logger;
   rateLimiter: PgRateLimiter;
   now: () => Date;
+  /** Outbound webhooks: starts delivery workflows, and the rule for subscriber addresses (built once from the configuration). */
+  webhooks: { dispatcher: WebhookDispatcher; addressPolicy: AddressPolicy };
 }
