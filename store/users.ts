@@ -1,4 +1,4 @@
-import { type Prisma, type Role, type User, type UserAuditAction, type UserAuditEvent } from '../generated/prisma/client';
+import { type Prisma, type Role, type User, type UserAuditEvent } from '../generated/prisma/client';
 import { STAFF_ROLES } from '../domain/roles';
 import { type Db } from '../infra/db';
 import { afterKey, type PageRequest } from './keyset';
@@ -65,7 +65,7 @@ export class UserStore {
   async createStaff(account: NewAccount & { role: Role }, by: { actorId: string; reason: string }): Promise<User> {
     return this.db.$transaction(async (tx) => {
       const created = await tx.user.create({ data: account });
-      await tx.userAuditEvent.create({ data: { userId: created.id, actorId: by.actorId, action: 'created' satisfies UserAuditAction, toRole: account.role, reason: by.reason } });
+      await tx.userAuditEvent.create({ data: { userId: created.id, actorId: by.actorId, action: 'created', toRole: account.role, reason: by.reason } });
       return created;
     });
   }

@@ -6,7 +6,7 @@ import { type Logger } from '../../infra/logger';
 import { type PgRateLimiter } from '../../infra/rate-limiter';
 import { type Stores } from '../../store';
 
-/** What the use cases work with: the stores (reads), Temporal (every change goes through a workflow), settings, the clock. */
+/** What the use cases work with: the stores, Temporal (every change to a verification goes through its workflow), settings, the clock. */
 export interface UseCaseDeps {
   stores: Stores;
   temporal: Client;
