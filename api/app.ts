@@ -1,6 +1,9 @@
 import { type Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { type Config } from '../domain/config';
+import { webhookRetryPolicy } from '../domain/webhooks';
+import { WebhookDispatcher } from '../events/dispatch';
+import { addressPolicy } from '../events/ssrf-guard';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
@@ -72,7 +75,18 @@ export function createApp(deps: AppDeps): Express {
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
-  const useCases: UseCaseDeps = { stores: createStores(deps.db, deps.cipher, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
+  const useCases: UseCaseDeps = {
+    stores: createStores(deps.db, deps.cipher, now),
+    temporal: deps.temporal,
+    config,
+    logger,
+    rateLimiter: new PgRateLimiter(deps.db),
+    now,
+    webhooks: {
+      dispatcher: new WebhookDispatcher({ db: deps.db, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) }),
+      addressPolicy: addressPolicy(config),
+    },
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));
@@ -91,7 +105,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/codec', (api) => codecRoutes(api, config));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  mount('/api/auth', (api) => authRoutes(api, { db: deps.db, tokens, throttle: new LoginThrottle(deps.db, config), securityLog }));
+  mount('/api/auth', (api) => authRoutes(api, { users: useCases.stores.users, tokens, throttle: new LoginThrottle(deps.db, config), securityLog }));
   mount('/api/review', (api) => reviewRoutes(api, useCases));
   mount('/api/kyc', (api) => kycRoutes(api, useCases));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
@@ -99,9 +113,9 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
-  mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, config }));
-  mount('/api/admin', (api) => adminRoutes(api, deps.db));
-  mount('/api/admin', (api) => adminUserRoutes(api, deps.db));
+  mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, useCases));
+  mount('/api/admin', (api) => adminRoutes(api, useCases));
+  mount('/api/admin', (api) => adminUserRoutes(api, useCases));
   mount('', (api) => openApiRoute(api, registry, { title: 'KYC verification service', version: SERVICE_VERSION, description: API_DESCRIPTION }, API_TAG_ORDER));
   mount('', asyncApiRoute);
   app.use('/docs', swaggerUiRouter());

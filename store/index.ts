@@ -2,8 +2,11 @@ import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { RecordStore } from './records';
 import { ReviewTaskStore } from './review-tasks';
+import { SecurityEventStore } from './security-events';
+import { UserStore } from './users';
 import { WalletStore } from './wallets';
 import { WebhookReceiptStore } from './webhook-receipts';
+import { WebhookSubscriptionStore } from './webhook-subscriptions';
 
 // The stores over PostgreSQL, built once per process (worker, API) from the database and the PII cipher.
 export interface Stores {
@@ -11,6 +14,9 @@ export interface Stores {
   reviewTasks: ReviewTaskStore;
   receipts: WebhookReceiptStore;
   wallets: WalletStore;
+  users: UserStore;
+  securityEvents: SecurityEventStore;
+  webhookSubscriptions: WebhookSubscriptionStore;
 }
 
 export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => new Date()): Stores {
@@ -19,5 +25,8 @@ export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => 
     reviewTasks: new ReviewTaskStore(db, cipher, now),
     receipts: new WebhookReceiptStore(db, cipher, now),
     wallets: new WalletStore(db, now),
+    users: new UserStore(db),
+    securityEvents: new SecurityEventStore(db),
+    webhookSubscriptions: new WebhookSubscriptionStore(db, cipher),
   };
 }

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { type Prisma, type User, UserAuditAction } from '../../generated/prisma/client';
-import { type Db } from '../../infra/db';
-import { hashPassword } from '../../infra/passwords';
-import { principalOf, roleSchema, STAFF_ROLES } from '../auth';
+import { type User, UserAuditAction } from '../../generated/prisma/client';
+import { principalOf, roleSchema } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
-import { Problem } from '../problem';
+import { decodeCursor, page, pageQueryShape } from '../pagination';
 import { changeUserAccount } from '../use-cases/change-user-account';
+import { createStaffAccount } from '../use-cases/create-staff-account';
+import { type UseCaseDeps } from '../use-cases/deps';
 
 // Staff account management for admins (the auditor reads): list accounts, create staff accounts,
-// change a role or deactivate. Every change needs a reason and lands on user_audit_events.
+// change a role or deactivate. Every change needs a reason and lands on user_audit_events
+// (api/use-cases/create-staff-account.ts, change-user-account.ts; store/users.ts).
 
 const TAGS = ['admin'];
 
@@ -88,7 +88,9 @@ function accountView(user: User): z.input<typeof userAccountSchema> {
   };
 }
 
-export function adminUserRoutes(api: ApiRouter, db: Db): void {
+export function adminUserRoutes(api: ApiRouter, useCases: UseCaseDeps): void {
+  const users = useCases.stores.users;
+
   api.route(
     {
       method: 'get',
@@ -102,11 +104,14 @@ export function adminUserRoutes(api: ApiRouter, db: Db): void {
     },
     async (req) => {
       const query = req.query;
-      const scope: Prisma.UserWhereInput = query.scope === 'staff' ? { role: { in: STAFF_ROLES } } : query.scope === 'customers' ? { role: 'customer' } : {};
-      const where: Prisma.UserWhereInput = {
-        AND: [scope, query.role ? { role: query.role } : {}, query.is_active ? { isActive: query.is_active === 'true' } : {}, afterCursor(decodeCursor(query.cursor))],
-      };
-      const rows = await db.user.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const after = decodeCursor(query.cursor);
+      const rows = await users.listAccounts({
+        scope: query.scope,
+        ...(query.role ? { role: query.role } : {}),
+        ...(query.is_active ? { isActive: query.is_active === 'true' } : {}),
+        ...(after ? { after } : {}),
+        limit: query.limit,
+      });
       const { items, nextCursor } = page(rows, query.limit);
       return { status: 200, body: { items: items.map(accountView), next_cursor: nextCursor } };
     },
@@ -125,16 +130,7 @@ export function adminUserRoutes(api: ApiRouter, db: Db): void {
       problems: ['conflict'],
     },
     async (req) => {
-      const input = req.body;
-      const actor = principalOf(req);
-      const taken = await db.user.findFirst({ where: { OR: [{ username: input.username }, ...(input.email ? [{ email: input.email }] : [])] } });
-      if (taken) throw new Problem('conflict', 'That username or email is already registered');
-      const passwordHash = await hashPassword(input.password);
-      const user = await db.$transaction(async (tx) => {
-        const created = await tx.user.create({ data: { username: input.username, email: input.email ?? null, passwordHash, role: input.role } });
-        await tx.userAuditEvent.create({ data: { userId: created.id, actorId: actor.userId, action: 'created', toRole: input.role, reason: input.reason } });
-        return created;
-      });
+      const user = await createStaffAccount(users, principalOf(req).userId, req.body);
       return { status: 201, body: accountView(user) };
     },
   );
@@ -157,7 +153,7 @@ export function adminUserRoutes(api: ApiRouter, db: Db): void {
     },
     async (req) => {
       const { role, is_active: isActive, reason } = req.body;
-      const user = await changeUserAccount(db, principalOf(req).userId, req.params.id, { role, isActive, reason });
+      const user = await changeUserAccount(users, principalOf(req).userId, req.params.id, { role, isActive, reason });
       return { status: 200, body: accountView(user) };
     },
   );
@@ -175,20 +171,18 @@ export function adminUserRoutes(api: ApiRouter, db: Db): void {
     },
     async (req) => {
       const query = req.query;
-      const where: Prisma.UserAuditEventWhereInput = { AND: [query.user_id ? { userId: query.user_id } : {}, afterCursor(decodeCursor(query.cursor))] };
-      const rows = await db.userAuditEvent.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const after = decodeCursor(query.cursor);
+      const rows = await users.listChanges({ ...(query.user_id ? { userId: query.user_id } : {}), ...(after ? { after } : {}), limit: query.limit });
       const { items, nextCursor } = page(rows, query.limit);
-      const ids = [...new Set(items.flatMap((e) => [e.userId, e.actorId]))];
-      const names = new Map((await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, username: true } })).map((u) => [u.id, u.username]));
       return {
         status: 200,
         body: {
           items: items.map((e) => ({
             id: e.id,
             user_id: e.userId,
-            username: names.get(e.userId) ?? null,
+            username: e.username,
             actor_id: e.actorId,
-            actor_username: names.get(e.actorId) ?? null,
+            actor_username: e.actorUsername,
             action: e.action,
             from_role: e.fromRole,
             to_role: e.toRole,

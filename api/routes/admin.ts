@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { SecurityEventType, type Prisma } from '../../generated/prisma/client';
-import { type Db } from '../../infra/db';
+import { SecurityEventType } from '../../generated/prisma/client';
 import { type ApiRouter } from '../openapi';
-import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
+import { decodeCursor, page, pageQueryShape } from '../pagination';
+import { type UseCaseDeps } from '../use-cases/deps';
 
 // Administration and audit views. Read-only: the auditor reads everything here.
 
@@ -28,7 +28,7 @@ export const securityEventQuerySchema = z.object({
   ...pageQueryShape,
 });
 
-export function adminRoutes(api: ApiRouter, db: Db): void {
+export function adminRoutes(api: ApiRouter, useCases: UseCaseDeps): void {
   api.route(
     {
       method: 'get',
@@ -42,10 +42,13 @@ export function adminRoutes(api: ApiRouter, db: Db): void {
     },
     async (req) => {
       const query = req.query;
-      const where: Prisma.SecurityEventWhereInput = {
-        AND: [query.type ? { type: query.type } : {}, query.since ? { createdAt: { gte: new Date(query.since) } } : {}, afterCursor(decodeCursor(query.cursor))],
-      };
-      const rows = await db.securityEvent.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const after = decodeCursor(query.cursor);
+      const rows = await useCases.stores.securityEvents.list({
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.since ? { since: new Date(query.since) } : {}),
+        ...(after ? { after } : {}),
+        limit: query.limit,
+      });
       const { items, nextCursor } = page(rows, query.limit);
       return {
         status: 200,

@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import { type Db } from '../../infra/db';
-import { type LoginThrottle } from '../../infra/login-throttle';
-import { hashPassword, verifyPassword } from '../../infra/passwords';
-import { roleSchema, type TokenService } from '../auth';
+import { roleSchema } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { Problem, ROUTE_PATTERN_LOCAL } from '../problem';
-import { type SecurityLog } from '../security-log';
-import { basicLimits } from '../../store/wallets';
+import { ROUTE_PATTERN_LOCAL } from '../problem';
+import { logIn, type LogInDeps } from '../use-cases/log-in';
+import { registerCustomer } from '../use-cases/register-customer';
 
 export const loginRequestSchema = z.object({
   username: z.string().min(1).max(150),
@@ -32,22 +29,10 @@ export const tokenResponseSchema = z.object({
 
 export const registerResponseSchema = tokenResponseSchema.omit({ user_id: true }).extend({ id: z.uuid(), username: z.string() });
 
-// A fixed hash to compare against when the user does not exist, so timing does not reveal usernames.
-const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password');
-
 const TAGS = ['Accounts'];
 
-export interface AuthDeps {
-  db: Db;
-  tokens: TokenService;
-  throttle: LoginThrottle;
-  securityLog: SecurityLog;
-}
-
-// The same answer whether the name exists or not, and whether the name or the address is locked.
-const LOCKED_DETAIL = 'Too many failed sign-ins; wait before trying again';
-
-export function authRoutes(api: ApiRouter, { db, tokens, throttle, securityLog }: AuthDeps): void {
+// Sign-in and registration (api/use-cases/log-in.ts, register-customer.ts).
+export function authRoutes(api: ApiRouter, deps: LogInDeps): void {
   api.route(
     {
       method: 'post',
@@ -66,20 +51,7 @@ export function authRoutes(api: ApiRouter, { db, tokens, throttle, securityLog }
     },
     async (req, res) => {
       const { username, password } = req.body;
-      const ip = req.ip ?? 'unknown';
-      const admission = await throttle.admit(username, ip);
-      if (!admission.admitted) throw new Problem('rate_limited', LOCKED_DETAIL, undefined, { retry_after: admission.retryAfterSeconds });
-      const user = await db.user.findUnique({ where: { username } });
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
-      if (!user || !ok || !user.isActive || !user.passwordHash) {
-        const route = String(res.locals[ROUTE_PATTERN_LOCAL]);
-        for (const kind of admission.attempt.startsLock) {
-          await securityLog.record({ type: 'login_locked', ip, userId: kind === 'account' ? (user?.id ?? null) : null, method: req.method, route, status: 401 });
-        }
-        throw new Problem('invalid_credentials');
-      }
-      await throttle.succeeded(admission.attempt);
-      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion });
+      const { user, token, expiresIn } = await logIn(deps, { username, password, ip: req.ip ?? 'unknown', method: req.method, route: String(res.locals[ROUTE_PATTERN_LOCAL]) });
       return { status: 200, body: { access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn, role: user.role, user_id: user.id } };
     },
   );
@@ -97,13 +69,7 @@ export function authRoutes(api: ApiRouter, { db, tokens, throttle, securityLog }
       problems: ['conflict'],
     },
     async (req) => {
-      const input = req.body;
-      const taken = await db.user.findFirst({ where: { OR: [{ username: input.username }, ...(input.email ? [{ email: input.email }] : [])] } });
-      if (taken) throw new Problem('conflict', 'That username or email is already registered');
-      const user = await db.user.create({
-        data: { username: input.username, email: input.email ?? null, passwordHash: await hashPassword(input.password), role: 'customer', wallet: { create: basicLimits() } },
-      });
-      const { token, expiresIn } = await tokens.issue({ userId: user.id, username: user.username, role: user.role, tokenVersion: user.tokenVersion });
+      const { user, token, expiresIn } = await registerCustomer(deps, req.body);
       return { status: 201, body: { id: user.id, username: user.username, role: user.role, access: token, access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn } };
     },
   );

@@ -1,30 +1,22 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { type Prisma, type WebhookDelivery, type WebhookDeliveryAttempt, type WebhookSubscription } from '../../generated/prisma/client';
-import { type Config } from '../../domain/config';
+import { type WebhookSubscription } from '../../generated/prisma/client';
 import { EVENT_TYPES, eventTypeSchema } from '../../domain/events';
-import { webhookDeliveryWorkflowId, webhookRetryPolicy } from '../../domain/webhooks';
-import { WebhookDispatcher } from '../../events/dispatch';
-import { generateWebhookSecret } from '../../events/signing';
-import { addressPolicy, checkSubscriberUrl } from '../../events/ssrf-guard';
-import { type PiiCipher } from '../../infra/crypto';
-import { type Db } from '../../infra/db';
-import { attemptNowSignal } from '../../workflows/webhook-delivery.contract';
+import { type DeliveryWithAttempts } from '../../store/webhook-subscriptions';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
-import { Problem } from '../problem';
+import { decodeCursor, page, pageQueryShape } from '../pagination';
+import { type UseCaseDeps } from '../use-cases/deps';
+import {
+  createWebhookSubscription,
+  deleteWebhookSubscription,
+  listWebhookDeliveries,
+  redeliverWebhook,
+  setWebhookSubscriptionStatus,
+} from '../use-cases/manage-webhook-subscriptions';
 
 // Outbound webhook subscriptions: admins register an endpoint for some event types and receive
 // its signing secret once; every delivery and every attempt is in the delivery log. The auditor
-// reads everything here and changes nothing.
-
-export interface WebhookSubscriptionDeps {
-  db: Db;
-  temporal: Client;
-  cipher: PiiCipher;
-  config: Config;
-}
+// reads everything here and changes nothing (api/use-cases/manage-webhook-subscriptions.ts).
 
 const isoDateTime = z.iso.datetime();
 const TAGS = ['Webhook subscriptions'] as const;
@@ -99,7 +91,7 @@ function subscriptionView(s: WebhookSubscription): z.input<typeof webhookSubscri
   };
 }
 
-function deliveryView(d: WebhookDelivery & { attemptLog: WebhookDeliveryAttempt[] }): z.input<typeof webhookDeliverySchema> {
+function deliveryView(d: DeliveryWithAttempts): z.input<typeof webhookDeliverySchema> {
   return {
     id: d.id,
     event_id: d.outboxEventId,
@@ -122,18 +114,8 @@ function deliveryView(d: WebhookDelivery & { attemptLog: WebhookDeliveryAttempt[
   };
 }
 
-const ATTEMPT_LOG = { attemptLog: { orderBy: { startedAt: 'asc' } } } as const satisfies Prisma.WebhookDeliveryInclude;
-
-export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscriptionDeps): void {
-  const { db, cipher, temporal, config } = deps;
-  const policy = addressPolicy(config);
-  const dispatcher = new WebhookDispatcher({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) });
-
-  async function findSubscription(id: string): Promise<WebhookSubscription> {
-    const subscription = await db.webhookSubscription.findUnique({ where: { id } });
-    if (!subscription) throw new Problem('not_found', 'No such webhook subscription');
-    return subscription;
-  }
+export function webhookSubscriptionRoutes(api: ApiRouter, useCases: UseCaseDeps): void {
+  const subscriptions = useCases.stores.webhookSubscriptions;
 
   api.route(
     {
@@ -148,12 +130,7 @@ export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscript
       responses: { 201: { description: 'Registered; the secret is in this answer only', schema: createdWebhookSubscriptionSchema } },
     },
     async (req) => {
-      const verdict = await checkSubscriberUrl(req.body.url, policy);
-      if (!verdict.ok) throw new Problem('validation_failed', 'See errors for each field', [{ field: 'url', rule: verdict.rule, message: verdict.message }]);
-      const secret = generateWebhookSecret();
-      const subscription = await db.webhookSubscription.create({
-        data: { url: req.body.url, eventTypes: req.body.event_types, description: req.body.description ?? null, secretEnc: cipher.encrypt(secret), createdBy: principalOf(req).userId },
-      });
+      const { subscription, secret } = await createWebhookSubscription(useCases, principalOf(req).userId, { url: req.body.url, eventTypes: req.body.event_types, description: req.body.description });
       return { status: 201, body: { ...subscriptionView(subscription), secret } };
     },
   );
@@ -170,7 +147,8 @@ export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscript
       responses: { 200: { description: 'Newest first', schema: z.object({ items: z.array(webhookSubscriptionSchema), next_cursor: z.string().nullable() }) } },
     },
     async (req) => {
-      const rows = await db.webhookSubscription.findMany({ where: afterCursor(decodeCursor(req.query.cursor)), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: req.query.limit + 1 });
+      const after = decodeCursor(req.query.cursor);
+      const rows = await subscriptions.list({ ...(after ? { after } : {}), limit: req.query.limit });
       const { items, nextCursor } = page(rows, req.query.limit);
       return { status: 200, body: { items: items.map(subscriptionView), next_cursor: nextCursor } };
     },
@@ -190,21 +168,7 @@ export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscript
       responses: { 200: { description: 'The subscription', schema: webhookSubscriptionSchema } },
     },
     async (req) => {
-      await findSubscription(req.params.id);
-      const subscription = await db.webhookSubscription.update({ where: { id: req.params.id }, data: { status: req.body.status } });
-      if (subscription.status === 'active') {
-        const waiting = await db.webhookDelivery.findMany({ where: { subscriptionId: subscription.id, status: 'pending', workflowStartedAt: { not: null } }, select: { id: true, generation: true } });
-        for (const delivery of waiting) {
-          // A delivery whose workflow ended meanwhile needs no wake-up; one still waiting rechecks
-          // on its own within the hour should this signal be lost.
-          await temporal.workflow
-            .getHandle(webhookDeliveryWorkflowId(delivery.id, delivery.generation))
-            .signal(attemptNowSignal)
-            .catch((err: unknown) => {
-              if (!(err instanceof WorkflowNotFoundError)) throw err;
-            });
-        }
-      }
+      const subscription = await setWebhookSubscriptionStatus(useCases, req.params.id, req.body.status);
       return { status: 200, body: subscriptionView(subscription) };
     },
   );
@@ -222,9 +186,7 @@ export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscript
       responses: { 204: { description: 'Deleted' } },
     },
     async (req) => {
-      const subscription = await findSubscription(req.params.id);
-      if (subscription.managedBy) throw new Problem('conflict', `Managed by configuration (${subscription.managedBy}): unset it to remove this subscription, or pause it`);
-      await db.webhookSubscription.deleteMany({ where: { id: subscription.id } });
+      await deleteWebhookSubscription(useCases, req.params.id);
       return { status: 204 };
     },
   );
@@ -242,9 +204,7 @@ export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscript
       responses: { 200: { description: 'Newest first', schema: z.object({ items: z.array(webhookDeliverySchema), next_cursor: z.string().nullable() }) } },
     },
     async (req) => {
-      await findSubscription(req.params.id);
-      const where: Prisma.WebhookDeliveryWhereInput = { AND: [{ subscriptionId: req.params.id }, req.query.status ? { status: req.query.status } : {}, afterCursor(decodeCursor(req.query.cursor))] };
-      const rows = await db.webhookDelivery.findMany({ where, include: ATTEMPT_LOG, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: req.query.limit + 1 });
+      const rows = await listWebhookDeliveries(useCases, req.params.id, req.query);
       const { items, nextCursor } = page(rows, req.query.limit);
       return { status: 200, body: { items: items.map(deliveryView), next_cursor: nextCursor } };
     },
@@ -264,15 +224,7 @@ export function webhookSubscriptionRoutes(api: ApiRouter, deps: WebhookSubscript
       responses: { 202: { description: 'A new attempt is under way', schema: webhookDeliverySchema } },
     },
     async (req) => {
-      const subscription = await findSubscription(req.params.id);
-      if (subscription.status === 'paused') throw new Problem('conflict', 'The subscription is paused: resume it first');
-      const current = await db.webhookDelivery.findFirst({ where: { id: req.params.deliveryId, subscriptionId: subscription.id } });
-      if (!current) throw new Problem('not_found', 'No such delivery');
-      // A new generation: its own workflow; a run of the previous one stops at its next attempt.
-      const generation = current.generation + 1;
-      await db.webhookDelivery.update({ where: { id: current.id }, data: { generation, status: 'pending', completedAt: null, nextAttemptAt: null, workflowStartedAt: null } });
-      await dispatcher.startDelivery({ id: current.id, generation }, 'manual');
-      const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { id: current.id }, include: ATTEMPT_LOG });
+      const delivery = await redeliverWebhook(useCases, req.params.id, req.params.deliveryId);
       return { status: 202, body: deliveryView(delivery) };
     },
   );

@@ -1,10 +1,12 @@
 import { type Client } from '@temporalio/client';
 import { type Config } from '../../domain/config';
+import { type WebhookDispatcher } from '../../events/dispatch';
+import { type AddressPolicy } from '../../events/ssrf-guard';
 import { type Logger } from '../../infra/logger';
 import { type PgRateLimiter } from '../../infra/rate-limiter';
 import { type Stores } from '../../store';
 
-/** What the use cases work with: the stores (reads), Temporal (every change goes through a workflow), settings, the clock. */
+/** What the use cases work with: the stores, Temporal (every change to a verification goes through its workflow), settings, the clock. */
 export interface UseCaseDeps {
   stores: Stores;
   temporal: Client;
@@ -12,4 +14,6 @@ export interface UseCaseDeps {
   logger: Logger;
   rateLimiter: PgRateLimiter;
   now: () => Date;
+  /** Outbound webhooks: starts delivery workflows, and the rule for subscriber addresses (built once from the configuration). */
+  webhooks: { dispatcher: WebhookDispatcher; addressPolicy: AddressPolicy };
 }
