@@ -1,0 +1,322 @@
+import { parse, type ParseResult } from 'mrz';
+import type { OcrLine, OcrPage } from './ocr-pool';
+import type { MrzReading } from './schemas';
+
+// Reading a machine-readable zone (ICAO Doc 9303: TD1 3 x 30, TD2 2 x 36, TD3 2 x 44 characters)
+// from OCR output. Tesseract often reads the `<` filler of OCR-B as K or L, and splits or merges
+// characters in long filler runs. The zone is fixed-pitch, so the line is cut into its character
+// cells and each cell is compared with the `<` cells of the same image: filler looks alike in every
+// cell of a zone, whatever the font size or print, and nothing else looks like it.
+
+export type MrzFormat = MrzReading['format'];
+
+export const LINE_LENGTHS: Record<MrzFormat, number> = { TD1: 30, TD2: 36, TD3: 44 };
+const LINE_COUNTS: Record<MrzFormat, number> = { TD1: 3, TD2: 2, TD3: 2 };
+
+export interface GrayImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+// ---- text-only cleaning ----------------------------------------------------------------------
+
+// Characters OCR produces for the filler or for look-alikes outside the zone's alphabet.
+const LOOKALIKES: Array<[RegExp, string]> = [
+  [/«/g, '<<'],
+  [/[‹(\[{]/g, '<'],
+];
+
+// Fixes what text alone can tell: foreign characters, and K/L among `<` where no name can be.
+export function cleanMrzText(text: string): string {
+  let line = text.toUpperCase().replace(/\s+/g, '');
+  for (const [pattern, replacement] of LOOKALIKES) line = line.replace(pattern, replacement);
+  line = line.replace(/[^A-Z0-9<]/g, '');
+  // A lone K or L between fillers (or at the end) is filler: no name component is one letter long
+  // in the zone, and a surname/given-name separator is `<<`.
+  let previous = '';
+  while (previous !== line) {
+    previous = line;
+    line = line.replace(/<[KL](?=<|$)/g, '<<');
+  }
+  // A run of K, L and `<` that reaches the end of the line is the name field's trailing filler,
+  // except for the letters that open it, which end the last name.
+  line = line.replace(/([A-Z]*?)([KL]*<[KL<]*)$/, (_match, before: string, run: string) => {
+    const firstFiller = run.indexOf('<');
+    return before + run.slice(0, firstFiller) + '<'.repeat(run.length - firstFiller);
+  });
+  return line;
+}
+
+// OCR mostly miscounts long runs of identical filler: adjust the longest run to reach the length.
+export function fitLineLength(line: string, length: number): string {
+  if (line.length === length) return line;
+  const runs = [...line.matchAll(/<+/g)];
+  const longest = runs.reduce<RegExpMatchArray | null>((best, run) => (!best || run[0].length > best[0].length ? run : best), null);
+  if (line.length < length) {
+    if (!longest) return line + '<'.repeat(length - line.length);
+    const at = (longest.index ?? 0) + longest[0].length;
+    return line.slice(0, at) + '<'.repeat(length - line.length) + line.slice(at);
+  }
+  const excess = line.length - length;
+  if (longest && longest[0].length > excess) {
+    const at = longest.index ?? 0;
+    return line.slice(0, at) + line.slice(at + excess);
+  }
+  return line.slice(0, length);
+}
+
+// ---- locating the zone in a page --------------------------------------------------------------
+
+function compact(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+// Lines of a full-page reading that look like zone lines: long, unbroken, with filler.
+export function findMrzLines(page: OcrPage): OcrLine[] {
+  return page.lines.filter((line) => {
+    const text = compact(line.text);
+    const fillerish = (text.match(/[<KL«]/g) ?? []).length;
+    return text.length >= 20 && text.includes('<') && fillerish >= 4;
+  });
+}
+
+// ---- reading the zone cell by cell ------------------------------------------------------------
+
+const GRID_COLUMNS = 8;
+const GRID_ROWS = 12;
+
+function pickFormat(lines: OcrLine[]): MrzFormat | null {
+  const lengths = lines.map((line) => compact(line.text).length).sort((a, b) => a - b);
+  if (lines.length >= 3) return 'TD1';
+  if (lines.length !== 2) return null;
+  const median = lengths[Math.floor(lengths.length / 2)]!;
+  return Math.abs(median - 36) < Math.abs(median - 44) ? 'TD2' : 'TD3';
+}
+
+function lineBand(line: OcrLine): (x: number) => { top: number; bottom: number } {
+  const { baseline, box } = line;
+  const slope = baseline.x1 !== baseline.x0 ? (baseline.y1 - baseline.y0) / (baseline.x1 - baseline.x0) : 0;
+  const height = box.y1 - box.y0;
+  // The box is level with the line's middle; the slope tilts the band around it.
+  const middleX = (box.x0 + box.x1) / 2;
+  return (x) => {
+    const shift = slope * (x - middleX);
+    return { top: box.y0 + shift - height * 0.05, bottom: box.y1 + shift + height * 0.05 };
+  };
+}
+
+function darkness(image: GrayImage, x: number, y: number): number {
+  const column = Math.min(image.width - 1, Math.max(0, Math.round(x)));
+  const row = Math.min(image.height - 1, Math.max(0, Math.round(y)));
+  return 255 - image.data[row * image.width + column]!;
+}
+
+// Ink per column across the line's band, background removed.
+function columnInk(image: GrayImage, line: OcrLine, band: ReturnType<typeof lineBand>): Float64Array {
+  const ink = new Float64Array(image.width);
+  for (let x = 0; x < image.width; x += 1) {
+    const { top, bottom } = band(x);
+    let sum = 0;
+    for (let y = Math.floor(top); y <= Math.ceil(bottom); y += 1) sum += darkness(image, x, y);
+    ink[x] = sum;
+  }
+  const sorted = Float64Array.from(ink.subarray(Math.max(0, line.box.x0), Math.min(image.width, line.box.x1))).sort();
+  const floor = sorted.length ? sorted[Math.floor(sorted.length * 0.1)]! : 0;
+  for (let x = 0; x < ink.length; x += 1) ink[x] = Math.max(0, ink[x]! - floor);
+  return ink;
+}
+
+function inkAt(ink: Float64Array, x: number): number {
+  const left = Math.floor(x);
+  const weight = x - left;
+  return (ink[left] ?? 0) * (1 - weight) + (ink[left + 1] ?? 0) * weight;
+}
+
+// The pitch and start whose cell boundaries fall in the gaps between characters.
+function fitGrid(ink: Float64Array, line: OcrLine, cells: number): { start: number; pitch: number } {
+  const span = line.box.x1 - line.box.x0;
+  const guess = span / (cells - 0.3);
+  let best = { start: line.box.x0, pitch: guess, cost: Number.POSITIVE_INFINITY };
+  for (let pitch = guess * 0.95; pitch <= guess * 1.05; pitch += guess * 0.002) {
+    for (let start = line.box.x0 - pitch * 0.5; start <= line.box.x0 + pitch * 0.2; start += 0.25) {
+      let cost = 0;
+      for (let index = 0; index <= cells; index += 1) cost += inkAt(ink, start + index * pitch);
+      if (cost < best.cost) best = { start, pitch, cost };
+    }
+  }
+  return best;
+}
+
+// The cell's pixels on a fixed grid, centred and scaled to unit length (for correlation).
+function cellVector(image: GrayImage, band: ReturnType<typeof lineBand>, left: number, right: number): Float64Array {
+  const vector = new Float64Array(GRID_COLUMNS * GRID_ROWS);
+  const { top, bottom } = band((left + right) / 2);
+  const stepX = (right - left) / GRID_COLUMNS;
+  const stepY = (bottom - top) / GRID_ROWS;
+  for (let row = 0; row < GRID_ROWS; row += 1) {
+    for (let column = 0; column < GRID_COLUMNS; column += 1) {
+      let sum = 0;
+      let count = 0;
+      for (let y = top + row * stepY; y < top + (row + 1) * stepY; y += 0.5) {
+        for (let x = left + column * stepX; x < left + (column + 1) * stepX; x += 0.5) {
+          sum += darkness(image, x, y);
+          count += 1;
+        }
+      }
+      vector[row * GRID_COLUMNS + column] = count ? sum / count : 0;
+    }
+  }
+  return normalise(vector);
+}
+
+function normalise(vector: Float64Array): Float64Array {
+  const mean = vector.reduce((sum, value) => sum + value, 0) / vector.length;
+  let norm = 0;
+  for (let index = 0; index < vector.length; index += 1) {
+    vector[index] = vector[index]! - mean;
+    norm += vector[index]! * vector[index]!;
+  }
+  const length = Math.sqrt(norm) || 1;
+  for (let index = 0; index < vector.length; index += 1) vector[index] = vector[index]! / length;
+  return vector;
+}
+
+function correlation(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let index = 0; index < a.length; index += 1) sum += a[index]! * b[index]!;
+  return sum;
+}
+
+function mean(vectors: Float64Array[]): Float64Array {
+  const out = new Float64Array(GRID_COLUMNS * GRID_ROWS);
+  for (const vector of vectors) for (let index = 0; index < out.length; index += 1) out[index] = out[index]! + vector[index]!;
+  return normalise(out);
+}
+
+interface Cell {
+  vector: Float64Array;
+  // What OCR read there, and how sure it was.
+  read: string;
+  confidence: number;
+}
+
+function cellsOf(image: GrayImage, line: OcrLine, count: number): Cell[] {
+  const band = lineBand(line);
+  const { start, pitch } = fitGrid(columnInk(image, line, band), line, count);
+  const symbols = line.words.flatMap((word) => word.symbols);
+  const cells: Cell[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const left = start + index * pitch;
+    const right = left + pitch;
+    let read = '';
+    let confidence = 0;
+    let bestOverlap = 0;
+    for (const symbol of symbols) {
+      const overlap = Math.min(right, symbol.box.x1) - Math.max(left, symbol.box.x0);
+      if (overlap > bestOverlap) {
+        bestOverlap = overlap;
+        read = symbol.text;
+        confidence = symbol.confidence;
+      }
+    }
+    cells.push({ vector: cellVector(image, band, left, right), read, confidence });
+  }
+  return cells;
+}
+
+export interface CellReading {
+  lines: string[];
+  // Mean OCR confidence of the cells that are not filler, 0..100.
+  confidence: number;
+}
+
+// Reads each zone line cell by cell; `image` is the grayscale picture the lines were found in.
+export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzFormat, fillerSimilarity: number): CellReading {
+  const length = LINE_LENGTHS[format];
+  const cellLines = lines.map((line) => cellsOf(image, line, length));
+  const allCells = cellLines.flat();
+  const readAsFiller = allCells.filter((cell) => cell.read === '<');
+  let filler: Float64Array | null = null;
+  if (readAsFiller.length >= 2) {
+    // The first likeness is to what OCR called filler; the second to what looks like it.
+    const first = mean(readAsFiller.map((cell) => cell.vector));
+    const alike = allCells.filter((cell) => correlation(cell.vector, first) >= fillerSimilarity);
+    filler = alike.length >= 2 ? mean(alike.map((cell) => cell.vector)) : first;
+  }
+  const confidences: number[] = [];
+  const read = cellLines.map((cells) =>
+    cells
+      .map((cell) => {
+        if (filler && correlation(cell.vector, filler) >= fillerSimilarity) return '<';
+        confidences.push(cell.confidence);
+        return cell.read && /^[A-Z0-9<]$/.test(cell.read) ? cell.read : '<';
+      })
+      .join(''),
+  );
+  const confidence = confidences.length ? confidences.reduce((sum, value) => sum + value, 0) / confidences.length : 0;
+  return { lines: read, confidence };
+}
+
+// Picks the zone lines out of a reading of the zone's region, in reading order.
+export function zoneLines(page: OcrPage): { lines: OcrLine[]; format: MrzFormat } | null {
+  const candidates = page.lines.filter((line) => compact(line.text).length >= 20).sort((a, b) => a.box.y0 - b.box.y0);
+  const format = pickFormat(candidates);
+  if (!format) return null;
+  // The zone is the last lines of the region (anything above them is the visual zone's).
+  return { lines: candidates.slice(-LINE_COUNTS[format]), format };
+}
+
+// ---- parsing ---------------------------------------------------------------------------------
+
+const SEX: Record<string, string> = { male: 'M', female: 'F', nonspecified: 'X' };
+
+// YYMMDD to YYYY-MM-DD: birth dates are in the past, expiry dates within 50 years ahead.
+export function zoneDate(yymmdd: string | null | undefined, kind: 'birth' | 'expiry', today: Date): string | null {
+  if (!yymmdd || !/^\d{6}$/.test(yymmdd)) return null;
+  const yy = Number(yymmdd.slice(0, 2));
+  const currentYy = today.getUTCFullYear() % 100;
+  const century = kind === 'birth' ? (yy > currentYy ? 1900 : 2000) : yy > currentYy + 50 ? 1900 : 2000;
+  return `${century + yy}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`;
+}
+
+function parseSafely(lines: string[]): ParseResult | null {
+  try {
+    return parse(lines, { autocorrect: true });
+  } catch {
+    // The lines are no zone the parser knows (wrong count or length): nothing to read.
+    return null;
+  }
+}
+
+export function parseMrzLines(rawLines: string[], lines: string[], today: Date): MrzReading | null {
+  const result = parseSafely(lines);
+  if (!result || !(result.format === 'TD1' || result.format === 'TD2' || result.format === 'TD3')) return null;
+  const { fields } = result;
+  // Field values are null where invalid; the raw characters still say what the document claims.
+  const raw = (field: string) => {
+    const detail = result.details.find((entry) => entry.field === field);
+    if (!detail) return null;
+    const text = lines[detail.line]?.slice(detail.start, detail.end) ?? '';
+    return text.replace(/<+$/, '') || null;
+  };
+  return {
+    format: result.format,
+    rawLines,
+    lines,
+    valid: result.valid,
+    fields: {
+      surname: fields.lastName ?? null,
+      givenNames: fields.firstName ?? null,
+      dateOfBirth: zoneDate(fields.birthDate ?? raw('birthDate'), 'birth', today),
+      sex: fields.sex ? (SEX[fields.sex] ?? null) : null,
+      nationality: fields.nationality ?? raw('nationality'),
+      documentNumber: result.documentNumber ?? raw('documentNumber'),
+      dateOfExpiry: zoneDate(fields.expirationDate ?? raw('expirationDate'), 'expiry', today),
+      issuingState: fields.issuingState ?? raw('issuingState'),
+      documentCode: fields.documentCode ?? null,
+    },
+    invalidFields: result.details.filter((detail) => !detail.valid).map((detail) => ({ field: detail.field ?? detail.label, error: detail.error ?? 'invalid' })),
+    autocorrected: result.details.reduce((sum, detail) => sum + detail.autocorrect.length, 0),
+  };
+}

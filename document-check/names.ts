@@ -1,0 +1,59 @@
+import { toMrzText } from './mrz-compose';
+
+// Comparing a name as the applicant typed it with a name as a document prints it. Both are
+// brought to the zone's alphabet (upper-case Latin, diacritics and punctuation gone, as ICAO
+// transliterates), then compared token by token, so order, case, hyphens and accents do not
+// matter; a missing middle name costs little, a missing surname a lot.
+
+export function nameTokens(name: string): string[] {
+  return toMrzText(name).split('<').filter(Boolean);
+}
+
+export function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function tokenSimilarity(a: string, b: string, truncated: boolean): number {
+  // The zone cuts long names: a printed token that begins the typed one is the same name.
+  if (truncated && a.length >= 3 && b.startsWith(a)) return 1;
+  return 1 - levenshtein(a, b) / Math.max(a.length, b.length);
+}
+
+function best(token: string, others: string[], truncated: boolean): number {
+  return others.reduce((top, other) => Math.max(top, tokenSimilarity(token, other, truncated)), 0);
+}
+
+export interface DocumentName {
+  surname: string;
+  givenNames: string;
+  // The zone's name field was full, so its last token may be cut short.
+  truncated?: boolean;
+}
+
+// 0..1: the weakest of how well the typed name is covered by the document's, how well the
+// document's surname is found in it, and how well its first given name is.
+export function nameSimilarity(submitted: string, document: DocumentName): number {
+  const typed = nameTokens(submitted);
+  const surname = nameTokens(document.surname);
+  const given = nameTokens(document.givenNames);
+  const printed = [...surname, ...given];
+  if (!typed.length || !printed.length) return 0;
+  const truncated = document.truncated ?? false;
+  const lastPrinted = printed[printed.length - 1]!;
+  const similarityTo = (token: string) =>
+    printed.reduce((top, other) => Math.max(top, tokenSimilarity(other, token, truncated && other === lastPrinted)), 0);
+  const typedLength = typed.reduce((sum, token) => sum + token.length, 0);
+  const coverage = typed.reduce((sum, token) => sum + token.length * similarityTo(token), 0) / typedLength;
+  const surnameFound = surname.length ? Math.min(...surname.map((token) => best(token, typed, false))) : 1;
+  const firstGivenFound = given.length ? best(given[0]!, typed, truncated && given.length === 1) : 1;
+  return Math.min(coverage, surnameFound, firstGivenFound);
+}
