@@ -158,7 +158,11 @@ export const elaRegionSchema = z.object({
   y: z.number().int(),
   width: z.number().int(),
   height: z.number().int(),
-  // How far the region's error level stands above the image's usual level (robust z-score).
+  blocks: z.number().int(),
+  // How far the region's error levels depart from the rest of the image's (mean robust z-score;
+  // negative: the region had been compressed harder before, as a pasted JPEG has).
+  departure: z.number(),
+  // The evidence: |departure| x square root of its blocks.
   score: z.number(),
 });
 
@@ -170,9 +174,11 @@ const imageIntegrityDetailsBase = z.object({
   blur: z.object({ score: z.number(), sufficient: z.boolean() }),
   ela: z.object({
     performed: z.boolean(),
-    // The JPEG quality the image was saved at (read from its quantisation tables), and the one re-encoded at.
+    // The JPEG quality the image was saved at, read from its quantisation tables (null for PNG).
     sourceQuality: z.number().nullable(),
-    quality: z.number().int(),
+    // The two qualities it was re-encoded at.
+    qualities: z.tuple([z.number().int(), z.number().int()]),
+    // The strongest region's score (0: nothing stands out).
     score: z.number(),
     regions: z.array(elaRegionSchema),
   }),

@@ -19,12 +19,13 @@ export const documentCheckSettingsSchema = z.object({
     .prefault({}),
   ela: z
     .object({
-      defaultQuality: z.number().int().min(50).max(100).default(90).describe('JPEG quality to re-encode at when the image carries no quantisation tables (PNG).'),
-      blockSize: z.number().int().min(8).max(64).default(16).describe('Side of the square blocks whose error levels are compared, in pixels.'),
-      regionZ: positive(6, 'Robust z-score above which a block stands out from the image\'s usual error level.'),
-      minRegionBlocks: z.number().int().positive().default(12).describe('Blocks a standing-out region needs before it counts (smaller ones are noise or edges).'),
-      flagScore: positive(8, 'Region score (mean robust z-score) from which the image is flagged for review.'),
-      failScore: positive(12, 'Region score from which the image counts as tampered.'),
+      lowQuality: z.number().int().min(30).max(95).default(70).describe('The lower JPEG quality the image is re-encoded at.'),
+      highQuality: z.number().int().min(50).max(100).default(95).describe('The higher JPEG quality the image is re-encoded at (also the heat map\'s).'),
+      blocksAcross: z.number().int().min(20).max(400).default(80).describe('Blocks along the long side of the photo whose error levels are compared (each a multiple of 8 pixels).'),
+      regionZ: positive(2, 'Smoothed robust z-score from which a block belongs to a standing-out region.'),
+      minRegionShare: probability(0.015, 'Share of all blocks a standing-out region needs before it counts (smaller ones are noise or edges).'),
+      flagScore: positive(30, 'Region score (mean departure x square root of its blocks) from which the image is flagged for review.'),
+      failScore: positive(40, 'Region score from which the image counts as tampered.'),
       heatMapWidth: z.number().int().min(100).max(4000).default(800).describe('Width of the heat map PNG, in pixels.'),
     })
     .prefault({}),
