@@ -94,9 +94,17 @@ function pickFormat(lines: OcrLine[]): MrzFormat | null {
   return Math.abs(median - 36) < Math.abs(median - 44) ? 'TD2' : 'TD3';
 }
 
-function lineBand(line: OcrLine): (x: number) => { top: number; bottom: number } {
-  const { baseline, box } = line;
-  const slope = baseline.x1 !== baseline.x0 ? (baseline.y1 - baseline.y0) / (baseline.x1 - baseline.x0) : 0;
+type Band = (x: number) => { top: number; bottom: number };
+
+function baselineSlope(line: OcrLine): number {
+  const { baseline } = line;
+  return baseline.x1 !== baseline.x0 ? (baseline.y1 - baseline.y0) / (baseline.x1 - baseline.x0) : 0;
+}
+
+// The lines of a zone are parallel: one slope for all (the median), so that a line whose baseline
+// OCR misjudged (short `<` at its end pull it down) does not drift off its characters.
+function lineBand(line: OcrLine, slope: number): Band {
+  const { box } = line;
   const height = box.y1 - box.y0;
   // The box is level with the line's middle; the slope tilts the band around it.
   const middleX = (box.x0 + box.x1) / 2;
@@ -113,7 +121,7 @@ function darkness(image: GrayImage, x: number, y: number): number {
 }
 
 // Ink per column across the line's band, background removed.
-function columnInk(image: GrayImage, line: OcrLine, band: ReturnType<typeof lineBand>): Float64Array {
+function columnInk(image: GrayImage, line: OcrLine, band: Band): Float64Array {
   const ink = new Float64Array(image.width);
   for (let x = 0; x < image.width; x += 1) {
     const { top, bottom } = band(x);
@@ -133,13 +141,13 @@ function inkAt(ink: Float64Array, x: number): number {
   return (ink[left] ?? 0) * (1 - weight) + (ink[left + 1] ?? 0) * weight;
 }
 
-// The pitch and start whose cell boundaries fall in the gaps between characters.
-function fitGrid(ink: Float64Array, line: OcrLine, cells: number): { start: number; pitch: number } {
-  const span = line.box.x1 - line.box.x0;
-  const guess = span / (cells - 0.3);
-  let best = { start: line.box.x0, pitch: guess, cost: Number.POSITIVE_INFINITY };
+// The pitch and start whose cell boundaries fall in the gaps between characters. All lines of a
+// zone start at the same place and share the pitch, so their ink is added up and fitted at once.
+function fitGrid(ink: Float64Array, left: number, right: number, cells: number): { start: number; pitch: number } {
+  const guess = (right - left) / (cells - 0.3);
+  let best = { start: left, pitch: guess, cost: Number.POSITIVE_INFINITY };
   for (let pitch = guess * 0.95; pitch <= guess * 1.05; pitch += guess * 0.002) {
-    for (let start = line.box.x0 - pitch * 0.5; start <= line.box.x0 + pitch * 0.2; start += 0.25) {
+    for (let start = left - pitch * 0.5; start <= left + pitch * 0.2; start += 0.25) {
       let cost = 0;
       for (let index = 0; index <= cells; index += 1) cost += inkAt(ink, start + index * pitch);
       if (cost < best.cost) best = { start, pitch, cost };
@@ -149,7 +157,7 @@ function fitGrid(ink: Float64Array, line: OcrLine, cells: number): { start: numb
 }
 
 // The cell's pixels on a fixed grid, centred and scaled to unit length (for correlation).
-function cellVector(image: GrayImage, band: ReturnType<typeof lineBand>, left: number, right: number): Float64Array {
+function cellVector(image: GrayImage, band: Band, left: number, right: number): Float64Array {
   const vector = new Float64Array(GRID_COLUMNS * GRID_ROWS);
   const { top, bottom } = band((left + right) / 2);
   const stepX = (right - left) / GRID_COLUMNS;
@@ -168,6 +176,16 @@ function cellVector(image: GrayImage, band: ReturnType<typeof lineBand>, left: n
     }
   }
   return normalise(vector);
+}
+
+const LEFT_COLUMNS = 3;
+
+function leftPart(vector: Float64Array): Float64Array {
+  const part = new Float64Array(GRID_ROWS * LEFT_COLUMNS);
+  for (let row = 0; row < GRID_ROWS; row += 1) {
+    for (let column = 0; column < LEFT_COLUMNS; column += 1) part[row * LEFT_COLUMNS + column] = vector[row * GRID_COLUMNS + column]!;
+  }
+  return normalise(part);
 }
 
 function normalise(vector: Float64Array): Float64Array {
@@ -189,21 +207,23 @@ function correlation(a: Float64Array, b: Float64Array): number {
 }
 
 function mean(vectors: Float64Array[]): Float64Array {
-  const out = new Float64Array(GRID_COLUMNS * GRID_ROWS);
+  const out = new Float64Array(vectors[0]?.length ?? 0);
   for (const vector of vectors) for (let index = 0; index < out.length; index += 1) out[index] = out[index]! + vector[index]!;
   return normalise(out);
 }
 
 interface Cell {
   vector: Float64Array;
+  // The left three columns alone: where K (a stem) and `<` (a point) differ most.
+  left: Float64Array;
   // What OCR read there, and how sure it was.
   read: string;
   confidence: number;
 }
 
-function cellsOf(image: GrayImage, line: OcrLine, count: number): Cell[] {
-  const band = lineBand(line);
-  const { start, pitch } = fitGrid(columnInk(image, line, band), line, count);
+function cellsOf(image: GrayImage, line: OcrLine, count: number, grid: { start: number; pitch: number }, slope: number): Cell[] {
+  const band = lineBand(line, slope);
+  const { start, pitch } = grid;
   const symbols = line.words.flatMap((word) => word.symbols);
   const cells: Cell[] = [];
   for (let index = 0; index < count; index += 1) {
@@ -220,7 +240,8 @@ function cellsOf(image: GrayImage, line: OcrLine, count: number): Cell[] {
         confidence = symbol.confidence;
       }
     }
-    cells.push({ vector: cellVector(image, band, left, right), read, confidence });
+    const vector = cellVector(image, band, left, right);
+    cells.push({ vector, left: leftPart(vector), read, confidence });
   }
   return cells;
 }
@@ -234,21 +255,30 @@ export interface CellReading {
 // Reads each zone line cell by cell; `image` is the grayscale picture the lines were found in.
 export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzFormat, fillerSimilarity: number): CellReading {
   const length = LINE_LENGTHS[format];
-  const cellLines = lines.map((line) => cellsOf(image, line, length));
+  const slopes = lines.map(baselineSlope).sort((a, b) => a - b);
+  const slope = slopes[Math.floor(slopes.length / 2)] ?? 0;
+  const ink = new Float64Array(image.width);
+  for (const line of lines) {
+    const lineInk = columnInk(image, line, lineBand(line, slope));
+    for (let x = 0; x < ink.length; x += 1) ink[x] = ink[x]! + lineInk[x]!;
+  }
+  const grid = fitGrid(ink, Math.min(...lines.map((line) => line.box.x0)), Math.max(...lines.map((line) => line.box.x1)), length);
+  const cellLines = lines.map((line) => cellsOf(image, line, length, grid, slope));
   const allCells = cellLines.flat();
   const readAsFiller = allCells.filter((cell) => cell.read === '<');
-  let filler: Float64Array | null = null;
+  let filler: { whole: Float64Array; left: Float64Array } | null = null;
   if (readAsFiller.length >= 2) {
     // The first likeness is to what OCR called filler; the second to what looks like it.
-    const first = mean(readAsFiller.map((cell) => cell.vector));
-    const alike = allCells.filter((cell) => correlation(cell.vector, first) >= fillerSimilarity);
-    filler = alike.length >= 2 ? mean(alike.map((cell) => cell.vector)) : first;
+    const first = { whole: mean(readAsFiller.map((cell) => cell.vector)), left: mean(readAsFiller.map((cell) => cell.left)) };
+    const alike = allCells.filter((cell) => correlation(cell.vector, first.whole) >= fillerSimilarity && correlation(cell.left, first.left) >= fillerSimilarity);
+    filler = alike.length >= 2 ? { whole: mean(alike.map((cell) => cell.vector)), left: mean(alike.map((cell) => cell.left)) } : first;
   }
+  const isFiller = (cell: Cell) => filler !== null && correlation(cell.vector, filler.whole) >= fillerSimilarity && correlation(cell.left, filler.left) >= fillerSimilarity;
   const confidences: number[] = [];
   const read = cellLines.map((cells) =>
     cells
       .map((cell) => {
-        if (filler && correlation(cell.vector, filler) >= fillerSimilarity) return '<';
+        if (isFiller(cell)) return '<';
         confidences.push(cell.confidence);
         return cell.read && /^[A-Z0-9<]$/.test(cell.read) ? cell.read : '<';
       })
@@ -289,7 +319,31 @@ function parseSafely(lines: string[]): ParseResult | null {
   }
 }
 
-export function parseMrzLines(rawLines: string[], lines: string[], today: Date): MrzReading | null {
+// OCR's usual confusions in the zone's alphanumeric fields (the parser's own autocorrection
+// covers fields that are all digits or all letters).
+const CONFUSABLE: Record<string, string> = { B: '8', '8': 'B', O: '0', '0': 'O', D: '0', Q: '0', I: '1', '1': 'I', S: '5', '5': 'S', Z: '2', '2': 'Z', G: '6', '6': 'G' };
+
+// When the document number fails its check digit, the one-character confusion that makes it pass
+// is what the document says (a forger changes digits for digits, which this does not undo).
+function repairDocumentNumber(lines: string[]): string[] {
+  const first = parseSafely(lines);
+  const detail = first?.details.find((entry) => entry.field === 'documentNumber');
+  const check = first?.details.find((entry) => entry.field === 'documentNumberCheckDigit');
+  if (!first || !detail || !check || check.valid) return lines;
+  for (let at = detail.start; at < detail.end; at += 1) {
+    const line = lines[detail.line]!;
+    const swap = CONFUSABLE[line[at]!];
+    if (!swap) continue;
+    const candidate = [...lines];
+    candidate[detail.line] = line.slice(0, at) + swap + line.slice(at + 1);
+    const repaired = parseSafely(candidate)?.details.find((entry) => entry.field === 'documentNumberCheckDigit');
+    if (repaired?.valid) return candidate;
+  }
+  return lines;
+}
+
+export function parseMrzLines(rawLines: string[], readLines: string[], today: Date): MrzReading | null {
+  const lines = repairDocumentNumber(readLines);
   const result = parseSafely(lines);
   if (!result || !(result.format === 'TD1' || result.format === 'TD2' || result.format === 'TD3')) return null;
   const { fields } = result;
