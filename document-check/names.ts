@@ -9,23 +9,26 @@ export function nameTokens(name: string): string[] {
   return toMrzText(name).split('<').filter(Boolean);
 }
 
-export function levenshtein(a: string, b: string): number {
+// Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment):
+// typing "Yuong" for "Young" is one slip, not two.
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
     for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
 function tokenSimilarity(a: string, b: string, truncated: boolean): number {
   // The zone cuts long names: a printed token that begins the typed one is the same name.
   if (truncated && a.length >= 3 && b.startsWith(a)) return 1;
-  return 1 - levenshtein(a, b) / Math.max(a.length, b.length);
+  return 1 - editDistance(a, b) / Math.max(a.length, b.length);
 }
 
 function best(token: string, others: string[], truncated: boolean): number {
