@@ -71,6 +71,11 @@ function zoneNationality(code: string): string | null {
 
 const normaliseNumber = (value: string) => value.toUpperCase().replace(/[\s<-]/g, '');
 
+// Document numbers mix letters and digits, and some pairs look alike in print and weigh the same
+// in the check digit (G and 6: 16 and 6). Compared in one spelling, they cannot tell documents apart.
+const LOOKALIKE_DIGITS: Record<string, string> = { O: '0', D: '0', Q: '0', I: '1', Z: '2', S: '5', G: '6', B: '8' };
+const canonicalNumber = (value: string) => [...normaliseNumber(value)].map((character) => LOOKALIKE_DIGITS[character] ?? character).join('');
+
 function compareName(submitted: string, fields: Pick<ReadFields, 'surname' | 'givenNames'>, between: Comparison['between'], truncated: boolean, settings: DocumentCheckSettings['ocr']): Comparison {
   if (!fields.surname && !fields.givenNames) return { field: 'fullName', between, outcome: 'unreadable' };
   const similarity = Math.round(nameSimilarity(submitted, { surname: fields.surname ?? '', givenNames: fields.givenNames ?? '', truncated }) * 1000) / 1000;
@@ -80,7 +85,8 @@ function compareName(submitted: string, fields: Pick<ReadFields, 'surname' | 'gi
 
 function compareExact(field: Comparison['field'], between: Comparison['between'], a: string | null, b: string | null): Comparison {
   if (!a || !b) return { field, between, outcome: 'unreadable' };
-  return { field, between, outcome: a === b ? 'match' : 'mismatch' };
+  const same = field === 'idNumber' ? canonicalNumber(a) === canonicalNumber(b) : a === b;
+  return { field, between, outcome: same ? 'match' : 'mismatch' };
 }
 
 const EMPTY_FIELDS: ReadFields = { surname: null, givenNames: null, dateOfBirth: null, sex: null, nationality: null, documentNumber: null, dateOfExpiry: null };

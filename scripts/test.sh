@@ -9,4 +9,6 @@ export TEMPORAL_CLI_PATH="$(bash scripts/ensure-temporal.sh)"
 export TEST_DATABASE_URL="$(bash scripts/ensure-postgres.sh)"
 bash scripts/ensure-docker-compose.sh
 export CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
+# Fonts of the generated identity documents (document-check tests).
+bash scripts/ensure-fonts.sh
 exec npx --no-install tsx test/run.ts "$@"
