@@ -24,7 +24,7 @@ export interface GrayImage {
 // Characters OCR produces for the filler or for look-alikes outside the zone's alphabet.
 const LOOKALIKES: Array<[RegExp, string]> = [
   [/«/g, '<<'],
-  [/[‹(\[{]/g, '<'],
+  [/[‹([{]/g, '<'],
 ];
 
 // Fixes what text alone can tell: foreign characters, and K/L among `<` where no name can be.
