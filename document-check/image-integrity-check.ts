@@ -60,29 +60,28 @@ async function sharpness(image: Buffer): Promise<number> {
   return sumSquares / count - mean * mean;
 }
 
-const luminance = (data: Buffer, at: number) => 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
+// Luminance (Rec. 601) of every pixel of an RGB buffer.
+function luminance(rgb: Buffer, pixels: number): Float32Array {
+  const out = new Float32Array(pixels);
+  for (let at = 0, byte = 0; at < pixels; at += 1, byte += 3) out[at] = 0.299 * rgb[byte]! + 0.587 * rgb[byte + 1]! + 0.114 * rgb[byte + 2]!;
+  return out;
+}
 
-async function reencoded(image: Buffer, quality: number): Promise<Buffer> {
+async function reencoded(image: Buffer, quality: number, pixels: number): Promise<Float32Array> {
   const jpeg = await sharp(image).removeAlpha().jpeg({ quality }).toBuffer();
-  return sharp(jpeg).removeAlpha().raw().toBuffer();
+  return luminance(await sharp(jpeg).removeAlpha().raw().toBuffer(), pixels);
 }
 
 // Mean absolute luminance change per block.
-function blockErrors(original: Buffer, changed: Buffer, width: number, columns: number, rows: number, block: number): Float64Array {
-  const errors = new Float64Array(columns * rows);
-  for (let row = 0; row < rows; row += 1) {
-    for (let column = 0; column < columns; column += 1) {
-      let sum = 0;
-      for (let y = row * block; y < (row + 1) * block; y += 1) {
-        for (let x = column * block; x < (column + 1) * block; x += 1) {
-          const at = (y * width + x) * 3;
-          sum += Math.abs(luminance(original, at) - luminance(changed, at));
-        }
-      }
-      errors[row * columns + column] = sum / (block * block);
+function blockErrors(original: Float32Array, changed: Float32Array, width: number, columns: number, rows: number, block: number): Float64Array {
+  const sums = new Float64Array(columns * rows);
+  for (let y = 0; y < rows * block; y += 1) {
+    const rowBase = Math.floor(y / block) * columns;
+    for (let x = 0, at = y * width; x < columns * block; x += 1, at += 1) {
+      sums[rowBase + Math.floor(x / block)]! += Math.abs(original[at]! - changed[at]!);
     }
   }
-  return errors;
+  return sums.map((sum) => sum / (block * block));
 }
 
 function median(values: ArrayLike<number>): number {
@@ -154,27 +153,39 @@ function findRegions(ratio: Float64Array, columns: number, rows: number, block: 
   return regions.sort((a, b) => b.score - a.score);
 }
 
-// Heat colours from black through red and yellow to white.
-function heat(value: number): [number, number, number] {
-  const t = Math.min(1, Math.max(0, value / 255));
-  return [Math.min(255, t * 3 * 255), Math.min(255, Math.max(0, (t * 3 - 1) * 255)), Math.min(255, Math.max(0, (t * 3 - 2) * 255))];
-}
+// Heat colours from black through red and yellow to white, one per amplified level.
+const HEAT = (() => {
+  const table = Buffer.alloc(256 * 3);
+  for (let level = 0; level < 256; level += 1) {
+    const t = (level / 255) * 3;
+    table[level * 3] = Math.round(Math.min(1, t) * 255);
+    table[level * 3 + 1] = Math.round(Math.min(1, Math.max(0, t - 1)) * 255);
+    table[level * 3 + 2] = Math.round(Math.min(1, Math.max(0, t - 2)) * 255);
+  }
+  return table;
+})();
+// Changes of a few levels are the whole story of a JPEG re-encoded at high quality: amplify them.
+const HEAT_GAIN = 20;
 
 // The classic error-level picture (amplified change at the higher quality) with the regions boxed.
-async function heatMap(original: Buffer, changed: Buffer, width: number, height: number, regions: Region[], outputWidth: number): Promise<Buffer> {
+async function heatMap(original: Float32Array, changed: Float32Array, width: number, height: number, regions: Region[], outputWidth: number): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height * 3);
   for (let at = 0; at < width * height; at += 1) {
-    const [r, g, b] = heat(Math.abs(luminance(original, at * 3) - luminance(changed, at * 3)) * 20);
-    pixels[at * 3] = r;
-    pixels[at * 3 + 1] = g;
-    pixels[at * 3 + 2] = b;
+    const level = Math.min(255, Math.round(Math.abs(original[at]! - changed[at]!) * HEAT_GAIN));
+    HEAT.copy(pixels, at * 3, level * 3, level * 3 + 3);
   }
+  const outWidth = Math.min(outputWidth, width);
+  const scale = outWidth / width;
+  const outHeight = Math.max(1, Math.round(height * scale));
   const boxes = regions
-    .map((region) => `<rect x="${region.x}" y="${region.y}" width="${region.width}" height="${region.height}" fill="none" stroke="#00e5ff" stroke-width="${Math.max(2, Math.round(width / 400))}"/>`)
+    .map((region) => `<rect x="${region.x * scale}" y="${region.y * scale}" width="${region.width * scale}" height="${region.height * scale}" fill="none" stroke="#00e5ff" stroke-width="2"/>`)
     .join('');
-  const overlay = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${boxes}</svg>`);
-  const boxed = await sharp(pixels, { raw: { width, height, channels: 3 } }).composite([{ input: overlay }]).png().toBuffer();
-  return sharp(boxed).resize({ width: Math.min(outputWidth, width) }).png().toBuffer();
+  const overlay = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${outWidth}" height="${outHeight}">${boxes}</svg>`);
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .resize({ width: outWidth, height: outHeight, fit: 'fill' })
+    .composite([{ input: overlay }])
+    .png()
+    .toBuffer();
 }
 
 export async function checkImageIntegrity(image: Buffer, accepted: AcceptedImage, structure: JpegStructure | null, settings: Settings): Promise<ImageIntegrityDetails> {
@@ -196,13 +207,14 @@ export async function checkImageIntegrity(image: Buffer, accepted: AcceptedImage
     findings.push({ code: 'too_blurred', status: 'flag for review', message: 'The photo is too blurred to read. Ask for a new, sharp photo.' });
   }
 
-  const { data: original, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data: rgb, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const { width, height } = info;
+  const original = luminance(rgb, width * height);
   const { lowQuality, highQuality, blocksAcross } = settings.ela;
   // Blocks scale with the photo (a multiple of the JPEG's 8-pixel grid), so a region covers as
   // many blocks in a large photo as in a small one and the scores compare.
   const blockSize = Math.max(8, Math.round(Math.max(width, height) / blocksAcross / 8) * 8);
-  const [low, high] = await Promise.all([reencoded(image, lowQuality), reencoded(image, highQuality)]);
+  const [low, high] = await Promise.all([reencoded(image, lowQuality, width * height), reencoded(image, highQuality, width * height)]);
   const columns = Math.floor(width / blockSize);
   const rows = Math.floor(height / blockSize);
   const retake = !largeEnough || !sharpEnough;

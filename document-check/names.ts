@@ -9,6 +9,16 @@ export function nameTokens(name: string): string[] {
   return toMrzText(name).split('<').filter(Boolean);
 }
 
+// Letters OCR mistakes for one another in print: a printed name read with one of them is the
+// same name, so swapping them costs a quarter of an edit.
+const LOOKALIKE_GROUPS = ['OQDC0', 'IL1J', 'B8', 'S5', 'Z2', 'EF', 'UV', 'MN', 'G6'];
+const LOOKALIKE_COST = 0.25;
+
+function substitutionCost(a: string, b: string): number {
+  if (a === b) return 0;
+  return LOOKALIKE_GROUPS.some((group) => group.includes(a) && group.includes(b)) ? LOOKALIKE_COST : 1;
+}
+
 // Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment):
 // typing "Yuong" for "Young" is one slip, not two.
 export function editDistance(a: string, b: string): number {
@@ -16,8 +26,7 @@ export function editDistance(a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i += 1) {
     for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + substitutionCost(a[i - 1]!, b[j - 1]!));
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
       rows[i]![j] = best;
     }

@@ -113,3 +113,10 @@ describe('name comparison', () => {
     assert.ok(nameSimilarity('Bartholomew Featherstonehaugh', { surname: 'FEATHERSTONEHAUGH', givenNames: 'BARTHOLO' }) < 1);
   });
 });
+
+describe('name comparison of what OCR read', () => {
+  test('when a letter was read as its look-alike (O as Q), then the name still matches; another letter does not', () => {
+    assert.ok(nameSimilarity('Mateo Haddad', { surname: 'HADDAD', givenNames: 'MATEQ' }) >= 0.88);
+    assert.ok(nameSimilarity('Mateo Haddad', { surname: 'HADDAD', givenNames: 'MATEW' }) < 0.88);
+  });
+});
