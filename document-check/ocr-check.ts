@@ -17,8 +17,9 @@ const MRZ_CHARACTER_HEIGHT = 13;
 const PAGE_MAX_SIDE = 2000;
 
 async function grayscale(image: Buffer, resize?: sharp.ResizeOptions, region?: sharp.Region): Promise<GrayImage> {
+  // Orientation first, so that regions are in the upright picture's coordinates.
   let pipeline = sharp(image).rotate();
-  if (region) pipeline = sharp(await pipeline.toBuffer()).extract(region);
+  if (region) pipeline = pipeline.extract(region);
   pipeline = pipeline.grayscale().normalise();
   if (resize) pipeline = pipeline.resize(resize);
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });

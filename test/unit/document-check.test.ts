@@ -7,6 +7,7 @@ import {
   DocumentImageError,
   documentCheckResultSchema,
   OcrPool,
+  OcrPoolClosedError,
   toVerifyResponse,
   verifyFormSchema,
   verifyResponseSchema,
@@ -147,7 +148,9 @@ describe('document check decisions', () => {
     const { result } = outcome('passport', 'pasted_photo');
     const response = verifyResponseSchema.parse(toVerifyResponse(result, { includeDetails: true }));
     const png = Buffer.from(response.verification_result.details!.image_integrity.heatMapPng, 'base64');
-    assert.equal((await sharp(png).metadata()).format, 'png');
+    const heatMap = await sharp(png).metadata();
+    assert.equal(heatMap.format, 'png');
+    assert.equal(heatMap.width, 800, 'the default heat map width');
     const lean = verifyResponseSchema.parse(toVerifyResponse(result, { includeDetails: false }));
     assert.equal(lean.verification_result.details, undefined);
     assert.deepEqual(Object.keys(lean.verification_result.checks).sort(), ['image_integrity', 'metadata', 'ocr']);
@@ -227,5 +230,23 @@ describe('document check input', () => {
     assert.ok(result.details.metadata.found.software.some((name) => name.includes('Photoshop')), JSON.stringify(result.details.metadata.found));
     assert.equal(result.checks.metadata, 'fail');
     assert.equal(result.decision, 'deny');
+  });
+});
+
+describe('OCR worker pool', () => {
+  test('when more pages than workers arrive, then they wait their turn; once terminated, the pool refuses work', async () => {
+    const small = new OcrPool({ size: 1 });
+    const page = await sharp({
+      create: { width: 600, height: 120, channels: 3, background: '#ffffff' },
+    })
+      .composite([{ input: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="120"><text x="20" y="75" font-family="DejaVu Sans" font-size="40">SPECIMEN 1234</text></svg>') }])
+      .png()
+      .toBuffer();
+    const [first, second] = await Promise.all([small.recognize(page, 'text'), small.recognize(page, 'mrz')]);
+    assert.match(first.lines.map((line) => line.text).join(' '), /SPECIMEN 1234/);
+    // The zone mode reads only the zone's alphabet.
+    assert.match(second.lines.map((line) => line.text.replace(/\s+/g, '')).join(''), /^[A-Z0-9<]+$/);
+    await small.terminate();
+    await assert.rejects(small.recognize(page, 'text'), OcrPoolClosedError);
   });
 });
