@@ -164,14 +164,21 @@ const HEAT = (() => {
   }
   return table;
 })();
-// Changes of a few levels are the whole story of a JPEG re-encoded at high quality: amplify them.
-const HEAT_GAIN = 20;
+// Changes are a few levels at most: they are stretched so the image's strongest ones (its top
+// half percent) show near white, whatever the photo's overall error level.
+const HEAT_TOP_SHARE = 0.005;
+const HEAT_TOP_LEVEL = 230;
 
-// The classic error-level picture (amplified change at the higher quality) with the regions boxed.
+// The classic error-level picture (amplified change at the lower quality) with the regions boxed.
 async function heatMap(original: Float32Array, changed: Float32Array, width: number, height: number, regions: Region[], outputWidth: number): Promise<Buffer> {
+  const sample = new Float32Array(Math.ceil((width * height) / 7));
+  for (let at = 0, index = 0; at < width * height; at += 7, index += 1) sample[index] = Math.abs(original[at]! - changed[at]!);
+  sample.sort();
+  const top = sample[Math.floor(sample.length * (1 - HEAT_TOP_SHARE))] ?? 1;
+  const gain = HEAT_TOP_LEVEL / Math.max(top, 0.5);
   const pixels = Buffer.alloc(width * height * 3);
   for (let at = 0; at < width * height; at += 1) {
-    const level = Math.min(255, Math.round(Math.abs(original[at]! - changed[at]!) * HEAT_GAIN));
+    const level = Math.min(255, Math.round(Math.abs(original[at]! - changed[at]!) * gain));
     HEAT.copy(pixels, at * 3, level * 3, level * 3 + 3);
   }
   const outWidth = Math.min(outputWidth, width);
@@ -182,6 +189,8 @@ async function heatMap(original: Float32Array, changed: Float32Array, width: num
     .join('');
   const overlay = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${outWidth}" height="${outHeight}">${boxes}</svg>`);
   return sharp(pixels, { raw: { width, height, channels: 3 } })
+    // Single pixels' rounding is noise to a reviewer; areas are what matter.
+    .blur(1.5)
     .resize({ width: outWidth, height: outHeight, fit: 'fill' })
     .composite([{ input: overlay }])
     .png()
@@ -248,6 +257,6 @@ export async function checkImageIntegrity(image: Buffer, accepted: AcceptedImage
     },
     retake,
     findings,
-    heatMap: await heatMap(original, high, width, height, regions, settings.ela.heatMapWidth),
+    heatMap: await heatMap(original, low, width, height, regions, settings.ela.heatMapWidth),
   };
 }

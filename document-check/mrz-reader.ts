@@ -273,7 +273,15 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
     const alike = allCells.filter((cell) => correlation(cell.vector, first.whole) >= fillerSimilarity && correlation(cell.left, first.left) >= fillerSimilarity);
     filler = alike.length >= 2 ? { whole: mean(alike.map((cell) => cell.vector)), left: mean(alike.map((cell) => cell.left)) } : first;
   }
-  const isFiller = (cell: Cell) => filler !== null && correlation(cell.vector, filler.whole) >= fillerSimilarity && correlation(cell.left, filler.left) >= fillerSimilarity;
+  if (!filler) {
+    // No `<` to learn from (OCR read every one as a letter): fall back on what the text alone tells.
+    return {
+      lines: lines.map((line) => fitLineLength(cleanMrzText(line.text), length)),
+      confidence: lines.reduce((sum, line) => sum + line.confidence, 0) / lines.length,
+    };
+  }
+  const learned = filler;
+  const isFiller = (cell: Cell) => correlation(cell.vector, learned.whole) >= fillerSimilarity && correlation(cell.left, learned.left) >= fillerSimilarity;
   const confidences: number[] = [];
   const read = cellLines.map((cells) =>
     cells

@@ -19,8 +19,8 @@ export const documentCheckSettingsSchema = z.object({
     .prefault({}),
   ela: z
     .object({
-      lowQuality: z.number().int().min(30).max(95).default(70).describe('The lower JPEG quality the image is re-encoded at.'),
-      highQuality: z.number().int().min(50).max(100).default(95).describe('The higher JPEG quality the image is re-encoded at (also the heat map\'s).'),
+      lowQuality: z.number().int().min(30).max(95).default(70).describe('The lower JPEG quality the image is re-encoded at (also the heat map\'s).'),
+      highQuality: z.number().int().min(50).max(100).default(95).describe('The higher JPEG quality the image is re-encoded at.'),
       blocksAcross: z.number().int().min(20).max(400).default(80).describe('Blocks along the long side of the photo whose error levels are compared (each a multiple of 8 pixels).'),
       regionZ: positive(2, 'Smoothed robust z-score from which a block belongs to a standing-out region.'),
       minRegionShare: probability(0.015, 'Share of all blocks a standing-out region needs before it counts (smaller ones are noise or edges).'),

@@ -201,7 +201,7 @@ function guilloche(random: Random, box: Box, colour: string): string {
 }
 
 // A drawn stand-in for a portrait photo: a head-and-shoulders silhouette on a plain backdrop.
-export function portraitSvg(random: Random, box: Box): string {
+function portraitSvg(random: Random, box: Box): string {
   const skins = ['#8d5524', '#c68642', '#e0ac69', '#f1c27d', '#ffdbac', '#5c3a1e'];
   const hairs = ['#1b1b1b', '#4a3222', '#a0522d', '#d6b36a', '#777777'];
   const clothes = ['#2f4f6f', '#6b2737', '#35533a', '#4b4b4b', '#7a5c2e'];
