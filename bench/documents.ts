@@ -23,7 +23,12 @@ const DECISIONS: Decision[] = ['accept', 'deny', 'flag for review'];
 // Genuine documents are what a false alarm would hurt: three of each kind per seed.
 const GENUINE_PER_SEED = 3;
 
-const classOf = (specimen: Specimen) => (specimen.variant === 'genuine' ? `genuine ${specimen.kind === 'passport' ? 'passport' : 'ID card'}` : specimen.variant.replace(/_/g, ' '));
+interface Labelled {
+  specimen: Specimen;
+  label: string;
+}
+
+const labelOf = (specimen: Specimen) => (specimen.variant === 'genuine' ? `genuine ${specimen.kind === 'passport' ? 'passport' : 'ID card'}` : specimen.variant.replace(/_/g, ' '));
 
 function percentile(sorted: number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * share) - 1)]!;
@@ -34,31 +39,37 @@ const padStart = (text: string | number, width: number) => String(text).padStart
 
 async function main() {
   const generationStart = performance.now();
-  const specimens: Specimen[] = [];
+  const specimens: Labelled[] = [];
   for (let seed = 1; seed <= seeds; seed += 1) {
     for (const kind of ['passport', 'id_card'] as const) {
       for (const variant of SPECIMEN_VARIANTS) {
         const copies = variant === 'genuine' ? GENUINE_PER_SEED : 1;
-        for (let copy = 0; copy < copies; copy += 1) specimens.push(await generateSpecimen({ kind, variant, seed: 1000 + seed * 10 + copy, now: NOW }));
+        for (let copy = 0; copy < copies; copy += 1) {
+          const specimen = await generateSpecimen({ kind, variant, seed: 1000 + seed * 10 + copy, now: NOW });
+          specimens.push({ specimen, label: labelOf(specimen) });
+        }
       }
+      // Photographed askew, as hand-held photos are.
+      const skewDegrees = (seed % 2 ? 1 : -1) * (0.8 + seed * 0.3);
+      specimens.push({ specimen: await generateSpecimen({ kind, seed: 2000 + seed, now: NOW, skewDegrees }), label: 'genuine askew' });
     }
   }
-  console.log(`# ${specimens.length} generated documents (${seeds} per kind and variant, ${seeds * GENUINE_PER_SEED} genuine per kind) in ${((performance.now() - generationStart) / 1000).toFixed(1)} s`);
+  console.log(`# ${specimens.length} generated documents (${seeds} per kind and variant, ${seeds * GENUINE_PER_SEED} genuine and ${seeds} askew per kind) in ${((performance.now() - generationStart) / 1000).toFixed(1)} s`);
 
   const pool = new OcrPool({ size: workers });
   // Workers start on first use: warm them so the first images do not carry their start-up.
   const warmup = await generateSpecimen({ kind: 'passport', seed: 1, now: NOW });
   await Promise.all(Array.from({ length: workers }, () => checkDocument(warmup.image, warmup.submission, { ocr: pool, now: NOW })));
 
-  const results: Array<{ specimen: Specimen; decision: Decision; milliseconds: number }> = [];
+  const results: Array<{ specimen: Specimen; label: string; decision: Decision; milliseconds: number }> = [];
   const queue = [...specimens];
   const runStart = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      for (let specimen = queue.shift(); specimen; specimen = queue.shift()) {
+      for (let next = queue.shift(); next; next = queue.shift()) {
         const started = performance.now();
-        const result = await checkDocument(specimen.image, specimen.submission, { ocr: pool, now: NOW });
-        results.push({ specimen, decision: result.decision, milliseconds: performance.now() - started });
+        const result = await checkDocument(next.specimen.image, next.specimen.submission, { ocr: pool, now: NOW });
+        results.push({ ...next, decision: result.decision, milliseconds: performance.now() - started });
       }
     }),
   );
@@ -75,9 +86,9 @@ async function main() {
 
   console.log(`\nPer class`);
   console.log(`${pad('class', 22)}${pad('expected', 17)}${padStart('correct', 9)}${padStart('accuracy', 10)}   decisions made`);
-  const classes = [...new Set(specimens.map(classOf))];
+  const classes = [...new Set(specimens.map((entry) => entry.label))];
   for (const name of classes) {
-    const members = results.filter((entry) => classOf(entry.specimen) === name);
+    const members = results.filter((entry) => entry.label === name);
     const correct = members.filter((entry) => entry.decision === entry.specimen.expectedDecision).length;
     const made = DECISIONS.map((decision) => [decision, members.filter((entry) => entry.decision === decision).length] as const).filter(([, count]) => count);
     console.log(

@@ -96,21 +96,25 @@ function pickFormat(lines: OcrLine[]): MrzFormat | null {
 
 type Band = (x: number) => { top: number; bottom: number };
 
-function baselineSlope(line: OcrLine): number {
+export function baselineSlope(line: OcrLine): number {
   const { baseline } = line;
   return baseline.x1 !== baseline.x0 ? (baseline.y1 - baseline.y0) / (baseline.x1 - baseline.x0) : 0;
 }
 
 // The lines of a zone are parallel: one slope for all (the median), so that a line whose baseline
 // OCR misjudged (short `<` at its end pull it down) does not drift off its characters.
-function lineBand(line: OcrLine, slope: number): Band {
-  const { box } = line;
-  const height = box.y1 - box.y0;
-  // The box is level with the line's middle; the slope tilts the band around it.
-  const middleX = (box.x0 + box.x1) / 2;
+// The zone's characters are all one height: the smallest line box, less its slant (a box can
+// only grow, with specks or a neighbouring line's tops).
+function characterHeight(lines: OcrLine[], slope: number): number {
+  return Math.max(1, Math.min(...lines.map((line) => line.box.y1 - line.box.y0 - Math.abs(slope) * (line.box.x1 - line.box.x0))));
+}
+
+// The band a line's characters occupy: from its baseline up one character height.
+function lineBand(line: OcrLine, slope: number, height: number): Band {
+  const { baseline } = line;
   return (x) => {
-    const shift = slope * (x - middleX);
-    return { top: box.y0 + shift - height * 0.05, bottom: box.y1 + shift + height * 0.05 };
+    const base = baseline.y0 + slope * (x - baseline.x0);
+    return { top: base - height * 1.05, bottom: base + height * 0.1 };
   };
 }
 
@@ -221,8 +225,8 @@ interface Cell {
   confidence: number;
 }
 
-function cellsOf(image: GrayImage, line: OcrLine, count: number, grid: { start: number; pitch: number }, slope: number): Cell[] {
-  const band = lineBand(line, slope);
+function cellsOf(image: GrayImage, line: OcrLine, count: number, grid: { start: number; pitch: number }, slope: number, height: number): Cell[] {
+  const band = lineBand(line, slope, height);
   const { start, pitch } = grid;
   const symbols = line.words.flatMap((word) => word.symbols);
   const cells: Cell[] = [];
@@ -257,13 +261,14 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
   const length = LINE_LENGTHS[format];
   const slopes = lines.map(baselineSlope).sort((a, b) => a - b);
   const slope = slopes[Math.floor(slopes.length / 2)] ?? 0;
+  const height = characterHeight(lines, slope);
   const ink = new Float64Array(image.width);
   for (const line of lines) {
-    const lineInk = columnInk(image, line, lineBand(line, slope));
+    const lineInk = columnInk(image, line, lineBand(line, slope, height));
     for (let x = 0; x < ink.length; x += 1) ink[x] = ink[x]! + lineInk[x]!;
   }
   const grid = fitGrid(ink, Math.min(...lines.map((line) => line.box.x0)), Math.max(...lines.map((line) => line.box.x1)), length);
-  const cellLines = lines.map((line) => cellsOf(image, line, length, grid, slope));
+  const cellLines = lines.map((line) => cellsOf(image, line, length, grid, slope, height));
   const allCells = cellLines.flat();
   const readAsFiller = allCells.filter((cell) => cell.read === '<');
   let filler: { whole: Float64Array; left: Float64Array } | null = null;
@@ -331,27 +336,41 @@ function parseSafely(lines: string[]): ParseResult | null {
 // covers fields that are all digits or all letters).
 const CONFUSABLE: Record<string, string> = { B: '8', '8': 'B', O: '0', '0': 'O', D: '0', Q: '0', I: '1', '1': 'I', S: '5', '5': 'S', Z: '2', '2': 'Z', G: '6', '6': 'G' };
 
-// When the document number fails its check digit, the one-character confusion that makes it pass
-// is what the document says (a forger changes digits for digits, which this does not undo).
-function repairDocumentNumber(lines: string[]): string[] {
+function withField(lines: string[], line: number, start: number, end: number, value: string): string[] {
+  const candidate = [...lines];
+  candidate[line] = lines[line]!.slice(0, start) + value + lines[line]!.slice(end);
+  return candidate;
+}
+
+// When the document number fails its check digit, another reading that passes it is what the
+// document says: the visual zone's number first (read apart, in another font), else the one
+// look-alike swap that passes. A forger changes digits for digits, which neither undoes, and the
+// repaired number is still compared with the submission.
+function repairDocumentNumber(lines: string[], printedNumber: string | null): string[] {
   const first = parseSafely(lines);
   const detail = first?.details.find((entry) => entry.field === 'documentNumber');
   const check = first?.details.find((entry) => entry.field === 'documentNumberCheckDigit');
   if (!first || !detail || !check || check.valid) return lines;
-  for (let at = detail.start; at < detail.end; at += 1) {
-    const line = lines[detail.line]!;
-    const swap = CONFUSABLE[line[at]!];
-    if (!swap) continue;
-    const candidate = [...lines];
-    candidate[detail.line] = line.slice(0, at) + swap + line.slice(at + 1);
-    const repaired = parseSafely(candidate)?.details.find((entry) => entry.field === 'documentNumberCheckDigit');
-    if (repaired?.valid) return candidate;
+  const passes = (candidate: string[]) => parseSafely(candidate)?.details.find((entry) => entry.field === 'documentNumberCheckDigit')?.valid === true;
+  const width = detail.end - detail.start;
+  if (printedNumber && printedNumber.length <= width) {
+    const candidate = withField(lines, detail.line, detail.start, detail.end, printedNumber.padEnd(width, '<'));
+    if (passes(candidate)) return candidate;
   }
-  return lines;
+  const repairs: string[][] = [];
+  for (let at = detail.start; at < detail.end; at += 1) {
+    const swap = CONFUSABLE[lines[detail.line]![at]!];
+    if (!swap) continue;
+    const candidate = withField(lines, detail.line, at, at + 1, swap);
+    if (passes(candidate)) repairs.push(candidate);
+  }
+  // Two different swaps passing would be a guess.
+  return repairs.length === 1 ? repairs[0]! : lines;
 }
 
-export function parseMrzLines(rawLines: string[], readLines: string[], today: Date): MrzReading | null {
-  const lines = repairDocumentNumber(readLines);
+// `printedNumber`: the document number as the visual zone prints it, if it was read.
+export function parseMrzLines(rawLines: string[], readLines: string[], today: Date, printedNumber: string | null = null): MrzReading | null {
+  const lines = repairDocumentNumber(readLines, printedNumber);
   const result = parseSafely(lines);
   if (!result || !(result.format === 'TD1' || result.format === 'TD2' || result.format === 'TD3')) return null;
   const { fields } = result;

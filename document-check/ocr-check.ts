@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { whereAlpha2, whereAlpha3 } from 'iso-3166-1';
-import { findMrzLines, parseMrzLines, readMrzCells, zoneLines, LINE_LENGTHS, type GrayImage } from './mrz-reader';
+import { baselineSlope, findMrzLines, parseMrzLines, readMrzCells, zoneLines, LINE_LENGTHS, type GrayImage } from './mrz-reader';
 import { nameSimilarity } from './names';
 import type { OcrPage, OcrPool } from './ocr-pool';
 import type { Comparison, DocumentSubmission, Finding, MrzReading, OcrDetails, ReadFields } from './schemas';
@@ -16,10 +16,17 @@ const MRZ_CHARACTER_HEIGHT = 13;
 // Pages larger than this are scaled down for the first pass: it only needs the visual zone's text.
 const PAGE_MAX_SIDE = 2000;
 
-async function grayscale(image: Buffer, resize?: sharp.ResizeOptions, region?: sharp.Region): Promise<GrayImage> {
+interface Crop {
+  region: sharp.Region;
+  // Turned by this many degrees after cutting, to level a slanted zone.
+  degrees: number;
+}
+
+async function grayscale(image: Buffer, resize?: sharp.ResizeOptions, crop?: Crop): Promise<GrayImage> {
   // Orientation first, so that regions are in the upright picture's coordinates.
-  let pipeline = sharp(image).rotate();
-  if (region) pipeline = pipeline.extract(region);
+  let pipeline = sharp(image).autoOrient();
+  if (crop) pipeline = pipeline.extract(crop.region);
+  if (crop && crop.degrees) pipeline = pipeline.rotate(crop.degrees, { background: '#ffffff' });
   pipeline = pipeline.grayscale().normalise();
   if (resize) pipeline = pipeline.resize(resize);
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
@@ -33,15 +40,30 @@ interface ZoneRead {
   confidence: number;
 }
 
-async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: { width: number; height: number }, pool: OcrPool, settings: DocumentCheckSettings['ocr'], today: Date): Promise<ZoneRead> {
+// Below this slant (degrees) levelling the zone costs more than it gains.
+const LEVEL_FROM_DEGREES = 0.2;
+
+// The page's slant: the median baseline of its long lines (a photo is rarely held level).
+function pageSlope(page: OcrPage, pageWidth: number): number {
+  const slopes = page.lines
+    .filter((line) => line.box.x1 - line.box.x0 > pageWidth * 0.25)
+    .map(baselineSlope)
+    .sort((a, b) => a - b);
+  return slopes[Math.floor(slopes.length / 2)] ?? 0;
+}
+
+async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: { width: number; height: number }, printedNumber: string | null, pool: OcrPool, settings: DocumentCheckSettings['ocr'], today: Date): Promise<ZoneRead> {
   const candidates = findMrzLines(page);
+  const slope = pageSlope(page, size.width * pageScale);
+  const slant = Math.abs(slope) * size.width;
   let region: sharp.Region;
   let lineHeight: number;
   if (candidates.length) {
     const top = Math.min(...candidates.map((line) => line.box.y0)) / pageScale;
     const bottom = Math.max(...candidates.map((line) => line.box.y1)) / pageScale;
-    lineHeight = candidates.reduce((sum, line) => sum + (line.box.y1 - line.box.y0), 0) / candidates.length / pageScale;
-    const margin = lineHeight * 0.9;
+    const heights = candidates.map((line) => line.box.y1 - line.box.y0 - Math.abs(slope) * (line.box.x1 - line.box.x0));
+    lineHeight = Math.max(4, heights.reduce((sum, height) => sum + height, 0) / heights.length / pageScale);
+    const margin = lineHeight * 0.9 + slant / 2;
     const y0 = Math.max(0, Math.floor(top - margin));
     region = { left: 0, top: y0, width: size.width, height: Math.min(size.height, Math.ceil(bottom + margin)) - y0 };
   } else {
@@ -50,8 +72,10 @@ async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: {
     region = { left: 0, top: y0, width: size.width, height: size.height - y0 };
     lineHeight = size.width / 46;
   }
+  const degrees = (Math.atan(slope) * 180) / Math.PI;
+  const crop = { region, degrees: Math.abs(degrees) >= LEVEL_FROM_DEGREES ? -degrees : 0 };
   const scale = Math.min(1.5, MRZ_CHARACTER_HEIGHT / lineHeight);
-  const zoneImage = await grayscale(image, { width: Math.max(32, Math.round(region.width * scale)) }, region);
+  const zoneImage = await grayscale(image, { width: Math.max(32, Math.round(region.width * scale)) }, crop);
   const zonePage = await pool.recognize(await toPng(zoneImage), 'mrz');
   const zone = zoneLines(zonePage);
   if (!zone) return { reading: null, confidence: 0 };
@@ -59,7 +83,7 @@ async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: {
   const cells = readMrzCells(zoneImage, zone.lines, zone.format, settings.fillerSimilarity);
   const length = LINE_LENGTHS[zone.format];
   const lines = cells.lines.map((line) => line.slice(0, length));
-  return { reading: parseMrzLines(rawLines, lines, today), confidence: Math.round(cells.confidence * 10) / 10 };
+  return { reading: parseMrzLines(rawLines, lines, today, printedNumber), confidence: Math.round(cells.confidence * 10) / 10 };
 }
 
 // ISO alpha-2 or alpha-3 to the zone's code (Germany is "D" there).
@@ -106,13 +130,13 @@ export function skippedOcr(reason: string): OcrDetails {
 }
 
 export async function checkOcr(image: Buffer, submitted: DocumentSubmission, pool: OcrPool, settings: DocumentCheckSettings['ocr'], today: Date): Promise<OcrDetails> {
-  const oriented = await sharp(image).rotate().metadata();
+  const oriented = await sharp(image).metadata();
   const size = { width: oriented.autoOrient.width, height: oriented.autoOrient.height };
   const pageScale = Math.min(1, PAGE_MAX_SIDE / Math.max(size.width, size.height));
   const pageImage = await grayscale(image, pageScale < 1 ? { width: Math.round(size.width * pageScale) } : undefined);
   const page = await pool.recognize(await toPng(pageImage), 'text');
   const visual = readVisualZone(page);
-  const zone = await readZone(image, page, pageScale, size, pool, settings, today);
+  const zone = await readZone(image, page, pageScale, size, visual.fields.documentNumber, pool, settings, today);
   const mrz = zone.reading;
 
   const findings: Finding[] = [];

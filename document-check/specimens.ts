@@ -55,7 +55,12 @@ export interface SpecimenOptions {
   now?: Date;
   // PNG files carry an editor's name in a text chunk instead of EXIF.
   format?: 'jpeg' | 'png';
+  // The page photographed askew, by this many degrees (clockwise), on a grey desk. Only for the
+  // variants that paint nothing over the page (their patches follow the level layout).
+  skewDegrees?: number;
 }
+
+const PAINTED_VARIANTS: readonly SpecimenVariant[] = ['pasted_photo', 'edited_visual_text', 'edited_mrz'];
 
 export interface Specimen {
   kind: SpecimenKind;
@@ -507,6 +512,11 @@ export async function generateSpecimen(options: SpecimenOptions): Promise<Specim
   if (variant === 'tiny') {
     const targetWidth = 340;
     const { data, info } = await sharp(drawn.data, rawInput(drawn)).resize({ width: targetWidth }).raw().toBuffer({ resolveWithObject: true });
+    drawn = { data, width: info.width, height: info.height };
+  }
+  if (options.skewDegrees) {
+    if (PAINTED_VARIANTS.includes(variant)) throw new Error(`skewDegrees cannot be combined with the ${variant} variant`);
+    const { data, info } = await sharp(drawn.data, rawInput(drawn)).rotate(options.skewDegrees, { background: '#6b6f75' }).raw().toBuffer({ resolveWithObject: true });
     drawn = { data, width: info.width, height: info.height };
   }
   const photo = expose(drawn, random, 2.5);

@@ -73,6 +73,18 @@ describe('machine-readable zone', () => {
     assert.equal(reading.valid, true);
   });
 
+  test('when OCR misreads a letter of the document number as another letter, then the visual zone\'s reading settles it', () => {
+    const [line1, line2] = passportMrz(holder);
+    const misread = `B${'E'}${line2.slice(2)}`;
+    const unrepaired = parseMrzLines([line1, misread], [line1, misread], TODAY);
+    assert.equal(unrepaired?.valid, false);
+    const repaired = parseMrzLines([line1, misread], [line1, misread], TODAY, 'BX8402197');
+    assert.equal(repaired?.fields.documentNumber, 'BX8402197');
+    assert.equal(repaired?.valid, true);
+    // A printed number that does not pass the check digit repairs nothing.
+    assert.equal(parseMrzLines([line1, misread], [line1, misread], TODAY, 'BX8402198')?.valid, false);
+  });
+
   test('when lines are not a zone, then nothing is parsed', () => {
     assert.equal(parseMrzLines(['HELLO'], ['HELLO'], TODAY), null);
   });

@@ -47,15 +47,21 @@ const codes = (result: DocumentCheckResult) => [
   ...result.details.image_integrity.findings,
 ].map((finding) => `${finding.code}:${finding.status}`);
 
+let askew: { specimen: Specimen; result: DocumentCheckResult } | undefined;
+
 before(async () => {
   // Checked concurrently (two OCR workers), asserted one by one below.
-  await Promise.all(
-    cases.map(async ([kind, variant]) => {
+  await Promise.all([
+    ...cases.map(async ([kind, variant]) => {
       const specimen = await generateSpecimen({ kind, variant, seed: 11, now: NOW });
       const result = await checkDocument(specimen.image, specimen.submission, { ocr: pool, now: NOW });
       checked.set(key(kind, variant), { specimen, result });
     }),
-  );
+    (async () => {
+      const specimen = await generateSpecimen({ kind: 'id_card', seed: 12, now: NOW, skewDegrees: -1.5 });
+      askew = { specimen, result: await checkDocument(specimen.image, specimen.submission, { ocr: pool, now: NOW }) };
+    })(),
+  ]);
 });
 
 after(() => pool.terminate());
@@ -76,6 +82,12 @@ describe('document check decisions', () => {
     assert.equal(result.details.ocr.mrz?.format, 'TD1');
     assert.deepEqual(result.details.ocr.mrz?.lines, specimen.mrz);
     assert.ok(result.details.ocr.comparisons.every((comparison) => comparison.outcome !== 'mismatch'));
+  });
+
+  test('when a genuine card is photographed askew, then its zone is levelled, read exactly, and it is accepted', () => {
+    assert.ok(askew);
+    assert.equal(askew.result.decision, 'accept', askew.result.reason);
+    assert.deepEqual(askew.result.details.ocr.mrz?.lines, askew.specimen.mrz);
   });
 
   test('when a photo from another JPEG is pasted over the portrait, then error level analysis finds a region there and denies', () => {
