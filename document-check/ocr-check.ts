@@ -159,8 +159,9 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
 
   // The submission against the zone (check-digit protected) and the visual zone.
   if (mrz) {
-    const nameFull = mrz.lines[mrz.lines.length - (mrz.format === 'TD1' ? 1 : 2)]!.endsWith('<') === false;
-    comparisons.push(compareName(submitted.fullName, mrz.fields, 'submission_and_mrz', nameFull, settings));
+    // A name line with no filler left at its end may have cut the name short.
+    const nameLine = mrz.lines[mrz.format === 'TD1' ? 2 : 0] ?? '';
+    comparisons.push(compareName(submitted.fullName, mrz.fields, 'submission_and_mrz', !nameLine.endsWith('<'), settings));
     comparisons.push(compareExact('dateOfBirth', 'submission_and_mrz', submitted.dateOfBirth, mrz.fields.dateOfBirth));
     comparisons.push(compareExact('idNumber', 'submission_and_mrz', normaliseNumber(submitted.idNumber), mrz.fields.documentNumber ? normaliseNumber(mrz.fields.documentNumber) : null));
     comparisons.push(compareExact('nationality', 'submission_and_mrz', zoneNationality(submitted.nationality), mrz.fields.nationality));
@@ -171,7 +172,7 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
   // The document against itself: a visual zone painted over disagrees with its zone.
   if (mrz) {
     const mrzName = `${mrz.fields.givenNames ?? ''} ${mrz.fields.surname ?? ''}`;
-    comparisons.push({ ...compareName(mrzName, visual.fields, 'mrz_and_visual_zone', false, settings), field: 'fullName' });
+    comparisons.push(compareName(mrzName, visual.fields, 'mrz_and_visual_zone', false, settings));
     comparisons.push(compareExact('dateOfBirth', 'mrz_and_visual_zone', mrz.fields.dateOfBirth, visual.fields.dateOfBirth));
     comparisons.push(compareExact('idNumber', 'mrz_and_visual_zone', mrz.fields.documentNumber, visual.fields.documentNumber));
   }
