@@ -84,6 +84,8 @@ export function findMrzLines(page: OcrPage): OcrLine[] {
 // ---- reading the zone cell by cell ------------------------------------------------------------
 
 const GRID_COLUMNS = 8;
+// OCR confidence (0..100) from which a character it read serves as a model for the zone's others.
+const SURE_CONFIDENCE = 70;
 const GRID_ROWS = 12;
 
 function pickFormat(lines: OcrLine[]): MrzFormat | null {
@@ -147,13 +149,16 @@ function inkAt(ink: Float64Array, x: number): number {
 
 // The pitch and start whose cell boundaries fall in the gaps between characters. All lines of a
 // zone start at the same place and share the pitch, so their ink is added up and fitted at once.
+// A boundary off the picture costs as much as the darkest column: the grid must fit inside it.
 function fitGrid(ink: Float64Array, left: number, right: number, cells: number): { start: number; pitch: number } {
   const guess = (right - left) / (cells - 0.3);
+  const offPicture = ink.reduce((top, value) => Math.max(top, value), 0);
+  const inkOrWall = (x: number) => (x < 0 || x > ink.length - 1 ? offPicture : inkAt(ink, x));
   let best = { start: left, pitch: guess, cost: Number.POSITIVE_INFINITY };
-  for (let pitch = guess * 0.95; pitch <= guess * 1.05; pitch += guess * 0.002) {
+  for (let pitch = guess * 0.92; pitch <= guess * 1.08; pitch += guess * 0.002) {
     for (let start = left - pitch * 0.5; start <= left + pitch * 0.2; start += 0.25) {
       let cost = 0;
-      for (let index = 0; index <= cells; index += 1) cost += inkAt(ink, start + index * pitch);
+      for (let index = 0; index <= cells; index += 1) cost += inkOrWall(start + index * pitch);
       if (cost < best.cost) best = { start, pitch, cost };
     }
   }
@@ -208,6 +213,24 @@ function correlation(a: Float64Array, b: Float64Array): number {
   let sum = 0;
   for (let index = 0; index < a.length; index += 1) sum += a[index]! * b[index]!;
   return sum;
+}
+
+// The best correlation with one grid step of shift either way: the same character sampled a
+// pixel higher or lower (a slight slant left after levelling) still looks like itself.
+function shiftedCorrelation(a: Float64Array, b: Float64Array): number {
+  let best = -1;
+  for (let dy = -1; dy <= 1; dy += 1) {
+    for (let dx = -1; dx <= 1; dx += 1) {
+      let sum = 0;
+      for (let row = Math.max(0, -dy); row < Math.min(GRID_ROWS, GRID_ROWS - dy); row += 1) {
+        for (let column = Math.max(0, -dx); column < Math.min(GRID_COLUMNS, GRID_COLUMNS - dx); column += 1) {
+          sum += a[row * GRID_COLUMNS + column]! * b[(row + dy) * GRID_COLUMNS + column + dx]!;
+        }
+      }
+      best = Math.max(best, sum);
+    }
+  }
+  return best;
 }
 
 function mean(vectors: Float64Array[]): Float64Array {
@@ -267,7 +290,10 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
     const lineInk = columnInk(image, line, lineBand(line, slope, height));
     for (let x = 0; x < ink.length; x += 1) ink[x] = ink[x]! + lineInk[x]!;
   }
-  const grid = fitGrid(ink, Math.min(...lines.map((line) => line.box.x0)), Math.max(...lines.map((line) => line.box.x1)), length);
+  // Where characters were found (a line's box can run on with specks to the picture's edge).
+  const symbols = lines.flatMap((line) => line.words.flatMap((word) => word.symbols));
+  const extent = symbols.length ? symbols.map((symbol) => symbol.box) : lines.map((line) => line.box);
+  const grid = fitGrid(ink, Math.min(...extent.map((box) => box.x0)), Math.max(...extent.map((box) => box.x1)), length);
   const cellLines = lines.map((line) => cellsOf(image, line, length, grid, slope, height));
   const allCells = cellLines.flat();
   const readAsFiller = allCells.filter((cell) => cell.read === '<');
@@ -287,13 +313,31 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
   }
   const learned = filler;
   const isFiller = (cell: Cell) => correlation(cell.vector, learned.whole) >= fillerSimilarity && correlation(cell.left, learned.left) >= fillerSimilarity;
+  // A cell OCR left empty is read by likeness to the characters it did read surely elsewhere in
+  // the zone (same font, same size, same photo), or to the filler.
+  const surely = new Map<string, Float64Array[]>();
+  for (const cell of allCells) {
+    if (!/^[A-Z0-9]$/.test(cell.read) || cell.confidence < SURE_CONFIDENCE || isFiller(cell)) continue;
+    surely.set(cell.read, [...(surely.get(cell.read) ?? []), cell.vector]);
+  }
+  const prototypes = [...surely].map(([character, vectors]) => ({ character, vector: mean(vectors) }));
+  const likeliest = (cell: Cell): string => {
+    let best = { character: '<', likeness: fillerSimilarity };
+    for (const prototype of prototypes) {
+      const likeness = shiftedCorrelation(cell.vector, prototype.vector);
+      if (likeness > best.likeness) best = { character: prototype.character, likeness };
+    }
+    return best.character;
+  };
   const confidences: number[] = [];
   const read = cellLines.map((cells) =>
     cells
       .map((cell) => {
         if (isFiller(cell)) return '<';
+        // Read as `<` yet unlike the zone's filler: OCR's symbol belonged to the neighbouring cell.
+        if (!/^[A-Z0-9]$/.test(cell.read)) return likeliest(cell);
         confidences.push(cell.confidence);
-        return cell.read && /^[A-Z0-9<]$/.test(cell.read) ? cell.read : '<';
+        return cell.read;
       })
       .join(''),
   );
@@ -369,8 +413,25 @@ function repairDocumentNumber(lines: string[], printedNumber: string | null): st
 }
 
 // `printedNumber`: the document number as the visual zone prints it, if it was read.
+// Letters OCR puts for digits that the parser's own autocorrection (B G O I S Z) leaves alone.
+const DIGIT_LOOKALIKES: Record<string, string> = { T: '7', D: '0', Q: '0', U: '0', L: '1', J: '1', A: '4' };
+const NUMERIC_FIELDS = new Set(['birthDate', 'birthDateCheckDigit', 'expirationDate', 'expirationDateCheckDigit', 'documentNumberCheckDigit', 'compositeCheckDigit']);
+
+function digitsWhereDigitsBelong(lines: string[]): string[] {
+  const parsed = parseSafely(lines);
+  if (!parsed) return lines;
+  let corrected = lines;
+  for (const detail of parsed.details) {
+    if (!detail.field || !NUMERIC_FIELDS.has(detail.field) || detail.valid) continue;
+    const line = corrected[detail.line]!;
+    const field = line.slice(detail.start, detail.end).replace(/[A-Z]/g, (letter) => DIGIT_LOOKALIKES[letter] ?? letter);
+    corrected = withField(corrected, detail.line, detail.start, detail.end, field);
+  }
+  return corrected;
+}
+
 export function parseMrzLines(rawLines: string[], readLines: string[], today: Date, printedNumber: string | null = null): MrzReading | null {
-  const lines = repairDocumentNumber(readLines, printedNumber);
+  const lines = repairDocumentNumber(digitsWhereDigitsBelong(readLines), printedNumber);
   const result = parseSafely(lines);
   if (!result || !(result.format === 'TD1' || result.format === 'TD2' || result.format === 'TD3')) return null;
   const { fields } = result;

@@ -110,8 +110,22 @@ function compareName(submitted: string, fields: Pick<ReadFields, 'surname' | 'gi
 
 function compareExact(field: Comparison['field'], between: Comparison['between'], a: string | null, b: string | null): Comparison {
   if (!a || !b) return { field, between, outcome: 'unreadable' };
-  const same = field === 'idNumber' ? canonicalNumber(a) === canonicalNumber(b) : a === b;
-  return { field, between, outcome: same ? 'match' : 'mismatch' };
+  if (field !== 'idNumber') return { field, between, outcome: a === b ? 'match' : 'mismatch' };
+  const [first, second] = [canonicalNumber(a), canonicalNumber(b)];
+  if (first === second) return { field, between, outcome: 'match' };
+  // One inside the other: characters lost in reading (a prefix printed apart), not another number.
+  return { field, between, outcome: first.includes(second) || second.includes(first) ? 'close' : 'mismatch' };
+}
+
+// The visual zone against the machine-readable zone, part by part, on the parts both read.
+function compareZonesNames(mrz: Pick<ReadFields, 'surname' | 'givenNames'>, visual: Pick<ReadFields, 'surname' | 'givenNames'>, settings: DocumentCheckSettings['ocr']): Comparison {
+  const similarities = (['surname', 'givenNames'] as const)
+    .filter((part) => mrz[part] && visual[part])
+    .map((part) => nameSimilarity(mrz[part]!, { surname: visual[part]!, givenNames: '' }));
+  if (!similarities.length) return { field: 'fullName', between: 'mrz_and_visual_zone', outcome: 'unreadable' };
+  const similarity = Math.round(Math.min(...similarities) * 1000) / 1000;
+  const outcome = similarity >= settings.nameMatch ? 'match' : similarity >= settings.nameReview ? 'close' : 'mismatch';
+  return { field: 'fullName', between: 'mrz_and_visual_zone', outcome, similarity };
 }
 
 const EMPTY_FIELDS: ReadFields = { surname: null, givenNames: null, dateOfBirth: null, sex: null, nationality: null, documentNumber: null, dateOfExpiry: null };
@@ -166,13 +180,17 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
     comparisons.push(compareExact('idNumber', 'submission_and_mrz', normaliseNumber(submitted.idNumber), mrz.fields.documentNumber ? normaliseNumber(mrz.fields.documentNumber) : null));
     comparisons.push(compareExact('nationality', 'submission_and_mrz', zoneNationality(submitted.nationality), mrz.fields.nationality));
   }
-  comparisons.push(compareName(submitted.fullName, visual.fields, 'submission_and_visual_zone', false, settings));
+  // A name half read in the visual zone says nothing about the whole typed name.
+  comparisons.push(
+    visual.fields.surname && visual.fields.givenNames
+      ? compareName(submitted.fullName, visual.fields, 'submission_and_visual_zone', false, settings)
+      : { field: 'fullName', between: 'submission_and_visual_zone', outcome: 'unreadable' },
+  );
   comparisons.push(compareExact('dateOfBirth', 'submission_and_visual_zone', submitted.dateOfBirth, visual.fields.dateOfBirth));
   comparisons.push(compareExact('idNumber', 'submission_and_visual_zone', normaliseNumber(submitted.idNumber), visual.fields.documentNumber));
   // The document against itself: a visual zone painted over disagrees with its zone.
   if (mrz) {
-    const mrzName = `${mrz.fields.givenNames ?? ''} ${mrz.fields.surname ?? ''}`;
-    comparisons.push(compareName(mrzName, visual.fields, 'mrz_and_visual_zone', false, settings));
+    comparisons.push(compareZonesNames(mrz.fields, visual.fields, settings));
     comparisons.push(compareExact('dateOfBirth', 'mrz_and_visual_zone', mrz.fields.dateOfBirth, visual.fields.dateOfBirth));
     comparisons.push(compareExact('idNumber', 'mrz_and_visual_zone', mrz.fields.documentNumber, visual.fields.documentNumber));
   }
@@ -199,10 +217,15 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
   }
   const inconsistent = comparisons.filter((entry) => entry.between === 'mrz_and_visual_zone' && entry.outcome === 'mismatch');
   if (inconsistent.length && mrz?.valid) {
+    // Only what the visual zone shows clearly is held against the zone below it.
+    const visualConfidence = (field: Comparison['field']) =>
+      field === 'fullName' ? Math.min(visual.confidence.surname ?? 0, visual.confidence.givenNames ?? 100) : (visual.confidence[field === 'idNumber' ? 'documentNumber' : 'dateOfBirth'] ?? 0);
+    const clear = inconsistent.every((entry) => visualConfidence(entry.field) >= settings.minVisualConfidence);
+    const fields = inconsistent.map((entry) => label[entry.field]).join(', ');
     findings.push({
       code: 'visual_zone_inconsistent',
-      status: 'fail',
-      message: `The visual zone disagrees with the machine-readable zone (${inconsistent.map((entry) => label[entry.field]).join(', ')}): one of them was altered.`,
+      status: clear ? 'fail' : 'flag for review',
+      message: clear ? `The visual zone disagrees with the machine-readable zone (${fields}): one of them was altered.` : `The visual zone seems to disagree with the machine-readable zone (${fields}); it was not read clearly.`,
     });
   }
 

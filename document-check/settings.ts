@@ -35,6 +35,7 @@ export const documentCheckSettingsSchema = z.object({
       nameReview: probability(0.7, 'Name similarity from which a name that does not match goes to review rather than denial.'),
       fillerSimilarity: probability(0.75, 'Likeness to the "<" glyph from which a character cell of the machine-readable zone is read as filler.'),
       minMrzConfidence: z.number().min(0).max(100).default(40).describe('Mean OCR confidence of the machine-readable zone below which a failed check digit is put down to reading, not tampering.'),
+      minVisualConfidence: z.number().min(0).max(100).default(80).describe('OCR confidence of a visual-zone value from which its disagreeing with the machine-readable zone counts as tampering rather than misreading.'),
       expiryGraceDays: z.number().int().min(0).default(0).describe('Days past its expiry date a document is still accepted.'),
     })
     .prefault({}),
