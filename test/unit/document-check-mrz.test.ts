@@ -85,6 +85,16 @@ describe('machine-readable zone', () => {
     assert.equal(parseMrzLines([line1, misread], [line1, misread], TODAY, 'BX8402198')?.valid, false);
   });
 
+  test('when OCR puts letters where the zone has digits (T for 7, L for 1), then the digits are restored', () => {
+    const [line1, line2] = passportMrz(holder);
+    // Birth date 841117 at 13-18: its "1" at 15 and "7" at 18.
+    assert.equal(line2.slice(13, 19), '841117');
+    const misread = `${line2.slice(0, 15)}L${line2.slice(16, 18)}T${line2.slice(19)}`;
+    const reading = parseMrzLines([line1, misread], [line1, misread], TODAY);
+    assert.equal(reading?.valid, true, JSON.stringify(reading?.invalidFields));
+    assert.equal(reading?.lines[1], line2);
+  });
+
   test('when lines are not a zone, then nothing is parsed', () => {
     assert.equal(parseMrzLines(['HELLO'], ['HELLO'], TODAY), null);
   });
