@@ -217,14 +217,15 @@ function correlation(a: Float64Array, b: Float64Array): number {
 
 // The best correlation with one grid step of shift either way: the same character sampled a
 // pixel higher or lower (a slight slant left after levelling) still looks like itself.
-function shiftedCorrelation(a: Float64Array, b: Float64Array): number {
+function shiftedCorrelation(a: Float64Array, b: Float64Array, columns = GRID_COLUMNS): number {
+  const rows = a.length / columns;
   let best = -1;
   for (let dy = -1; dy <= 1; dy += 1) {
     for (let dx = -1; dx <= 1; dx += 1) {
       let sum = 0;
-      for (let row = Math.max(0, -dy); row < Math.min(GRID_ROWS, GRID_ROWS - dy); row += 1) {
-        for (let column = Math.max(0, -dx); column < Math.min(GRID_COLUMNS, GRID_COLUMNS - dx); column += 1) {
-          sum += a[row * GRID_COLUMNS + column]! * b[(row + dy) * GRID_COLUMNS + column + dx]!;
+      for (let row = Math.max(0, -dy); row < Math.min(rows, rows - dy); row += 1) {
+        for (let column = Math.max(0, -dx); column < Math.min(columns, columns - dx); column += 1) {
+          sum += a[row * columns + column]! * b[(row + dy) * columns + column + dx]!;
         }
       }
       best = Math.max(best, sum);
@@ -312,7 +313,8 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
     };
   }
   const learned = filler;
-  const isFiller = (cell: Cell) => correlation(cell.vector, learned.whole) >= fillerSimilarity && correlation(cell.left, learned.left) >= fillerSimilarity;
+  const isFiller = (cell: Cell) =>
+    shiftedCorrelation(cell.vector, learned.whole) >= fillerSimilarity && shiftedCorrelation(cell.left, learned.left, LEFT_COLUMNS) >= fillerSimilarity;
   // A cell OCR left empty is read by likeness to the characters it did read surely elsewhere in
   // the zone (same font, same size, same photo), or to the filler.
   const surely = new Map<string, Float64Array[]>();
@@ -458,7 +460,14 @@ export function parseMrzLines(rawLines: string[], readLines: string[], today: Da
       issuingState: fields.issuingState ?? raw('issuingState'),
       documentCode: fields.documentCode ?? null,
     },
-    invalidFields: result.details.filter((detail) => !detail.valid).map((detail) => ({ field: detail.field ?? detail.label, error: detail.error ?? 'invalid' })),
+    invalidFields: result.details
+      .filter((detail) => !detail.valid)
+      .map((detail) => ({
+        field: detail.field ?? detail.label,
+        error: detail.error ?? 'invalid',
+        // A digit field holding a letter was misread; well-formed but wrong is what an alteration leaves.
+        misread: detail.field !== null && NUMERIC_FIELDS.has(detail.field) && /[^0-9<]/.test(lines[detail.line]?.slice(detail.start, detail.end) ?? ''),
+      })),
     autocorrected: result.details.reduce((sum, detail) => sum + detail.autocorrect.length, 0),
   };
 }

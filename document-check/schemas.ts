@@ -121,7 +121,8 @@ export const mrzReadingSchema = z.object({
   lines: z.array(z.string()),
   valid: z.boolean(),
   fields: readFieldsSchema.extend({ issuingState: z.string().nullable(), documentCode: z.string().nullable() }),
-  invalidFields: z.array(z.object({ field: z.string(), error: z.string() })),
+  // `misread`: the field holds characters it cannot hold (OCR's doing, not a forger's).
+  invalidFields: z.array(z.object({ field: z.string(), error: z.string(), misread: z.boolean() })),
   autocorrected: z.number().int().min(0),
 });
 export type MrzReading = z.infer<typeof mrzReadingSchema>;
