@@ -11,6 +11,15 @@ import type { MrzReading } from './schemas';
 export type MrzFormat = MrzReading['format'];
 
 export const LINE_LENGTHS: Record<MrzFormat, number> = { TD1: 30, TD2: 36, TD3: 44 };
+
+const span = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
+
+// Cells that hold a digit in every document of the format (dates, check digits), per line.
+const DIGIT_CELLS: Record<MrzFormat, number[][]> = {
+  TD1: [[], [...span(0, 6), ...span(8, 14), 29], []],
+  TD2: [[], [9, ...span(13, 19), ...span(21, 27), 35]],
+  TD3: [[], [9, ...span(13, 19), ...span(21, 27), 43]],
+};
 const LINE_COUNTS: Record<MrzFormat, number> = { TD1: 3, TD2: 2, TD3: 2 };
 
 export interface GrayImage {
@@ -276,6 +285,8 @@ function cellsOf(image: GrayImage, line: OcrLine, count: number, grid: { start: 
 
 export interface CellReading {
   lines: string[];
+  // Cells whose character was inferred from likeness, not read by OCR ("line:cell").
+  guessed: Set<string>;
   // Mean OCR confidence of the cells that are not filler, 0..100.
   confidence: number;
 }
@@ -309,6 +320,7 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
     // No `<` to learn from (OCR read every one as a letter): fall back on what the text alone tells.
     return {
       lines: lines.map((line) => fitLineLength(cleanMrzText(line.text), length)),
+      guessed: new Set(),
       confidence: lines.reduce((sum, line) => sum + line.confidence, 0) / lines.length,
     };
   }
@@ -323,6 +335,7 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
     surely.set(cell.read, [...(surely.get(cell.read) ?? []), cell.vector]);
   }
   const prototypes = [...surely].map(([character, vectors]) => ({ character, vector: mean(vectors) }));
+  const digitPrototypes = prototypes.filter((prototype) => /[0-9]/.test(prototype.character));
   const likeliest = (cell: Cell): string => {
     let best = { character: '<', likeness: fillerSimilarity };
     for (const prototype of prototypes) {
@@ -331,20 +344,38 @@ export function readMrzCells(image: GrayImage, lines: OcrLine[], format: MrzForm
     }
     return best.character;
   };
+  // Where only a digit can be, the likeliest digit, however unsure.
+  const likeliestDigit = (cell: Cell): string => {
+    let best = { character: cell.read, likeness: -1 };
+    for (const prototype of digitPrototypes) {
+      const likeness = shiftedCorrelation(cell.vector, prototype.vector);
+      if (likeness > best.likeness) best = { character: prototype.character, likeness };
+    }
+    return best.character || '<';
+  };
   const confidences: number[] = [];
-  const read = cellLines.map((cells) =>
+  const guessed = new Set<string>();
+  const guess = (lineIndex: number, index: number, character: string) => {
+    guessed.add(`${lineIndex}:${index}`);
+    return character;
+  };
+  const read = cellLines.map((cells, lineIndex) =>
     cells
-      .map((cell) => {
+      .map((cell, index) => {
+        if (DIGIT_CELLS[format][lineIndex]?.includes(index)) {
+          confidences.push(cell.confidence);
+          return /^[0-9]$/.test(cell.read) ? cell.read : guess(lineIndex, index, likeliestDigit(cell));
+        }
         if (isFiller(cell)) return '<';
         // Read as `<` yet unlike the zone's filler: OCR's symbol belonged to the neighbouring cell.
-        if (!/^[A-Z0-9]$/.test(cell.read)) return likeliest(cell);
+        if (!/^[A-Z0-9]$/.test(cell.read)) return guess(lineIndex, index, likeliest(cell));
         confidences.push(cell.confidence);
         return cell.read;
       })
       .join(''),
   );
   const confidence = confidences.length ? confidences.reduce((sum, value) => sum + value, 0) / confidences.length : 0;
-  return { lines: read, confidence };
+  return { lines: read, guessed, confidence };
 }
 
 // Picks the zone lines out of a reading of the zone's region, in reading order.
@@ -414,7 +445,6 @@ function repairDocumentNumber(lines: string[], printedNumber: string | null): st
   return repairs.length === 1 ? repairs[0]! : lines;
 }
 
-// `printedNumber`: the document number as the visual zone prints it, if it was read.
 // Letters OCR puts for digits that the parser's own autocorrection (B G O I S Z) leaves alone.
 const DIGIT_LOOKALIKES: Record<string, string> = { T: '7', D: '0', Q: '0', U: '0', L: '1', J: '1', A: '4' };
 const NUMERIC_FIELDS = new Set(['birthDate', 'birthDateCheckDigit', 'expirationDate', 'expirationDateCheckDigit', 'documentNumberCheckDigit', 'compositeCheckDigit']);
@@ -432,7 +462,9 @@ function digitsWhereDigitsBelong(lines: string[]): string[] {
   return corrected;
 }
 
-export function parseMrzLines(rawLines: string[], readLines: string[], today: Date, printedNumber: string | null = null): MrzReading | null {
+// `printedNumber`: the document number as the visual zone prints it, if it was read; `guessed`:
+// cells inferred rather than read ("line:cell"), which make a failing check a misreading.
+export function parseMrzLines(rawLines: string[], readLines: string[], today: Date, printedNumber: string | null = null, guessed: Set<string> = new Set()): MrzReading | null {
   const lines = repairDocumentNumber(digitsWhereDigitsBelong(readLines), printedNumber);
   const result = parseSafely(lines);
   if (!result || !(result.format === 'TD1' || result.format === 'TD2' || result.format === 'TD3')) return null;
@@ -465,8 +497,11 @@ export function parseMrzLines(rawLines: string[], readLines: string[], today: Da
       .map((detail) => ({
         field: detail.field ?? detail.label,
         error: detail.error ?? 'invalid',
-        // A digit field holding a letter was misread; well-formed but wrong is what an alteration leaves.
-        misread: detail.field !== null && NUMERIC_FIELDS.has(detail.field) && /[^0-9<]/.test(lines[detail.line]?.slice(detail.start, detail.end) ?? ''),
+        // A digit field holding a letter was misread, and so was a check over characters that were
+        // guessed; well-formed but wrong is what an alteration leaves.
+        misread:
+          (detail.field !== null && NUMERIC_FIELDS.has(detail.field) && /[^0-9<]/.test(lines[detail.line]?.slice(detail.start, detail.end) ?? '')) ||
+          [{ line: detail.line, start: detail.start, end: detail.end }, ...detail.ranges].some((range) => span(range.start, range.end - 1).some((cell) => guessed.has(`${range.line}:${cell}`))),
       })),
     autocorrected: result.details.reduce((sum, detail) => sum + detail.autocorrect.length, 0),
   };

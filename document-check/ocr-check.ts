@@ -83,7 +83,7 @@ async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: {
   const cells = readMrzCells(zoneImage, zone.lines, zone.format, settings.fillerSimilarity);
   const length = LINE_LENGTHS[zone.format];
   const lines = cells.lines.map((line) => line.slice(0, length));
-  return { reading: parseMrzLines(rawLines, lines, today, printedNumber), confidence: Math.round(cells.confidence * 10) / 10 };
+  return { reading: parseMrzLines(rawLines, lines, today, printedNumber, cells.guessed), confidence: Math.round(cells.confidence * 10) / 10 };
 }
 
 // ISO alpha-2 or alpha-3 to the zone's code (Germany is "D" there).

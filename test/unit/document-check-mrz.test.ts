@@ -62,6 +62,10 @@ describe('machine-readable zone', () => {
     const invalid = reading.invalidFields.map((entry) => entry.field);
     assert.ok(invalid.includes('birthDateCheckDigit'), invalid.join());
     assert.ok(invalid.includes('compositeCheckDigit'), invalid.join());
+    assert.ok(reading.invalidFields.every((entry) => !entry.misread), 'well-formed digits: an alteration');
+    // The same digits inferred by likeness rather than read: a misreading.
+    const guessed = parseMrzLines([line1, altered], [line1, altered], TODAY, null, new Set(['1:13']));
+    assert.ok(guessed?.invalidFields.some((entry) => entry.field === 'birthDateCheckDigit' && entry.misread));
   });
 
   test('when OCR reads a digit of the document number as a letter, then the check digit picks the right one', () => {
