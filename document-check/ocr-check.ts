@@ -161,9 +161,9 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
   if (!mrz) {
     findings.push({ code: 'mrz_not_found', status: 'flag for review', message: 'No machine-readable zone could be read on the document.' });
   } else if (!mrz.valid) {
-    // A wrong check digit on a clearly read zone is an altered zone; on a poorly read one, or where
-    // a digit field holds a letter, a misreading.
-    const clear = zone.confidence >= settings.minMrzConfidence && !mrz.invalidFields.some((entry) => entry.misread);
+    // A wrong check over characters clearly read is an altered zone; over a poorly read zone, a
+    // letter in a digit field or characters inferred rather than read, a misreading.
+    const clear = zone.confidence >= settings.minMrzConfidence && mrz.invalidFields.some((entry) => !entry.misread);
     const fields = mrz.invalidFields.map((entry) => entry.field).join(', ');
     findings.push({
       code: 'mrz_check_failed',
