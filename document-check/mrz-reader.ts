@@ -389,6 +389,11 @@ export function zoneLines(page: OcrPage): { lines: OcrLine[]; format: MrzFormat 
 
 // ---- parsing ---------------------------------------------------------------------------------
 
+// The name field: the end of the first line (TD2, TD3) or the whole third line (TD1).
+export function zoneNameField(reading: Pick<MrzReading, 'format' | 'lines'>): string {
+  return reading.format === 'TD1' ? (reading.lines[2] ?? '') : (reading.lines[0] ?? '').slice(5);
+}
+
 const SEX: Record<string, string> = { male: 'M', female: 'F', nonspecified: 'X' };
 
 // YYMMDD to YYYY-MM-DD: birth dates are in the past, expiry dates within 50 years ahead.

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { whereAlpha2, whereAlpha3 } from 'iso-3166-1';
-import { baselineSlope, findMrzLines, parseMrzLines, readMrzCells, zoneLines, LINE_LENGTHS, type GrayImage } from './mrz-reader';
-import { nameSimilarity } from './names';
+import { baselineSlope, findMrzLines, parseMrzLines, readMrzCells, zoneLines, zoneNameField, LINE_LENGTHS, type GrayImage } from './mrz-reader';
+import { nameSimilarity, typedNameSimilarity, zoneFieldSimilarity } from './names';
 import type { OcrPage, OcrPool } from './ocr-pool';
 import type { Comparison, DocumentSubmission, Finding, MrzReading, OcrDetails, ReadFields } from './schemas';
 import type { DocumentCheckSettings } from './settings';
@@ -101,9 +101,12 @@ const normaliseNumber = (value: string) => value.toUpperCase().replace(/[\s<-]/g
 const LOOKALIKE_DIGITS: Record<string, string> = { O: '0', D: '0', Q: '0', I: '1', Z: '2', S: '5', G: '6', B: '8' };
 const canonicalNumber = (value: string) => [...normaliseNumber(value)].map((character) => LOOKALIKE_DIGITS[character] ?? character).join('');
 
-function compareName(submitted: string, fields: Pick<ReadFields, 'surname' | 'givenNames'>, between: Comparison['between'], truncated: boolean, settings: DocumentCheckSettings['ocr']): Comparison {
-  if (!fields.surname && !fields.givenNames) return { field: 'fullName', between, outcome: 'unreadable' };
-  const similarity = Math.round(nameSimilarity(submitted, { surname: fields.surname ?? '', givenNames: fields.givenNames ?? '', truncated }) * 1000) / 1000;
+// `zoneField`: the zone's name field as read, when comparing with the zone: separators misread
+// as letters spoil its parsed names but not the field as a whole.
+function compareName(submitted: string, fields: Pick<ReadFields, 'surname' | 'givenNames'>, between: Comparison['between'], truncated: boolean, settings: DocumentCheckSettings['ocr'], zoneField?: string): Comparison {
+  if (!fields.surname && !fields.givenNames && !zoneField) return { field: 'fullName', between, outcome: 'unreadable' };
+  const parsed = fields.surname || fields.givenNames ? nameSimilarity(submitted, { surname: fields.surname ?? '', givenNames: fields.givenNames ?? '', truncated }) : 0;
+  const similarity = Math.round(Math.max(parsed, zoneField ? typedNameSimilarity(zoneField, submitted) : 0) * 1000) / 1000;
   const outcome = similarity >= settings.nameMatch ? 'match' : similarity >= settings.nameReview ? 'close' : 'mismatch';
   return { field: 'fullName', between, outcome, similarity };
 }
@@ -118,12 +121,13 @@ function compareExact(field: Comparison['field'], between: Comparison['between']
 }
 
 // The visual zone against the machine-readable zone, part by part, on the parts both read.
-function compareZonesNames(mrz: Pick<ReadFields, 'surname' | 'givenNames'>, visual: Pick<ReadFields, 'surname' | 'givenNames'>, settings: DocumentCheckSettings['ocr']): Comparison {
+function compareZonesNames(mrz: Pick<ReadFields, 'surname' | 'givenNames'>, zoneField: string, visual: Pick<ReadFields, 'surname' | 'givenNames'>, settings: DocumentCheckSettings['ocr']): Comparison {
   const similarities = (['surname', 'givenNames'] as const)
     .filter((part) => mrz[part] && visual[part])
     .map((part) => nameSimilarity(mrz[part]!, { surname: visual[part]!, givenNames: '' }));
   if (!similarities.length) return { field: 'fullName', between: 'mrz_and_visual_zone', outcome: 'unreadable' };
-  const similarity = Math.round(Math.min(...similarities) * 1000) / 1000;
+  const whole = visual.surname && visual.givenNames ? zoneFieldSimilarity(zoneField, { surname: visual.surname, givenNames: visual.givenNames }) : 0;
+  const similarity = Math.round(Math.max(Math.min(...similarities), whole) * 1000) / 1000;
   const outcome = similarity >= settings.nameMatch ? 'match' : similarity >= settings.nameReview ? 'close' : 'mismatch';
   return { field: 'fullName', between: 'mrz_and_visual_zone', outcome, similarity };
 }
@@ -162,8 +166,10 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
     findings.push({ code: 'mrz_not_found', status: 'flag for review', message: 'No machine-readable zone could be read on the document.' });
   } else if (!mrz.valid) {
     // A wrong check over characters clearly read is an altered zone; over a poorly read zone, a
-    // letter in a digit field or characters inferred rather than read, a misreading.
-    const clear = zone.confidence >= settings.minMrzConfidence && mrz.invalidFields.some((entry) => !entry.misread);
+    // letter in a digit field or characters inferred rather than read, a misreading. So is a date
+    // that cannot exist: a forger writes possible dates.
+    const impossibleDate = mrz.invalidFields.some((entry) => entry.field === 'birthDate' || entry.field === 'expirationDate');
+    const clear = zone.confidence >= settings.minMrzConfidence && !impossibleDate && mrz.invalidFields.some((entry) => !entry.misread);
     const fields = mrz.invalidFields.map((entry) => entry.field).join(', ');
     findings.push({
       code: 'mrz_check_failed',
@@ -174,9 +180,9 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
 
   // The submission against the zone (check-digit protected) and the visual zone.
   if (mrz) {
-    // A name line with no filler left at its end may have cut the name short.
-    const nameLine = mrz.lines[mrz.format === 'TD1' ? 2 : 0] ?? '';
-    comparisons.push(compareName(submitted.fullName, mrz.fields, 'submission_and_mrz', !nameLine.endsWith('<'), settings));
+    // A name field with no filler left at its end may have cut the name short.
+    const nameField = zoneNameField(mrz);
+    comparisons.push(compareName(submitted.fullName, mrz.fields, 'submission_and_mrz', !nameField.endsWith('<'), settings, nameField));
     comparisons.push(compareExact('dateOfBirth', 'submission_and_mrz', submitted.dateOfBirth, mrz.fields.dateOfBirth));
     comparisons.push(compareExact('idNumber', 'submission_and_mrz', normaliseNumber(submitted.idNumber), mrz.fields.documentNumber ? normaliseNumber(mrz.fields.documentNumber) : null));
     comparisons.push(compareExact('nationality', 'submission_and_mrz', zoneNationality(submitted.nationality), mrz.fields.nationality));
@@ -191,7 +197,7 @@ export async function checkOcr(image: Buffer, submitted: DocumentSubmission, poo
   comparisons.push(compareExact('idNumber', 'submission_and_visual_zone', normaliseNumber(submitted.idNumber), visual.fields.documentNumber));
   // The document against itself: a visual zone painted over disagrees with its zone.
   if (mrz) {
-    comparisons.push(compareZonesNames(mrz.fields, visual.fields, settings));
+    comparisons.push(compareZonesNames(mrz.fields, zoneNameField(mrz), visual.fields, settings));
     comparisons.push(compareExact('dateOfBirth', 'mrz_and_visual_zone', mrz.fields.dateOfBirth, visual.fields.dateOfBirth));
     comparisons.push(compareExact('idNumber', 'mrz_and_visual_zone', mrz.fields.documentNumber, visual.fields.documentNumber));
   }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkDigit, idCardMrz, passportMrz, type MrzHolder } from '../../document-check/mrz-compose';
 import { cleanMrzText, fitLineLength, parseMrzLines } from '../../document-check/mrz-reader';
-import { nameSimilarity } from '../../document-check/names';
+import { nameSimilarity, typedNameSimilarity, zoneFieldSimilarity } from '../../document-check/names';
 
 const TODAY = new Date('2026-03-01T12:00:00Z');
 
@@ -144,5 +144,18 @@ describe('name comparison of what OCR read', () => {
   test('when a letter was read as its look-alike (O as Q), then the name still matches; another letter does not', () => {
     assert.ok(nameSimilarity('Mateo Haddad', { surname: 'HADDAD', givenNames: 'MATEQ' }) >= 0.88);
     assert.ok(nameSimilarity('Mateo Haddad', { surname: 'HADDAD', givenNames: 'MATEW' }) < 0.88);
+  });
+});
+
+describe('name comparison against the zone as read', () => {
+  test('when separators were read as K and L, then the field still matches the name it spells', () => {
+    assert.ok(zoneFieldSimilarity('TANAKALLRAVIKL<<<<<<<<<<<<<<<<', { surname: 'Tanaka', givenNames: 'Ravi' }) >= 0.88);
+    assert.ok(typedNameSimilarity('TANAKALLRAVIKL<<<<<<<<<<<<<<<<', 'Ravi Tanaka') >= 0.88);
+    assert.ok(typedNameSimilarity('TANAKA<<RAVI<<<<<<<<<<<<<<<<<<', 'TANAKA Ravi') >= 0.88, 'surname first');
+  });
+
+  test('when the field holds another surname, then it does not match', () => {
+    assert.ok(zoneFieldSimilarity('FERREIRA<<LEILA<<<<<<<<<<<<<<<', { surname: 'Lindqvist', givenNames: 'Leila' }) < 0.7);
+    assert.ok(typedNameSimilarity('FERREIRA<<LEILA<<<<<<<<<<<<<<<', 'Leila Lindqvist') < 0.7);
   });
 });
