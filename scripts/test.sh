@@ -15,5 +15,7 @@ HAPROXY_PATH="$(bash scripts/ensure-haproxy.sh)"
 TEST_AMQP_URL="$(bash scripts/ensure-rabbitmq.sh)"
 bash scripts/ensure-docker-compose.sh
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
+# Fonts of the generated identity documents (document-check tests).
+bash scripts/ensure-fonts.sh
 export TEMPORAL_CLI_PATH TEST_DATABASE_URL TEST_AMQP_URL TEMPORAL_SERVER_DIR TEMPORAL_UI_SERVER_PATH HAPROXY_PATH CHROMIUM_PATH
 exec npx --no-install tsx test/run.ts "$@"

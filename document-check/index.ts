@@ -1,0 +1,7 @@
+// The self-hosted document-check engine: OCR of the visual and machine-readable zones, metadata,
+// error level analysis, one decision. See README.md beside this file.
+export { checkDocument, type CheckDocumentOptions } from './check-document';
+export { DocumentImageError, type DocumentImageErrorCode } from './errors';
+export { OcrPool, OcrPoolClosedError, type OcrPoolOptions } from './ocr-pool';
+export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
+export * from './schemas';
