@@ -7,7 +7,7 @@ import { type Logger } from '../infra/logger';
 import { LoginThrottle } from '../infra/login-throttle';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
-import { createStores } from '../store';
+import { createStores, keyStoreDb } from '../store';
 import { DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { accountLookup, TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
@@ -38,6 +38,8 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   cipher: PiiCipher;
+  /** The key store database (customers' data keys); by default the one KYC_KEY_STORE_URL names, else the main database. */
+  keyStore?: Db;
   config: Config;
   logger: Logger;
   now?: () => Date;
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
-  const useCases: UseCaseDeps = { stores: createStores(deps.db, deps.cipher, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
+  const useCases: UseCaseDeps = { stores: createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db) }, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));

@@ -10,13 +10,15 @@ import { ensureConfiguredSubscription } from '../events/subscriptions';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { kycDataConverter } from '../infra/temporal';
-import { createStores } from '../store';
+import { createStores, keyStoreDb } from '../store';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
 
 export interface KycWorkerOptions {
   config: Config;
   db: Db;
+  /** The key store database (customers' data keys); by default the one KYC_KEY_STORE_URL names, else the main database. */
+  keyStore?: Db;
   connection: NativeConnection;
   // Prebundled workflow code (tests, benchmarks) or the path to bundle from.
   workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
@@ -29,7 +31,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
   const now = options.now ?? (() => new Date());
   const taskQueue = options.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  const stores = createStores(options.db, cipher, now);
+  const stores = createStores(options.db, { cipher, keyStore: options.keyStore ?? keyStoreDb(config, options.db) }, now);
   // The ops workflows ask Temporal whether verification workflows still run, and webhook
   // dispatch starts delivery workflows: a client on the worker's own connection.
   const temporal = new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) });
