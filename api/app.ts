@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
-  const useCases: UseCaseDeps = { stores: createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db) }, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
+  const useCases: UseCaseDeps = { stores: createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now), temporal: deps.temporal, config, logger, rateLimiter: new PgRateLimiter(deps.db), now };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.KYC_TRUST_PROXY));

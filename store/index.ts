@@ -1,6 +1,9 @@
 import { type PiiCipher } from '../infra/crypto';
 import { createDb, type Db } from '../infra/db';
 import { PersonalData } from './personal-data';
+import { KeyRotationStore } from './key-rotation';
+import { type PersonalDataHolder, PrivacyStore } from './privacy';
+import { RetentionStore } from './retention';
 import { RecordStore } from './records';
 import { ReviewTaskStore } from './review-tasks';
 import { SubjectKeyStore } from './subject-keys';
@@ -11,24 +14,40 @@ import { WebhookReceiptStore } from './webhook-receipts';
 // cipher and the key store (the database holding customers' data keys).
 export interface Stores {
   personalData: PersonalData;
+  privacy: PrivacyStore;
+  retention: RetentionStore;
+  keyRotation: KeyRotationStore;
   records: RecordStore;
   reviewTasks: ReviewTaskStore;
   receipts: WebhookReceiptStore;
   wallets: WalletStore;
 }
 
-export interface StoreKeys {
+export interface StoreOptions {
   /** The service key ring's cipher: wraps data keys, reads ciphertext from before data keys. */
   cipher: PiiCipher;
   /** Where subject_keys lives: the key store database (KYC_KEY_STORE_URL), or the main one. */
   keyStore: Db;
+  /** KYC_AML_RETENTION_YEARS. */
+  amlRetentionYears: number;
 }
 
-export function createStores(db: Db, keys: StoreKeys, now: () => Date = () => new Date()): Stores {
-  const personalData = new PersonalData(new SubjectKeyStore(keys.keyStore, keys.cipher.ring, now), keys.cipher);
+/**
+ * Stores of other personal data (screening results, stored documents) that erasure, AML retention
+ * and subject access must reach: one factory each, built over the same database and data keys.
+ */
+export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [];
+
+export function createStores(db: Db, options: StoreOptions, now: () => Date = () => new Date()): Stores {
+  const personalData = new PersonalData(new SubjectKeyStore(options.keyStore, options.cipher.ring, now), options.cipher);
+  const holders = PERSONAL_DATA_HOLDERS.map((holder) => holder({ db, personalData, now }));
+  const privacy = new PrivacyStore(db, personalData, { amlRetentionYears: options.amlRetentionYears }, holders, now);
   return {
     personalData,
-    records: new RecordStore(db, keys.cipher, personalData, now),
+    privacy,
+    retention: new RetentionStore(db, personalData, privacy, now),
+    keyRotation: new KeyRotationStore(db, personalData, options.cipher),
+    records: new RecordStore(db, options.cipher, personalData, now),
     reviewTasks: new ReviewTaskStore(db, personalData, now),
     receipts: new WebhookReceiptStore(db, personalData, now),
     wallets: new WalletStore(db, now),

@@ -124,7 +124,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     },
     cipher,
     keyStore,
-    stores: createStores(db, { cipher, keyStore }),
+    stores: createStores(db, { cipher, keyStore, amlRetentionYears: config.KYC_AML_RETENTION_YEARS }),
     logs,
     async startWorker() {
       connection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
