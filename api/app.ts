@@ -27,6 +27,7 @@ import { healthRoutes, SERVICE_VERSION } from './routes/health';
 import { kycRoutes } from './routes/kyc';
 import { opsAlertRoutes } from './routes/ops-alerts';
 import { opsStatsRoutes } from './routes/ops-stats';
+import { privacyAdminRoutes, privacyRoutes } from './routes/privacy';
 import { reviewRoutes } from './routes/review';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
@@ -56,7 +57,7 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Privacy', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
@@ -101,6 +102,8 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
+  mount('/api/privacy', (api) => privacyRoutes(api, useCases));
+  mount('/api/admin/privacy', (api) => privacyAdminRoutes(api, useCases));
   mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, { db: deps.db, temporal: deps.temporal, cipher: deps.cipher, config }));
   mount('/api/admin', (api) => adminRoutes(api, deps.db));
   mount('/api/admin', (api) => adminUserRoutes(api, deps.db));

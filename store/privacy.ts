@@ -100,6 +100,11 @@ export class PrivacyStore {
     });
   }
 
+  /** The account an erasure or an export names: whether it exists and is a customer's. */
+  async subjectAccount(userId: string): Promise<{ role: string; erasedAt: Date | null } | null> {
+    return this.db.user.findUnique({ where: { id: userId }, select: { role: true, erasedAt: true } });
+  }
+
   /** What an erasure of this customer would do now: the answer to the request. */
   async plan(userId: string, at: Date = this.now()): Promise<ErasurePlan> {
     const records = await this.recordsOf(userId);
@@ -367,7 +372,7 @@ export class PrivacyStore {
     const verifications = [];
     let restrictedRead = 0;
     for (const record of records) {
-      const state = record.piiErasedAt ? 'erased' : record.restrictedAt ? 'restricted' : 'held';
+      const state: 'erased' | 'restricted' | 'held' = record.piiErasedAt ? 'erased' : record.restrictedAt ? 'restricted' : 'held';
       const readable = state === 'held' || (state === 'restricted' && readsRestricted);
       if (state === 'restricted' && readable) restrictedRead += 1;
       verifications.push({

@@ -15,8 +15,8 @@ export const KEY_ROTATION_WORKFLOW_TYPE = 'keyRotation';
 /** One erasure workflow per request. */
 export const erasureWorkflowId = (requestId: string): string => `privacy-erasure-${requestId}`;
 
-/** One key rotation at a time: starting it again while it runs attaches to the running one. */
-export const KEY_ROTATION_WORKFLOW_ID = 'kyc-key-rotation';
+/** One key rotation at a time per deployment (its task queue): starting it again while it runs attaches to the running one. */
+export const keyRotationWorkflowId = (taskQueue: string): string => `${taskQueue}-key-rotation`;
 
 /** The Temporal Schedule of the retention run (worker/schedules.ts). */
 export const RETENTION_SCHEDULE_ID = 'kyc-privacy-retention';
