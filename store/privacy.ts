@@ -181,17 +181,20 @@ export class PrivacyStore {
       let restricted = 0;
       let erased = 0;
       let notes = 0;
+      let bodies = 0;
       for (const record of records) {
         if (record.piiErasedAt || record.restrictedAt) continue;
         if (kept.has(record.id)) {
-          await this.restrict(record, until, reseal, requestId, at);
+          bodies += await this.restrict(record, until, reseal, requestId, at);
           restricted += 1;
         } else {
-          notes += await this.eraseRecord(record.id, { basis: LEGAL_BASES.erasure, requestId, at });
+          const done = await this.eraseRecord(record.id, { basis: LEGAL_BASES.erasure, requestId, at });
+          notes += done.notes;
+          bodies += done.bodies;
           erased += 1;
         }
       }
-      const outcome: ErasureOutcome = { verifications_erased: erased, verifications_restricted: restricted, review_notes: notes };
+      const outcome: ErasureOutcome = { verifications_erased: erased, verifications_restricted: restricted, review_notes: notes, webhook_bodies: bodies };
       const context: ErasureContext = {
         retainedRecordIds: [...kept],
         reseal,
@@ -212,18 +215,22 @@ export class PrivacyStore {
     return { vendorSessionIds: await this.sessionIdsOf(records.filter((r) => !kept.has(r.id)).map((r) => r.id)), recordIds: records.map((r) => r.id) };
   }
 
-  /** Keeps a due-diligence record: its PII re-sealed under the `retained` key, hidden from everyone but the auditor, until `until`. */
-  private async restrict(record: KycRecord & { reviewTasks: { id: string; notesEnc: string | null }[] }, until: Date, reseal: (sealed: string) => Promise<string>, requestId: string, at: Date): Promise<void> {
+  /**
+   * Keeps a due-diligence record: its PII re-sealed under the `retained` key, hidden from everyone
+   * but the auditor, until `until`. The vendor's messages about it go (what they said is in the
+   * record); answers how many.
+   */
+  private async restrict(record: KycRecord & { reviewTasks: { id: string; notesEnc: string | null }[] }, until: Date, reseal: (sealed: string) => Promise<string>, requestId: string, at: Date): Promise<number> {
     const columns: Partial<Record<(typeof PII_COLUMNS)[number], string>> = {};
     for (const column of PII_COLUMNS) {
       const value = record[column];
       if (value) columns[column] = await reseal(value);
     }
     const notes = await Promise.all(record.reviewTasks.filter((t) => t.notesEnc).map(async (t) => ({ id: t.id, notesEnc: await reseal(t.notesEnc!) })));
-    await this.db.$transaction(async (tx) => {
+    return this.db.$transaction(async (tx) => {
       await tx.kycRecord.update({ where: { id: record.id }, data: { ...columns, documentNumberHash: null, veriffSessionUrl: null, restrictedAt: at, retainUntil: until } });
       for (const task of notes) await tx.reviewTask.update({ where: { id: task.id }, data: { notesEnc: task.notesEnc } });
-      await this.eraseBodies(tx, { kycRecordId: record.id }, at);
+      const bodies = await this.eraseBodies(tx, { kycRecordId: record.id }, at);
       await appendEvent(tx, {
         recordId: record.id,
         type: 'PERSONAL_DATA_RESTRICTED',
@@ -232,15 +239,16 @@ export class PrivacyStore {
         data: { requestId, basis: LEGAL_BASES.amlRecordKeeping, retainUntil: until.toISOString() },
         dedupeKey: `${record.id}:restricted`,
       });
+      return bodies;
     });
   }
 
-  /** Nulls a record's personal data (and its review notes and webhook bodies); the row and its audit trail stay. Answers the notes erased. */
-  async eraseRecord(recordId: string, cause: { basis: string; requestId?: string; at: Date; dedupe?: string }): Promise<number> {
+  /** Nulls a record's personal data (and its review notes and webhook bodies); the row and its audit trail stay. Answers how many notes and bodies went. */
+  async eraseRecord(recordId: string, cause: { basis: string; requestId?: string; at: Date; dedupe?: string }): Promise<{ notes: number; bodies: number }> {
     return this.db.$transaction(async (tx) => {
       await tx.kycRecord.update({ where: { id: recordId }, data: { ...ERASED_COLUMNS, piiErasedAt: cause.at } });
       const notes = await tx.reviewTask.updateMany({ where: { kycRecordId: recordId, notesEnc: { not: null } }, data: { notesEnc: null } });
-      await this.eraseBodies(tx, { kycRecordId: recordId }, cause.at);
+      const bodies = await this.eraseBodies(tx, { kycRecordId: recordId }, cause.at);
       await appendEvent(tx, {
         recordId,
         type: 'PERSONAL_DATA_ERASED',
@@ -249,7 +257,7 @@ export class PrivacyStore {
         data: { basis: cause.basis, ...(cause.requestId ? { requestId: cause.requestId } : {}) },
         dedupeKey: `${recordId}:erased${cause.dedupe ? `:${cause.dedupe}` : ''}`,
       });
-      return notes.count;
+      return { notes: notes.count, bodies };
     });
   }
 
@@ -265,9 +273,7 @@ export class PrivacyStore {
         data: { username: erasedUsername(userId), email: null, passwordHash: null, externalIssuer: null, externalSubject: null, isActive: false, tokenVersion: { increment: 1 }, erasedAt: at },
       });
       const addresses = await tx.securityEvent.updateMany({ where: { userId, ip: { not: null } }, data: { ip: null } });
-      const records = await tx.kycRecord.findMany({ where: { userId }, select: { id: true } });
-      const bodies = await this.eraseBodies(tx, { kycRecordId: { in: records.map((r) => r.id) } }, at);
-      return { security_log_addresses: addresses.count, webhook_bodies: bodies };
+      return { security_log_addresses: addresses.count };
     });
   }
 
