@@ -27,6 +27,8 @@ const failure = (type: PrivacyFailure, message: string, nextRetryDelaySeconds?: 
 const VENDOR_DELETION_BUCKET = 'vendor-session-deletions';
 const HOUR_SECONDS = 3600;
 const CLOSE_POLL_MS = 250;
+// gRPC status NOT_FOUND.
+const NOT_FOUND = 5;
 
 export function createPrivacyActivities(deps: PrivacyActivityDeps) {
   const { privacy, retention, keyRotation } = deps.stores;
@@ -61,30 +63,39 @@ export function createPrivacyActivities(deps: PrivacyActivityDeps) {
 
     /**
      * Deletes every Temporal execution of the customer's verifications and reviews (found by the
-     * verification's workflow id and the records' search attribute), then checks the server lists
-     * none: visibility catches up a moment after a deletion, so a remainder is retried.
+     * verification's workflow id and the records' search attribute) and waits until the server no
+     * longer has them. Visibility lists a deleted execution for a while longer: what it lists is
+     * checked against the execution store, so a retry skips what is already gone.
      */
     async deleteWorkflowHistories(input: { userId: string; recordIds: string[] }): Promise<{ deleted: number }> {
+      const namespace = deps.config.TEMPORAL_NAMESPACE;
       const quoted = (ids: string[]) => ids.map((id) => `'${id.replaceAll("'", '')}'`).join(', ');
       const query = [`WorkflowId = ${quoted([verificationWorkflowId(input.userId)])}`, ...(input.recordIds.length ? [`KycRecordId IN (${quoted(input.recordIds)})`] : [])].join(' OR ');
-      let deleted = 0;
-      for await (const execution of temporal.workflow.list({ query })) {
-        Context.current().heartbeat();
+      const exists = async (workflowExecution: { workflowId: string; runId: string }) => {
         try {
-          await temporal.workflowService.deleteWorkflowExecution({ namespace: deps.config.TEMPORAL_NAMESPACE, workflowExecution: { workflowId: execution.workflowId, runId: execution.runId } });
-          deleted += 1;
+          await temporal.workflowService.describeWorkflowExecution({ namespace, execution: workflowExecution });
+          return true;
         } catch (err) {
-          // Already deleted by an earlier attempt of this activity.
-          if ((err as { code?: number }).code !== 5) throw err;
+          if ((err as { code?: number }).code === NOT_FOUND) return false;
+          throw err;
+        }
+      };
+      const deleted: { workflowId: string; runId: string }[] = [];
+      for await (const { workflowId, runId } of temporal.workflow.list({ query })) {
+        Context.current().heartbeat();
+        if (!(await exists({ workflowId, runId }))) continue;
+        await temporal.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
+        deleted.push({ workflowId, runId });
+      }
+      // The server deletes in the background: done when none of them is found any more.
+      for (const execution of deleted) {
+        while (await exists(execution)) {
+          Context.current().heartbeat();
+          await Context.current().sleep(CLOSE_POLL_MS);
         }
       }
-      let remaining = 0;
-      for await (const execution of temporal.workflow.list({ query })) {
-        if (execution.workflowId) remaining += 1;
-      }
-      if (remaining > 0) throw new Error(`${remaining} workflow histories of the customer are still listed; deleting again`);
-      log.info('workflow histories deleted', { deleted });
-      return { deleted };
+      log.info('workflow histories deleted', { deleted: deleted.length });
+      return { deleted: deleted.length };
     },
 
     async recordVendorDeletions(input: { requestId: string; deleted: number; total: number }): Promise<void> {

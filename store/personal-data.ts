@@ -1,5 +1,5 @@
 import { openAesGcm, sealAesGcm, type PiiCipher } from '../infra/crypto';
-import { type DataKey, type KeyPurpose, type SubjectKeyStore } from './subject-keys';
+import { type DataKey, type KeyPurpose, SubjectErased, type SubjectKeyStore } from './subject-keys';
 
 // Personal data sealed with its subject's data key (crypto-shredding): the one way the store
 // encrypts anything held about a customer, and the one way other stores adopt it:
@@ -124,7 +124,14 @@ export class PersonalData {
   }
 
   private async keyFor(keyId: string, subjectId: string): Promise<DataKey> {
-    const key = this.cached(keyId) ?? this.remember(await this.keys.byId(keyId));
+    let key: DataKey;
+    try {
+      key = this.cached(keyId) ?? this.remember(await this.keys.byId(keyId));
+    } catch (err) {
+      // A destroyed key is news to its own subject only.
+      if (err instanceof SubjectErased && err.subjectId !== subjectId) throw new Error('this value was sealed for another subject');
+      throw err;
+    }
     if (key.subjectId !== subjectId) throw new Error('this value was sealed for another subject');
     return key;
   }

@@ -152,6 +152,9 @@ describe('erasure of a customer, proven on the real servers', () => {
     records.aliceDeclined = await start(alice, ALICE);
     await decide(system, records.aliceDeclined, { status: 'declined', reasonCode: 102 });
     await reachStatus(records.aliceDeclined, 'rejected');
+    // Its workflow must have ended too, or the next start attaches to it.
+    const declined = await statusOf(records.aliceDeclined);
+    await system.client.workflow.getHandle(declined.workflowId, declined.workflowRunId).result();
     records.aliceApproved = await start(alice, ALICE);
     await decide(system, records.aliceApproved, { status: 'review' });
     await reachStatus(records.aliceApproved, 'under_review');
@@ -233,7 +236,7 @@ describe('erasure of a customer, proven on the real servers', () => {
     assert.equal(again.json.id, erasures.bob, 'asking again answers the same request');
 
     for (const id of [erasures.alice, erasures.bob]) {
-      await eventually(() => api(system, 'GET', `/api/privacy/erasure-requests/${id}`, { token: admin.token }), (r) => r.json?.status === 'completed', 60_000, `erasure ${id} completed`);
+      await eventually(() => api(system, 'GET', `/api/privacy/erasure-requests/${id}`, { token: admin.token }), (r) => r.json?.status === 'completed', 120_000, `erasure ${id} completed`);
     }
     const bobRecord = await statusOf(records.bob);
     assert.equal(bobRecord.status, 'expired');
