@@ -27,9 +27,9 @@ const uuidFromBytes = (bytes: Buffer) => {
 };
 
 // Unwrapped keys are kept this long per process: a verification reads a handful of columns at a
-// time. A destroyed key can outlive its destruction in another process's cache by as much, never
-// in the key store.
-const DEFAULT_CACHE_MS = 60_000;
+// time. A destroyed key can outlive its destruction in another process's cache by as much (the
+// process that destroys it forgets it at once), never in the key store.
+const DEFAULT_CACHE_MS = 5_000;
 const CACHE_LIMIT = 10_000;
 
 export class PersonalData {
