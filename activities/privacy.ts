@@ -130,6 +130,10 @@ export function createPrivacyActivities(deps: PrivacyActivityDeps) {
       return privacy.reapplyErasures(input.after, input.limit);
     },
 
+    async reapplyKeyDestructions(input: { after: string | null; limit: number }): Promise<{ destroyed: number; next: string | null }> {
+      return privacy.reapplyKeyDestructions(input.after, input.limit);
+    },
+
     /** The run's counts (never personal data) to the privacy audit trail, an ops alert and the log; the daily report reads them back. */
     async reportRetention(input: { removed: RetentionCounts; day: string }): Promise<void> {
       await retention.report(input.removed, input.day);

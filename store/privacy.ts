@@ -12,7 +12,7 @@ import {
 import { type ErasureRequest, type KycRecord, type Prisma } from '../generated/prisma/client';
 import { type Db } from '../infra/db';
 import { appendEvent, type Tx } from './audit';
-import { type PersonalData, SubjectErased } from './personal-data';
+import { type KeyPurpose, type PersonalData, SubjectErased } from './personal-data';
 import { receiptSubject } from './webhook-receipts';
 
 // Privacy of customers: erasure (what the law lets go at once, what anti-money-laundering rules
@@ -206,7 +206,8 @@ export class PrivacyStore {
         outcome[`${holder.kind}_retained`] = done.retained;
       }
       Object.assign(outcome, await this.eraseAccount(userId, at));
-      await this.personalData.destroy(userId, ['personal']);
+      // Nothing kept: the retained key's tombstone too, so nothing can ever be kept for them later.
+      await this.personalData.destroy(userId, kept.size ? ['personal'] : ['personal', 'retained']);
       await this.db.$transaction(async (tx) => {
         const moved = await tx.erasureRequest.updateMany({ where: { id: requestId, status: 'accepted' }, data: { status: 'erased', erasedAt: at, erased: outcome } });
         if (moved.count) await recordPrivacyEvent(tx, { action: 'erasure_carried_out', subjectId: userId, actor: SYSTEM, details: { requestId, ...outcome } });
@@ -343,6 +344,29 @@ export class PrivacyStore {
       }
     }
     return { reapplied, next: subjects.length === limit ? subjects.at(-1)! : null };
+  }
+
+  /**
+   * The other direction: a restored key store may predate erasures. Customers the main database
+   * shows erased get their `personal` key destroyed again, and their `retained` key too once nothing
+   * of theirs is kept. Pages through erased accounts from `after`; answers how many keys it destroyed.
+   */
+  async reapplyKeyDestructions(after: string | null, limit: number): Promise<{ destroyed: number; next: string | null }> {
+    const erased = await this.db.user.findMany({ where: { erasedAt: { not: null }, ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: 'asc' }, take: limit, select: { id: true } });
+    const ids = erased.map((u) => u.id);
+    const personalGone = await this.personalData.keys.destroyedAmong(ids, 'personal');
+    const retainedGone = await this.personalData.keys.destroyedAmong(ids, 'retained');
+    let destroyed = 0;
+    for (const userId of ids) {
+      const purposes: KeyPurpose[] = [];
+      if (!personalGone.has(userId)) purposes.push('personal');
+      if (!retainedGone.has(userId) && (await this.db.kycRecord.count({ where: { userId, restrictedAt: { not: null }, piiErasedAt: null } })) === 0) purposes.push('retained');
+      if (purposes.length === 0) continue;
+      await this.personalData.destroy(userId, purposes);
+      await recordPrivacyEvent(this.db, { action: 'erasure_reapplied', subjectId: userId, actor: SYSTEM, details: { keysDestroyed: purposes.join(',') } });
+      destroyed += purposes.length;
+    }
+    return { destroyed, next: ids.length === limit ? ids.at(-1)! : null };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ type PrivacyActivities = ReturnType<typeof createPrivacyActivities>;
 
 // Store work scans and rewrites batches; Temporal calls wait for a cancelled verification to close.
 const PRIVACY_ACTIVITY_TIMEOUT = '2 minutes';
-const { cancelVerifications, eraseSubjectNow, deleteWorkflowHistories, recordVendorDeletions, completeErasure, applyRetention, endAmlRetention, reapplyErasures, reportRetention, resealServiceKeyData, rewrapDataKeys, reencryptSecrets, ringKeyUsage } =
+const { cancelVerifications, eraseSubjectNow, deleteWorkflowHistories, recordVendorDeletions, completeErasure, applyRetention, endAmlRetention, reapplyErasures, reapplyKeyDestructions, reportRetention, resealServiceKeyData, rewrapDataKeys, reencryptSecrets, ringKeyUsage } =
   proxyActivities<PrivacyActivities>({ startToCloseTimeout: PRIVACY_ACTIVITY_TIMEOUT, heartbeatTimeout: '30 seconds', retry: DATABASE_RETRY });
 const { deleteVendorSession } = proxyActivities<PrivacyActivities>({ startToCloseTimeout: '1 minute', retry: VENDOR_DELETION_RETRY });
 
@@ -99,10 +99,17 @@ export async function privacyRetention(input: RetentionInput): Promise<Retention
     sessions.push(...ended.vendorSessionIds);
     if (ended.erased < input.batch) break;
   }
+  // A restored main database must not resurrect what the key store says is erased, nor a restored
+  // key store a key the main database says is destroyed.
   let after: string | null = null;
   do {
     const page: { reapplied: number; next: string | null } = await reapplyErasures({ after, limit: input.batch });
     add('erasures_reapplied', page.reapplied);
+    after = page.next;
+  } while (after);
+  do {
+    const page: { destroyed: number; next: string | null } = await reapplyKeyDestructions({ after, limit: input.batch });
+    add('erasures_reapplied', page.destroyed);
     after = page.next;
   } while (after);
   if (sessions.length) {

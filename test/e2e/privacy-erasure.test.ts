@@ -78,6 +78,7 @@ describe('erasure of a customer, proven on the real servers', () => {
   const records = { aliceDeclined: '', aliceApproved: '', bob: '', carol: '' };
   const sessions = { aliceDeclined: '', aliceApproved: '', bob: '' };
   let backupFile: string;
+  let keyStoreBackupFile: string;
   let historiesBefore: RawHistory[];
   let alicePii: string[];
   let bobPii: string[];
@@ -172,6 +173,8 @@ describe('erasure of a customer, proven on the real servers', () => {
     // What a backup and a copy of Temporal's store would hold: taken before the erasures.
     backupFile = path.join(workdir, 'before-erasure.dump');
     await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', '--file', backupFile, system.config.DATABASE_URL!]);
+    keyStoreBackupFile = path.join(workdir, 'key-store-before-erasure.dump');
+    await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', '--file', keyStoreBackupFile, keyStoreDatabase.url]);
     historiesBefore = [...(await rawHistories(alice.id, [records.aliceDeclined, records.aliceApproved])), ...(await rawHistories(bob.id, [records.bob]))];
     auditBefore = new Map();
     for (const id of [records.aliceDeclined, records.aliceApproved, records.bob]) auditBefore.set(id, (await system.db.kycEvent.findMany({ where: { kycRecordId: id }, orderBy: { createdAt: 'asc' } })).map((e) => e.id));
@@ -350,6 +353,26 @@ describe('erasure of a customer, proven on the real servers', () => {
       assert.ok((await db.privacyAuditEvent.count({ where: { action: 'erasure_reapplied' } })) === 2);
     } finally {
       await db.$disconnect();
+      await restored.drop();
+    }
+  });
+
+  test('when a key store backup taken before the erasure is restored, then the reconciliation destroys the erased keys again, so no old copy opens with it', async () => {
+    const restored = await createTestDatabase({ migrated: false });
+    const keyStore = createDb(restored.url, 2);
+    try {
+      await run('pg_restore', ['--no-owner', '--no-privileges', '--dbname', restored.url, keyStoreBackupFile]);
+      const stores = createStores(system.db, { cipher: system.cipher, keyStore, amlRetentionYears: system.config.KYC_AML_RETENTION_YEARS });
+      const [oldApplication] = (await Promise.all(historiesBefore.filter((h) => h.workflowId === `kyc-${alice.id}`).map(decodedPayloads))).flat().flatMap((text) => [...text.matchAll(/"sealedApplication":"(pd1\.[^"]+)"/g)].map((m) => m[1]!));
+      assert.ok(oldApplication, "Alice's application as an old copy of the history holds it");
+      assert.equal((await stores.personalData.openJson<{ last_name: string }>(alice.id, oldApplication)).last_name, ALICE.last_name, 'the restored key would open old copies');
+      const { destroyed } = await stores.privacy.reapplyKeyDestructions(null, 100);
+      assert.ok(destroyed >= 2, `Alice's and Bob's keys destroyed again (${destroyed})`);
+      const fresh = createStores(system.db, { cipher: system.cipher, keyStore, amlRetentionYears: system.config.KYC_AML_RETENTION_YEARS });
+      await assert.rejects(fresh.personalData.open(alice.id, oldApplication), SubjectErased);
+      assert.deepEqual(piiFoundIn([await pgDump(restored.url)], [...alicePii, ...bobPii]), []);
+    } finally {
+      await keyStore.$disconnect();
       await restored.drop();
     }
   });
