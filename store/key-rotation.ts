@@ -2,7 +2,7 @@ import { type RingKeyUsage } from '../domain/privacy';
 import { Prisma } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
-import { PersonalData } from './personal-data';
+import { PersonalData, SubjectErased } from './personal-data';
 import { recordPrivacyEvent } from './privacy';
 import { receiptSubject } from './webhook-receipts';
 
@@ -26,19 +26,31 @@ export class KeyRotationStore {
 
   /** Re-seals up to `limit` rows holding service-key ciphertext (records, review notes, webhook bodies) under their subject's key. */
   async resealServiceKeyData(limit: number): Promise<number> {
-    const reseal = async (subjectId: string, value: string | null) => (value && PersonalData.isServiceKeyCiphertext(value) ? this.personalData.seal(subjectId, this.cipher.decrypt(value)) : value);
+    // A row of a customer erased since (a restored database) cannot be sealed for them any more: it
+    // is erased here, as the key store says it should be (null), rather than left in service-key form.
+    const reseal = async (subjectId: string, value: string | null): Promise<string | null> => {
+      if (!value || !PersonalData.isServiceKeyCiphertext(value)) return value;
+      try {
+        return await this.personalData.seal(subjectId, this.cipher.decrypt(value));
+      } catch (err) {
+        if (err instanceof SubjectErased) return null;
+        throw err;
+      }
+    };
     const records = await this.db.kycRecord.findMany({ where: { OR: RECORD_COLUMNS.map(serviceKeyText) }, take: limit });
     for (const record of records) {
       const data: Partial<Record<(typeof RECORD_COLUMNS)[number], string | null>> = {};
       for (const column of RECORD_COLUMNS) data[column] = await reseal(record.userId, record[column]);
+      const erased = RECORD_COLUMNS.some((column) => record[column] !== null && data[column] === null);
       // Only if no erasure nulled it meanwhile.
-      await this.db.kycRecord.updateMany({ where: { id: record.id, piiErasedAt: null }, data });
+      await this.db.kycRecord.updateMany({ where: { id: record.id, piiErasedAt: null }, data: erased ? { ...Object.fromEntries(RECORD_COLUMNS.map((c) => [c, null])), documentNumberHash: null, piiErasedAt: new Date() } : data });
     }
     const tasks = await this.db.reviewTask.findMany({ where: serviceKeyText('notesEnc'), include: { kycRecord: { select: { userId: true } } }, take: limit });
     for (const task of tasks) await this.db.reviewTask.updateMany({ where: { id: task.id, notesEnc: task.notesEnc }, data: { notesEnc: await reseal(task.kycRecord.userId, task.notesEnc) } });
     const receipts = await this.db.webhookReceipt.findMany({ where: serviceKeyText('rawBodyEnc'), include: { kycRecord: { select: { userId: true } } }, take: limit });
     for (const receipt of receipts) {
-      await this.db.webhookReceipt.updateMany({ where: { id: receipt.id, rawBodyEnc: receipt.rawBodyEnc }, data: { rawBodyEnc: await reseal(receipt.kycRecord?.userId ?? receiptSubject(receipt.id), receipt.rawBodyEnc) } });
+      const rawBodyEnc = await reseal(receipt.kycRecord?.userId ?? receiptSubject(receipt.id), receipt.rawBodyEnc);
+      await this.db.webhookReceipt.updateMany({ where: { id: receipt.id, rawBodyEnc: receipt.rawBodyEnc }, data: { rawBodyEnc, ...(rawBodyEnc === null ? { bodyErasedAt: new Date() } : {}) } });
     }
     return Math.max(records.length, tasks.length, receipts.length);
   }

@@ -143,19 +143,20 @@ export class PrivacyStore {
    * starts); a customer with a request already filed gets that one back.
    */
   async fileErasure(input: { userId: string; basis: ErasureBasis; requestedBy: string; requestedByRole: 'customer' | 'admin'; workflowIdOf: (requestId: string) => string; requestId: string }): Promise<{ request: ErasureRequest; created: boolean }> {
-    const existing = await this.db.erasureRequest.findFirst({ where: { userId: input.userId }, orderBy: { requestedAt: 'desc' } });
-    if (existing) return { request: existing, created: false };
     const requestedAt = this.now();
     const plan = await this.plan(input.userId, requestedAt);
-    const request = await this.db.$transaction(async (tx) => {
-      const created = await tx.erasureRequest.create({
+    return this.db.$transaction(async (tx) => {
+      // Two requests at once for one customer: the second waits here and finds the first.
+      await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${`erasure:${input.userId}`}, 0))`;
+      const existing = await tx.erasureRequest.findFirst({ where: { userId: input.userId }, orderBy: { requestedAt: 'desc' } });
+      if (existing) return { request: existing, created: false };
+      const request = await tx.erasureRequest.create({
         data: { id: input.requestId, userId: input.userId, basis: input.basis, requestedBy: input.requestedBy, requestedByRole: input.requestedByRole, workflowId: input.workflowIdOf(input.requestId), plan, requestedAt },
       });
       await tx.user.update({ where: { id: input.userId }, data: { isActive: false, tokenVersion: { increment: 1 } } });
-      await recordPrivacyEvent(tx, { action: 'erasure_requested', subjectId: input.userId, actor: { id: input.requestedBy, role: input.requestedByRole }, details: { requestId: created.id, basis: input.basis, retained: plan.retained.length } });
-      return created;
+      await recordPrivacyEvent(tx, { action: 'erasure_requested', subjectId: input.userId, actor: { id: input.requestedBy, role: input.requestedByRole }, details: { requestId: request.id, basis: input.basis, retained: plan.retained.length } });
+      return { request, created: true };
     });
-    return { request, created: true };
   }
 
   async erasureRequest(id: string): Promise<ErasureRequest | null> {

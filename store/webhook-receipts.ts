@@ -54,12 +54,12 @@ export class WebhookReceiptStore {
     if (existing) return existing;
     const id = randomUUID();
     const body = await this.sealBody(input.record?.userId ?? receiptSubject(id), input.rawBody);
-    return this.db.webhookReceipt.upsert({
-      where: { dedupeKey: input.dedupeKey },
-      create: { id, kind: input.kind, kycRecordId: input.record?.id ?? null, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, ...body, signatureVerdict: 'valid' },
-      update: {},
-      select,
+    // Redeliveries may arrive at once: one insert wins (ON CONFLICT DO NOTHING), every caller reads it.
+    await this.db.webhookReceipt.createMany({
+      data: [{ id, kind: input.kind, kycRecordId: input.record?.id ?? null, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, ...body, signatureVerdict: 'valid' }],
+      skipDuplicates: true,
     });
+    return this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });
   }
 
   /** A signed body we cannot act on (not JSON, an unknown shape): kept for a person to look at, closed at once. */
@@ -81,24 +81,21 @@ export class WebhookReceiptStore {
     if (existing) return existing;
     const { userId } = await this.db.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true } });
     const body = await this.sealBody(userId, JSON.stringify(input.body));
-    return this.db.webhookReceipt.upsert({
-      where: { dedupeKey: input.dedupeKey },
-      create: {
-        source: 'veriff-poll',
-        kind: 'decision',
-        kycRecordId: input.recordId,
-        sessionId: input.sessionId,
-        attemptId: input.attemptId,
-        statusOrAction: input.status,
-        dedupeKey: input.dedupeKey,
-        ...body,
-        signatureVerdict: 'not_applicable',
-        outcome: 'processed',
-        processedAt: this.now(),
-      },
-      update: {},
-      select: { id: true },
-    });
+    const receipt = {
+      source: 'veriff-poll',
+      kind: 'decision',
+      kycRecordId: input.recordId,
+      sessionId: input.sessionId,
+      attemptId: input.attemptId,
+      statusOrAction: input.status,
+      dedupeKey: input.dedupeKey,
+      ...body,
+      signatureVerdict: 'not_applicable',
+      outcome: 'processed',
+      processedAt: this.now(),
+    } as const;
+    await this.db.webhookReceipt.createMany({ data: [receipt], skipDuplicates: true });
+    return this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
   }
 
   /** The body of a stored receipt, decrypted (the decision the risk rules read); null once it is no longer kept. */
