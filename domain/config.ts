@@ -102,7 +102,7 @@ export const configSchema = z.object({
     .number()
     .positive()
     .default(5)
-    .describe('Years the due-diligence record of an approved or reviewed verification is kept, restricted, after the customer relationship ends (FATF recommendation 11, EU AML directive: 5).'),
+    .describe('Years the due-diligence record of an approved or reviewed verification is kept, restricted, after the customer relationship ends (FATF recommendation 11, EU AML directive: 5); fractions are allowed, for tests.'),
   KYC_RETENTION_WEBHOOK_BODY_DAYS: days(90, "Days the raw body of a vendor webhook is kept (the decision's facts live on in the record)."),
   KYC_RETENTION_REJECTED_DAYS: days(365, 'Days the personal data of a rejected (or failed) application nobody reviewed is kept after it ended.'),
   KYC_RETENTION_EXPIRED_DAYS: days(90, 'Days the personal data of an expired or abandoned application is kept after it ended.'),
