@@ -147,6 +147,24 @@ describe('vendor deletions queue behind the vendor rate limit', () => {
     await child.terminate('test over').catch(() => undefined);
   });
 
+  test('when a customer whose verification is under review asks for erasure, then the review is cancelled with it: no task stays in a queue and the record is withdrawn', async () => {
+    await createUser(system, 'reviewer');
+    const customer = await createUser(system);
+    const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: applicant() });
+    assert.equal(started.status, 201, started.text);
+    const recordId = started.json.id as string;
+    await decide(system, recordId, { status: 'review' });
+    await eventually(() => system.db.reviewTask.count({ where: { kycRecordId: recordId, status: 'open' } }), (n) => n === 1, 30_000, 'the open review task');
+    const asked = await api(system, 'POST', '/api/privacy/erasure-requests', { token: customer.token, body: {} });
+    assert.equal(asked.status, 202, asked.text);
+    assert.deepEqual((asked.json.retained as unknown[]).length, 0, 'nobody decided it: nothing is kept');
+    const record = await eventually(() => system.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } }), (r) => r.piiErasedAt !== null, 60_000, 'the erasure');
+    assert.equal(record.status, 'expired');
+    assert.deepEqual((await system.db.reviewTask.findMany({ where: { kycRecordId: recordId } })).map((t) => t.status), ['cancelled']);
+    const types = (await system.db.kycEvent.findMany({ where: { kycRecordId: recordId }, orderBy: { createdAt: 'asc' } })).map((e) => e.eventType);
+    assert.ok(types.indexOf('VERIFICATION_WITHDRAWN') < types.indexOf('PERSONAL_DATA_ERASED'), types.join());
+  });
+
   test('when the customer the admin names is staff or unknown, then the request is refused with a clear error', async () => {
     const admin = await createUser(system, 'admin');
     const reviewer = await createUser(system, 'reviewer');
