@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { type ApplicationAddress, type KycApplication } from '../domain/kyc-application';
-import { type RecordStore, type TransitionInput } from '../store/records';
+import { type ApplicationAddress } from '../domain/kyc-application';
+import { type ApplicationSource, type RecordStore, type TransitionInput } from '../store/records';
 import { refusingPermanentFailures } from './failures';
 
 // The verification's record: created once, moved through the status machine, compensated. The
@@ -9,7 +9,7 @@ import { refusingPermanentFailures } from './failures';
 export function createRecordActivities(records: RecordStore) {
   return {
     /** Fails at once (RecordRefused) when the database refuses the record for good, e.g. the account is gone. */
-    async createKycRecord(input: { recordId: string; userId: string; application: KycApplication }): Promise<void> {
+    async createKycRecord(input: { recordId: string; userId: string } & ApplicationSource): Promise<void> {
       const execution = Context.current().info.workflowExecution;
       if (!execution) throw new Error('createKycRecord runs only as a workflow activity');
       await refusingPermanentFailures(() => records.create({ ...input, workflowId: execution.workflowId, runId: execution.runId }));
@@ -23,8 +23,13 @@ export function createRecordActivities(records: RecordStore) {
       return records.rollbackApproval(input);
     },
 
-    async amendApplicationAddress(input: { recordId: string; actorId: string; address: ApplicationAddress; fields: string[] }): Promise<'amended' | 'refused'> {
+    async amendApplicationAddress(input: { recordId: string; actorId: string; fields: string[] } & ({ address: ApplicationAddress } | { sealedAddress: string })): Promise<'amended' | 'refused'> {
       return records.amendAddress(input);
+    },
+
+    /** A cancelled verification (the customer's erasure) is withdrawn; false when there was no open record to close. */
+    async withdrawVerification(input: { recordId: string; attempt: number; reason: string; nextAction: string }): Promise<{ withdrawn: boolean }> {
+      return { withdrawn: await records.withdraw(input) };
     },
   };
 }

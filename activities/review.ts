@@ -19,7 +19,7 @@ export function createReviewActivities(tasks: ReviewTaskStore) {
       await tasks.claim(input);
     },
 
-    async recordReviewDecision(input: { taskId: string; recordId: string; actorId: string; actorRole: ReviewerRole; decision: ReviewDecision; reasonCode: ReviewReasonCode | null; notes: string | null; closesTask: boolean }): Promise<void> {
+    async recordReviewDecision(input: { taskId: string; recordId: string; actorId: string; actorRole: ReviewerRole; decision: ReviewDecision; reasonCode: ReviewReasonCode | null; notes: string | null; sealedNotes?: string | null; closesTask: boolean }): Promise<void> {
       await tasks.recordDecision(input);
     },
 

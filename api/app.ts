@@ -10,7 +10,7 @@ import { type Logger } from '../infra/logger';
 import { LoginThrottle } from '../infra/login-throttle';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
-import { createStores } from '../store';
+import { createStores, keyStoreDb } from '../store';
 import { DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { accountLookup, TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
@@ -30,6 +30,7 @@ import { healthRoutes, SERVICE_VERSION } from './routes/health';
 import { kycRoutes } from './routes/kyc';
 import { opsAlertRoutes } from './routes/ops-alerts';
 import { opsStatsRoutes } from './routes/ops-stats';
+import { privacyAdminRoutes, privacyRoutes } from './routes/privacy';
 import { reviewRoutes } from './routes/review';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
@@ -41,6 +42,8 @@ export interface AppDeps {
   db: Db;
   temporal: Client;
   cipher: PiiCipher;
+  /** The key store database (customers' data keys); by default the one KYC_KEY_STORE_URL names, else the main database. */
+  keyStore?: Db;
   config: Config;
   logger: Logger;
   now?: () => Date;
@@ -57,7 +60,7 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Privacy', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
@@ -76,7 +79,7 @@ export function createApp(deps: AppDeps): Express {
   const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
   const useCases: UseCaseDeps = {
-    stores: createStores(deps.db, deps.cipher, now),
+    stores: createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now),
     temporal: deps.temporal,
     config,
     logger,
@@ -113,6 +116,8 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
+  mount('/api/privacy', (api) => privacyRoutes(api, useCases));
+  mount('/api/admin/privacy', (api) => privacyAdminRoutes(api, useCases));
   mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, useCases));
   mount('/api/admin', (api) => adminRoutes(api, useCases));
   mount('/api/admin', (api) => adminUserRoutes(api, useCases));

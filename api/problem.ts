@@ -2,6 +2,8 @@ import { type ErrorRequestHandler, type Request, type RequestHandler, type Respo
 import { z } from 'zod';
 import { fieldErrorSchema, type FieldError } from '../domain/field-error';
 import { type Logger } from '../infra/logger';
+import { PersonalDataUnavailable } from '../store/records';
+import { SubjectErased } from '../store/subject-keys';
 import { type SecurityEventInput, type SecurityLog } from './security-log';
 
 // RFC 7807 problem details. The closed set of problems the API can answer with, and the only
@@ -18,6 +20,7 @@ export const PROBLEMS = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'This method is not allowed on this resource' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
+  gone: { status: 410, title: 'This personal data is no longer available' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -101,6 +104,9 @@ function problemOf(err: unknown): Problem | null {
   if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') return new Problem('unsupported_media_type');
   // A unique constraint lost to a concurrent request is a conflict, not a crash.
   if ((err as { code?: unknown }).code === 'P2002') return new Problem('conflict');
+  // The customer's personal data was erased, or is kept restricted for the auditor: never processed again.
+  if (err instanceof PersonalDataUnavailable) return new Problem('gone', err.state === 'erased' ? 'This personal data was erased' : 'This personal data is restricted: kept under anti-money-laundering rules, readable by the auditor only');
+  if (err instanceof SubjectErased) return new Problem('gone', 'This personal data was erased');
   if (parserError.status && parserError.status >= 400 && parserError.status < 500) return new Problem('bad_request');
   return null;
 }

@@ -5,6 +5,7 @@ import { createLogger } from '../infra/logger';
 import { createApiMetrics, metricsBinding, startMetricsServer } from '../infra/metrics';
 import { connectTemporalClient } from '../infra/temporal';
 import { createApp } from './app';
+import { keyStoreDb } from '../store';
 import { gaugeSnapshot } from '../store/ops-queries';
 
 // Standalone API process (production: several behind a load balancer). Needs DATABASE_URL.
@@ -13,13 +14,14 @@ async function main() {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone API process (npm start runs the embedded setup)');
   const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
   const db = createDb(config.DATABASE_URL);
+  const keyStore = keyStoreDb(config, db);
   const temporal = await connectTemporalClient(config);
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   logger.info('metrics listening', { url: metricsServer.url, binding: metricsBinding(config.METRICS_HOST) });
-  const server = createApp({ db, temporal, cipher, config, logger, metrics }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
-  const stop = () => server.close(() => void Promise.all([db.$disconnect(), temporal.connection.close(), metricsServer.close()]).then(() => process.exit(0)));
+  const server = createApp({ db, keyStore, temporal, cipher, config, logger, metrics }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
+  const stop = () => server.close(() => void Promise.all([db.$disconnect(), keyStore.$disconnect(), temporal.connection.close(), metricsServer.close()]).then(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -34,10 +34,13 @@ export const alertKindSchema = z.enum([
   'low_approval_rate',
   'slow_processing',
   'webhook_delivery_failed',
+  // What a retention run removed (counts per kind of data; store/retention.ts).
+  'retention_run',
 ]);
 export type AlertKind = z.infer<typeof alertKindSchema>;
 
-export const alertSeveritySchema = z.enum(['warning', 'critical']);
+// info: a report for the record (a retention run), nothing to fix.
+export const alertSeveritySchema = z.enum(['info', 'warning', 'critical']);
 export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
 
 /** An alert a check wants raised; conditionKey makes raising it again an update, not a new alert. */
@@ -148,6 +151,7 @@ export const dailyReportFiguresSchema = z.object({
   approvalRate: z.number().nullable().describe('Percent of the decided ones (approved / (approved + rejected)); null when none was decided'),
   avgProcessingMinutes: z.number().nullable().describe('Average minutes from start to approval (verified_at); null when none was approved'),
   duplicateDocumentGroups: z.number().int().describe('Document numbers (by keyed hash) used by several customers, among the day’s verifications'),
+  retentionRemoved: z.record(z.string(), z.number().int()).describe('What the retention runs of that day removed, per kind of data (counts)'),
 });
 export type DailyReportFigures = z.infer<typeof dailyReportFiguresSchema>;
 

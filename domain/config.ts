@@ -17,6 +17,9 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+// Retention periods: whole days in production; fractions are allowed so tests can use seconds.
+const days = (fallback: number, description: string) => z.coerce.number().positive().default(fallback).describe(description);
+
 const secret = (description: string, devDefault: string) => z.string().min(16).default(devDefault).describe(description);
 
 // 32-byte keys, base64, named by id: "k1:BASE64,k2:BASE64". The first one encrypts; all decrypt.
@@ -91,6 +94,23 @@ export const configSchema = z.object({
   KYC_WEBHOOK_TIMEOUT: seconds(30, 'Seconds the webhook endpoint may spend before answering.'),
   KYC_PII_KEYS: keyRing('PII encryption keys, "id:base64(32 bytes)" comma-separated; the first encrypts.', DEV_PII_KEYS),
   KYC_PII_HASH_KEY: secret('Key of the keyed hash (HMAC-SHA256) over document numbers.', DEV_SECRET),
+  KYC_KEY_STORE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgresql:// URL')
+    .optional()
+    .describe("PostgreSQL URL of the key store (customers' data keys), backed up apart from DATABASE_URL so that restoring an older main database never restores an erased customer's key. Unset: the main database (development only; required in production)."),
+  KYC_AML_RETENTION_YEARS: z.coerce
+    .number()
+    .positive()
+    .default(5)
+    .describe('Years the due-diligence record of an approved or reviewed verification is kept, restricted, after the customer relationship ends (FATF recommendation 11, EU AML directive: 5); fractions are allowed, for tests.'),
+  KYC_RETENTION_WEBHOOK_BODY_DAYS: days(90, "Days the raw body of a vendor webhook is kept (the decision's facts live on in the record)."),
+  KYC_RETENTION_REJECTED_DAYS: days(365, 'Days the personal data of a rejected (or failed) application nobody reviewed is kept after it ended.'),
+  KYC_RETENTION_EXPIRED_DAYS: days(90, 'Days the personal data of an expired or abandoned application is kept after it ended.'),
+  KYC_RETENTION_SESSION_LINK_DAYS: days(7, "Days the vendor session link (a bearer URL into the customer's identity check) is kept once the verification ended."),
+  KYC_RETENTION_SECURITY_LOG_DAYS: days(365, 'Days a security log entry (client address, user id) is kept.'),
+  KYC_RETENTION_DELIVERY_LOG_DAYS: days(90, 'Days a finished outbound webhook delivery and its attempt log are kept.'),
+  KYC_VENDOR_DELETIONS_PER_HOUR: z.coerce.number().int().positive().default(5).describe("Session deletions the identity vendor accepts per hour (Veriff: 5); erasures queue theirs within it."),
   KYC_PAYLOAD_KEYS: keyRing('Temporal payload encryption keys, same format as KYC_PII_KEYS.', DEV_PAYLOAD_KEYS),
   JWT_SECRET: secret('HS256 secret of the tokens this service issues.', DEV_SECRET),
   JWT_ISSUER: z.string().default('kyc-service').describe('Issuer of the tokens this service issues.'),
@@ -237,6 +257,8 @@ function assertProductionSafe(config: Config): void {
   if (config.NODE_ENV !== 'production') return;
   const problems: string[] = [];
   if (!config.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+  if (!config.KYC_KEY_STORE_URL) problems.push("KYC_KEY_STORE_URL: required in production (customers' data keys must not share the main database's backups)");
+  else if (config.KYC_KEY_STORE_URL === config.DATABASE_URL) problems.push('KYC_KEY_STORE_URL: must name another database than DATABASE_URL (its backups are kept apart)');
   for (const name of ['KYC_PII_KEYS', 'KYC_PAYLOAD_KEYS'] as const) {
     for (const { id, key } of config[name]) {
       const bytes = Buffer.from(key, 'base64');

@@ -1,15 +1,25 @@
 import { type PiiCipher } from '../infra/crypto';
-import { type Db } from '../infra/db';
+import { createDb, type Db } from '../infra/db';
+import { PersonalData } from './personal-data';
+import { KeyRotationStore } from './key-rotation';
+import { type PersonalDataHolder, PrivacyStore } from './privacy';
+import { RetentionStore } from './retention';
 import { RecordStore } from './records';
 import { ReviewTaskStore } from './review-tasks';
 import { SecurityEventStore } from './security-events';
 import { UserStore } from './users';
+import { SubjectKeyStore } from './subject-keys';
 import { WalletStore } from './wallets';
 import { WebhookReceiptStore } from './webhook-receipts';
 import { WebhookSubscriptionStore } from './webhook-subscriptions';
 
-// The stores over PostgreSQL, built once per process (worker, API) from the database and the PII cipher.
+// The stores over PostgreSQL, built once per process (worker, API) from the database, the service
+// cipher and the key store (the database holding customers' data keys).
 export interface Stores {
+  personalData: PersonalData;
+  privacy: PrivacyStore;
+  retention: RetentionStore;
+  keyRotation: KeyRotationStore;
   records: RecordStore;
   reviewTasks: ReviewTaskStore;
   receipts: WebhookReceiptStore;
@@ -19,14 +29,41 @@ export interface Stores {
   webhookSubscriptions: WebhookSubscriptionStore;
 }
 
-export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => new Date()): Stores {
+export interface StoreOptions {
+  /** The service key ring's cipher: wraps data keys, reads ciphertext from before data keys. */
+  cipher: PiiCipher;
+  /** Where subject_keys lives: the key store database (KYC_KEY_STORE_URL), or the main one. */
+  keyStore: Db;
+  /** KYC_AML_RETENTION_YEARS. */
+  amlRetentionYears: number;
+}
+
+/**
+ * Stores of other personal data (screening results, stored documents) that erasure, AML retention
+ * and subject access must reach: one factory each, built over the same database and data keys.
+ */
+export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [];
+
+export function createStores(db: Db, options: StoreOptions, now: () => Date = () => new Date()): Stores {
+  const personalData = new PersonalData(new SubjectKeyStore(options.keyStore, options.cipher.ring, now), options.cipher);
+  const holders = PERSONAL_DATA_HOLDERS.map((holder) => holder({ db, personalData, now }));
+  const privacy = new PrivacyStore(db, personalData, { amlRetentionYears: options.amlRetentionYears }, holders, now);
   return {
-    records: new RecordStore(db, cipher, now),
-    reviewTasks: new ReviewTaskStore(db, cipher, now),
-    receipts: new WebhookReceiptStore(db, cipher, now),
+    personalData,
+    privacy,
+    retention: new RetentionStore(db, personalData, privacy, now),
+    keyRotation: new KeyRotationStore(db, personalData, options.cipher),
+    records: new RecordStore(db, options.cipher, personalData, now),
+    reviewTasks: new ReviewTaskStore(db, personalData, now),
+    receipts: new WebhookReceiptStore(db, personalData, now),
     wallets: new WalletStore(db, now),
     users: new UserStore(db),
     securityEvents: new SecurityEventStore(db),
-    webhookSubscriptions: new WebhookSubscriptionStore(db, cipher),
+    webhookSubscriptions: new WebhookSubscriptionStore(db, options.cipher),
   };
+}
+
+/** The key store's database client: its own when KYC_KEY_STORE_URL names one, else the main database's. */
+export function keyStoreDb(config: { KYC_KEY_STORE_URL?: string | undefined }, mainDb: Db): Db {
+  return config.KYC_KEY_STORE_URL ? createDb(config.KYC_KEY_STORE_URL, 2) : mainDb;
 }

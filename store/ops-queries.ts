@@ -193,8 +193,8 @@ export async function dayBefore(db: Db, asOf: Date, timeZone: string): Promise<s
 /** The daily report's figures for the verifications started on `date` (a day in the time zone). */
 export async function dailyReportFigures(db: Db, date: string, timeZone: string): Promise<DailyReportFigures> {
   const day = Prisma.sql`created_at >= (${date}::date::timestamp AT TIME ZONE ${timeZone}) AND created_at < ((${date}::date + 1)::timestamp AT TIME ZONE ${timeZone})`;
-  const [[counts], [duplicates]] = await Promise.all([
-    db.$queryRaw<Omit<DailyReportFigures, 'date' | 'timeZone' | 'approvalRate' | 'duplicateDocumentGroups'>[]>`
+  const [[counts], [duplicates], retention] = await Promise.all([
+    db.$queryRaw<Omit<DailyReportFigures, 'date' | 'timeZone' | 'approvalRate' | 'duplicateDocumentGroups' | 'retentionRemoved'>[]>`
       SELECT count(*)::int AS "total",
              (count(*) FILTER (WHERE status = 'approved'))::int AS "approved",
              (count(*) FILTER (WHERE status = 'rejected'))::int AS "rejected",
@@ -211,6 +211,12 @@ export async function dailyReportFigures(db: Db, date: string, timeZone: string)
          WHERE document_number_hash IN (SELECT document_number_hash FROM kyc_records WHERE ${day})
          GROUP BY document_number_hash HAVING count(DISTINCT user_id) > 1
       ) shared`,
+    // Each retention run's counts are on the privacy audit trail (store/retention.ts).
+    db.$queryRaw<{ kind: string; removed: number }[]>`
+      SELECT counts.key AS "kind", sum(counts.value::int)::int AS "removed"
+        FROM privacy_audit_events, jsonb_each_text(details) AS counts
+       WHERE action = 'retention_run' AND counts.key <> 'day' AND ${day}
+       GROUP BY counts.key`,
   ]);
   if (!counts) throw new Error('no figures computed');
   const decided = counts.approved + counts.rejected;
@@ -220,6 +226,7 @@ export async function dailyReportFigures(db: Db, date: string, timeZone: string)
     ...counts,
     approvalRate: decided === 0 ? null : Math.round((counts.approved * 10_000) / decided) / 100,
     duplicateDocumentGroups: duplicates?.groups ?? 0,
+    retentionRemoved: Object.fromEntries(retention.filter((r) => r.removed > 0).map((r) => [r.kind, r.removed])),
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ApplicationAddress, type KycApplication } from '../domain/kyc-application';
 import { type RiskAssessment, type RiskInput } from '../domain/risk';
-import { applicationStatus, canTransition, kycStatusSchema, ROLLED_BACK_TEXT, type ApplicationStatus, type KycStatus } from '../domain/status';
+import { applicationStatus, canTransition, isTerminal, kycStatusSchema, ROLLED_BACK_TEXT, type ApplicationStatus, type KycStatus } from '../domain/status';
 import { WALLET_TIERS } from '../domain/wallet';
 import { type EventData, type EventType } from '../domain/events';
 import { type KycRecord, type Prisma } from '../generated/prisma/client';
@@ -9,11 +9,15 @@ import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { alreadyRecorded, appendEvent } from './audit';
 import { enqueueEvent } from './outbox';
+import { type PersonalData } from './personal-data';
 
 // The record store: the one owner of kyc_records and of the personal data in them. It alone
-// creates, reads and amends records, and encrypts and decrypts their PII columns (every column
-// holding ciphertext ends in _enc; `grep -n '_enc"' prisma/schema.prisma` lists them all). Every
-// change appends its audit event and enqueues its domain events in the same transaction.
+// creates, reads and amends records, and seals and opens their PII columns with the customer's data
+// key (store/personal-data.ts; every column holding ciphertext ends in _enc, `grep -n '_enc"'
+// prisma/schema.prisma` lists them all). Every change appends its audit event and enqueues its
+// domain events in the same transaction. A record whose personal data was erased, or is kept
+// restricted under anti-money-laundering rules, is no longer read here (PersonalDataUnavailable):
+// the auditor reads a restricted one through store/privacy.ts, with a logged reason.
 
 export type { KycRecord } from '../generated/prisma/client';
 
@@ -46,6 +50,17 @@ const NOTIFY_ON = {
 } as const satisfies Partial<Record<KycStatus, EventType>>;
 type NotifiedStatus = keyof typeof NOTIFY_ON;
 const isNotified = (status: KycStatus): status is NotifiedStatus => Object.hasOwn(NOTIFY_ON, status);
+
+/** The record's personal data is gone (erased) or kept for the auditor only (restricted): it is not processed any more. */
+export class PersonalDataUnavailable extends Error {
+  constructor(readonly state: 'erased' | 'restricted') {
+    super(state === 'erased' ? "this verification's personal data was erased" : "this verification's personal data is restricted (kept under anti-money-laundering rules)");
+    this.name = 'PersonalDataUnavailable';
+  }
+}
+
+/** What a customer submitted, or how the API sealed it for the workflow's history (KycVerificationInput.sealedApplication). */
+export type ApplicationSource = { application: KycApplication } | { sealedApplication: string };
 
 /** Who reads: customers see only their own records, staff every record. */
 export interface Reader {
@@ -85,16 +100,31 @@ export class RecordStore {
   constructor(
     private readonly db: Db,
     private readonly cipher: PiiCipher,
+    private readonly personalData: PersonalData,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** The customer a record belongs to: the subject whose key seals its personal data. */
+  async subjectOf(recordId: string): Promise<string> {
+    return (await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId }, select: { userId: true } })).userId;
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Changes (called by activities, on behalf of the verification workflow)
 
   /** Creates the record of a validated application, once: a retry finds it there. */
-  async create(input: { recordId: string; userId: string; workflowId: string; runId: string; application: KycApplication }): Promise<void> {
-    const a = input.application;
-    const { cipher } = this;
+  async create(input: { recordId: string; userId: string; workflowId: string; runId: string } & ApplicationSource): Promise<void> {
+    if (await this.db.kycRecord.findUnique({ where: { id: input.recordId }, select: { id: true } })) return;
+    const { userId } = input;
+    const a = 'application' in input ? input.application : await this.personalData.openJson<KycApplication>(userId, input.sealedApplication);
+    const seal = (value: string) => this.personalData.seal(userId, value);
+    const sealed = {
+      firstNameEnc: await seal(a.first_name),
+      lastNameEnc: await seal(a.last_name),
+      dateOfBirthEnc: await seal(a.date_of_birth),
+      documentNumberEnc: await seal(a.document_number),
+      addressEnc: await this.sealAddress(userId, a),
+    };
     await this.db.$transaction(async (tx) => {
       const existing = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { id: true } });
       if (existing) return;
@@ -105,12 +135,8 @@ export class RecordStore {
           workflowId: input.workflowId,
           workflowRunId: input.runId,
           status: 'pending',
-          firstNameEnc: cipher.encrypt(a.first_name),
-          lastNameEnc: cipher.encrypt(a.last_name),
-          dateOfBirthEnc: cipher.encrypt(a.date_of_birth),
-          documentNumberEnc: cipher.encrypt(a.document_number),
-          documentNumberHash: cipher.documentHash(a.document_number),
-          addressEnc: this.encryptAddress(a),
+          ...sealed,
+          documentNumberHash: this.cipher.documentHash(a.document_number),
           nationality: a.nationality,
           country: a.country,
           documentType: a.document_type,
@@ -195,15 +221,16 @@ export class RecordStore {
   /** The applicant as the vendor must be asked about them, decrypted, with the session of the current attempt if one is open. */
   async sessionApplicant(recordId: string): Promise<SessionApplicant> {
     const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    const open = this.opener(record);
     return {
       recordId: record.id,
       userId: record.userId,
       attempt: record.attempt,
       session: record.veriffSessionId && record.veriffSessionUrl ? { id: record.veriffSessionId, url: record.veriffSessionUrl } : null,
-      firstName: this.cipher.decrypt(record.firstNameEnc),
-      lastName: this.cipher.decrypt(record.lastNameEnc),
-      dateOfBirth: this.cipher.decrypt(record.dateOfBirthEnc),
-      documentNumber: this.cipher.decrypt(record.documentNumberEnc),
+      firstName: await open(record.firstNameEnc),
+      lastName: await open(record.lastNameEnc),
+      dateOfBirth: await open(record.dateOfBirthEnc),
+      documentNumber: await open(record.documentNumberEnc),
       documentType: record.documentType as KycApplication['document_type'],
       nationality: record.nationality,
       country: record.country,
@@ -227,17 +254,16 @@ export class RecordStore {
   /** What the risk rules compare the vendor's extraction with: the submission, decrypted, and the duplicates of its document. */
   async riskContext(recordId: string): Promise<{ submitted: RiskInput['submitted']; duplicateDocumentOnOtherCustomers: number }> {
     const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
-    const duplicates = await this.db.kycRecord.findMany({
-      where: { documentNumberHash: record.documentNumberHash, userId: { not: record.userId } },
-      distinct: ['userId'],
-      select: { userId: true },
-    });
+    const open = this.opener(record);
+    const duplicates = record.documentNumberHash
+      ? await this.db.kycRecord.findMany({ where: { documentNumberHash: record.documentNumberHash, userId: { not: record.userId } }, distinct: ['userId'], select: { userId: true } })
+      : [];
     return {
       submitted: {
-        firstName: this.cipher.decrypt(record.firstNameEnc),
-        lastName: this.cipher.decrypt(record.lastNameEnc),
-        dateOfBirth: this.cipher.decrypt(record.dateOfBirthEnc),
-        documentNumber: this.cipher.decrypt(record.documentNumberEnc),
+        firstName: await open(record.firstNameEnc),
+        lastName: await open(record.lastNameEnc),
+        dateOfBirth: await open(record.dateOfBirthEnc),
+        documentNumber: await open(record.documentNumberEnc),
         country: record.country,
         nationality: record.nationality,
       },
@@ -248,10 +274,11 @@ export class RecordStore {
   /** Stores the score, its reasons (codes, no personal data) and, encrypted, what the vendor extracted (for the reviewers). */
   async saveRiskAssessment(input: { recordId: string; attempt: number; assessment: RiskAssessment; extracted: unknown }): Promise<void> {
     const { assessment } = input;
+    const extractedDataEnc = await this.personalData.sealJson(await this.subjectOf(input.recordId), input.extracted);
     await this.db.$transaction(async (tx) => {
       await tx.kycRecord.update({
         where: { id: input.recordId },
-        data: { riskScore: assessment.score, riskReasons: assessment.reasons as unknown as Prisma.InputJsonArray, extractedDataEnc: this.cipher.encryptJson(input.extracted) },
+        data: { riskScore: assessment.score, riskReasons: assessment.reasons as unknown as Prisma.InputJsonArray, extractedDataEnc },
       });
       await appendEvent(tx, {
         recordId: input.recordId,
@@ -268,11 +295,14 @@ export class RecordStore {
    * Amends the address of a pending application before its vendor session exists; 'refused' once
    * the session is open (the submitted details are then what the vendor checks).
    */
-  async amendAddress(input: { recordId: string; actorId: string; address: ApplicationAddress; fields: string[] }): Promise<'amended' | 'refused'> {
+  async amendAddress(input: { recordId: string; actorId: string; fields: string[] } & ({ address: ApplicationAddress } | { sealedAddress: string })): Promise<'amended' | 'refused'> {
+    const userId = await this.subjectOf(input.recordId);
+    const address = 'address' in input ? input.address : await this.personalData.openJson<ApplicationAddress>(userId, input.sealedAddress);
+    const addressEnc = await this.sealAddress(userId, address);
     return this.db.$transaction(async (tx) => {
       const updated = await tx.kycRecord.updateMany({
-        where: { id: input.recordId, status: 'pending', veriffSessionId: null },
-        data: { addressEnc: this.encryptAddress(input.address) },
+        where: { id: input.recordId, status: 'pending', veriffSessionId: null, piiErasedAt: null, restrictedAt: null },
+        data: { addressEnc },
       });
       if (updated.count === 0) return 'refused';
       // Field names only: the audit trail says what changed, the encrypted record holds the values.
@@ -302,6 +332,31 @@ export class RecordStore {
     });
   }
 
+  /**
+   * Closes a verification whose workflow was cancelled (the customer's erasure cancels it): an open
+   * record becomes `expired` with the given words and a VERIFICATION_WITHDRAWN event, whatever
+   * status it had; false when there is no record yet (the cancellation came first) or it had ended.
+   */
+  async withdraw(input: { recordId: string; attempt: number; reason: string; nextAction: string }): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const record = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { status: true } });
+      if (!record || isTerminal(record.status)) return false;
+      await tx.kycRecord.update({ where: { id: input.recordId }, data: { status: 'expired', statusReason: input.reason, nextAction: input.nextAction } });
+      await tx.reviewTask.updateMany({ where: { kycRecordId: input.recordId, status: 'open' }, data: { status: 'cancelled' } });
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'VERIFICATION_WITHDRAWN',
+        from: record.status,
+        to: 'expired',
+        actor: { type: 'system' },
+        reason: input.reason,
+        data: { attempt: input.attempt, cause: 'workflow cancelled' },
+        dedupeKey: `${input.recordId}:withdrawn`,
+      });
+      return true;
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Reads (the API's views, the webhook receipt's lookup)
 
@@ -315,16 +370,17 @@ export class RecordStore {
     return record && (reader.role !== 'customer' || record.userId === reader.userId) ? record : null;
   }
 
-  /** The application as the customer submitted it (or last amended it), decrypted: to resubmit or amend it. */
-  submittedApplication(record: KycRecord): KycApplication {
-    const address = storedAddressSchema.parse(this.cipher.decryptJson(record.addressEnc));
+  /** The application as the customer submitted it (or last amended it), decrypted: to resubmit or amend it, or for the reviewers. */
+  async submittedApplication(record: KycRecord): Promise<KycApplication> {
+    const open = this.opener(record);
+    const address = storedAddressSchema.parse(JSON.parse(await open(record.addressEnc)));
     return {
-      first_name: this.cipher.decrypt(record.firstNameEnc),
-      last_name: this.cipher.decrypt(record.lastNameEnc),
-      date_of_birth: this.cipher.decrypt(record.dateOfBirthEnc),
+      first_name: await open(record.firstNameEnc),
+      last_name: await open(record.lastNameEnc),
+      date_of_birth: await open(record.dateOfBirthEnc),
       nationality: record.nationality as KycApplication['nationality'],
       document_type: record.documentType as KycApplication['document_type'],
-      document_number: this.cipher.decrypt(record.documentNumberEnc),
+      document_number: await open(record.documentNumberEnc),
       address_line_1: address.address_line_1,
       address_line_2: address.address_line_2 ?? undefined,
       city: address.city,
@@ -335,8 +391,8 @@ export class RecordStore {
   }
 
   /** What the vendor extracted from the document, decrypted, once a decision came. */
-  extractedData<T>(record: Pick<KycRecord, 'extractedDataEnc'>): T | null {
-    return record.extractedDataEnc ? this.cipher.decryptJson<T>(record.extractedDataEnc) : null;
+  async extractedData<T>(record: KycRecord): Promise<T | null> {
+    return record.extractedDataEnc ? (JSON.parse(await this.opener(record)(record.extractedDataEnc)) as T) : null;
   }
 
   async events(recordId: string) {
@@ -349,9 +405,9 @@ export class RecordStore {
   }
 
   /** The record a vendor webhook is about: by its session id, or by the record id we sent as vendorData. */
-  async findBySession(sessionId: string, vendorData: string | null | undefined): Promise<Pick<KycRecord, 'id' | 'workflowId' | 'workflowRunId'> | null> {
+  async findBySession(sessionId: string, vendorData: string | null | undefined): Promise<Pick<KycRecord, 'id' | 'userId' | 'workflowId' | 'workflowRunId'> | null> {
     const byRecordId = vendorData && z.uuid().safeParse(vendorData).success ? [{ id: vendorData }] : [];
-    return this.db.kycRecord.findFirst({ where: { OR: [{ veriffSessionId: sessionId }, ...byRecordId] }, select: { id: true, workflowId: true, workflowRunId: true } });
+    return this.db.kycRecord.findFirst({ where: { OR: [{ veriffSessionId: sessionId }, ...byRecordId] }, select: { id: true, userId: true, workflowId: true, workflowRunId: true } });
   }
 
   async approvedRecordOf(userId: string): Promise<{ id: string } | null> {
@@ -391,7 +447,17 @@ export class RecordStore {
     return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
   }
 
-  private encryptAddress(application: ApplicationAddress): string {
+  /** Opens the PII columns of a record that is still processed; refuses an erased or restricted one. */
+  private opener(record: Pick<KycRecord, 'userId' | 'piiErasedAt' | 'restrictedAt'>): (sealed: string | null) => Promise<string> {
+    if (record.piiErasedAt) throw new PersonalDataUnavailable('erased');
+    if (record.restrictedAt) throw new PersonalDataUnavailable('restricted');
+    return async (sealed) => {
+      if (sealed === null) throw new PersonalDataUnavailable('erased');
+      return this.personalData.open(record.userId, sealed);
+    };
+  }
+
+  private async sealAddress(userId: string, application: ApplicationAddress): Promise<string> {
     const stored: z.infer<typeof storedAddressSchema> = {
       address_line_1: application.address_line_1,
       address_line_2: application.address_line_2 ?? null,
@@ -399,7 +465,7 @@ export class RecordStore {
       state_province: application.state_province ?? null,
       postal_code: application.postal_code,
     };
-    return this.cipher.encryptJson(stored);
+    return this.personalData.sealJson(userId, stored);
   }
 }
 

@@ -1,8 +1,8 @@
 import { type ReviewDecision, type ReviewerRole, type ReviewLevel, type ReviewReasonCode } from '../domain/review';
-import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { appendEvent } from './audit';
 import { enqueueEvent } from './outbox';
+import { type PersonalData } from './personal-data';
 
 // Review tasks (review_tasks) and their place on the record's audit trail. Task ids come from the
 // review workflow, so a retried activity finds its own earlier work instead of doing it twice.
@@ -20,7 +20,7 @@ const QUEUE_LIMIT = 200;
 export class ReviewTaskStore {
   constructor(
     private readonly db: Db,
-    private readonly cipher: PiiCipher,
+    private readonly personalData: PersonalData,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -118,10 +118,24 @@ export class ReviewTaskStore {
 
   /**
    * The audit record of a reviewer's decision: actor, role, decision, reason code, time. Notes are
-   * free text and may hold personal data: they are stored encrypted (notes_enc), never in the event.
+   * free text and may hold personal data: they are sealed with the customer's key (notes_enc), never
+   * in the event. The API seals them before they travel through the review workflow (sealedNotes);
+   * clear `notes` come from workflows started before it did.
    */
-  async recordDecision(input: { taskId: string; recordId: string; actorId: string; actorRole: ReviewerRole; decision: ReviewDecision; reasonCode: ReviewReasonCode | null; notes: string | null; closesTask: boolean }): Promise<void> {
+  async recordDecision(input: {
+    taskId: string;
+    recordId: string;
+    actorId: string;
+    actorRole: ReviewerRole;
+    decision: ReviewDecision;
+    reasonCode: ReviewReasonCode | null;
+    notes: string | null;
+    sealedNotes?: string | null;
+    closesTask: boolean;
+  }): Promise<void> {
     const decidedAt = this.now();
+    const subjectId = (await this.db.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true } })).userId;
+    const notesEnc = input.sealedNotes ? await this.checkedSeal(subjectId, input.sealedNotes) : input.notes ? await this.personalData.seal(subjectId, input.notes) : null;
     await this.db.$transaction(async (tx) => {
       await tx.reviewTask.update({
         where: { id: input.taskId },
@@ -129,12 +143,12 @@ export class ReviewTaskStore {
           ...(input.closesTask ? { status: 'decided' as const } : {}),
           decision: input.decision,
           reasonCode: input.reasonCode,
-          notesEnc: input.notes ? this.cipher.encrypt(input.notes) : null,
+          notesEnc,
           decidedById: input.actorId,
           decidedAt,
         },
       });
-      const data = { taskId: input.taskId, role: input.actorRole, decision: input.decision, reasonCode: input.reasonCode, hasNotes: Boolean(input.notes), decidedAt: decidedAt.toISOString() };
+      const data = { taskId: input.taskId, role: input.actorRole, decision: input.decision, reasonCode: input.reasonCode, hasNotes: notesEnc !== null, decidedAt: decidedAt.toISOString() };
       const dedupeKey = `${input.taskId}:decision:${input.decision}:${input.actorId}`;
       await appendEvent(tx, {
         recordId: input.recordId,
@@ -151,6 +165,12 @@ export class ReviewTaskStore {
         dedupeKey,
       });
     });
+  }
+
+  /** Notes sealed by the API are stored as they came, once they are shown to open for the record's customer. */
+  private async checkedSeal(subjectId: string, sealed: string): Promise<string> {
+    await this.personalData.open(subjectId, sealed);
+    return sealed;
   }
 
   async closeOpenTasks(recordId: string): Promise<void> {

@@ -57,6 +57,12 @@ export interface IdentityVendor {
   fetchDecision(sessionId: string): Promise<{ decision: VendorDecision; body: unknown } | null>;
   /** Reads a decision from the body of a stored receipt (a webhook, or a fetched decision). */
   readDecision(body: unknown): VendorDecision;
+  /**
+   * Asks the vendor to delete its copy of a session (the customer's erasure, the end of retention):
+   * 'not_found' when it has none; VendorRequestRejected for a refusal; any other error is transient
+   * (the vendor's rate limit among them).
+   */
+  deleteSession(sessionId: string): Promise<'deleted' | 'not_found'>;
 }
 
 export function issuingCountry(documentType: KycDocumentType, nationality: string, country: string): string {

@@ -10,6 +10,7 @@ const NAVIGATION: Record<Area, { href: string; label: string }[]> = {
   customer: [
     { href: '/kyc', label: 'My verification' },
     { href: '/kyc/start', label: 'Start verification' },
+    { href: '/privacy', label: 'Your data' },
   ],
   review: [
     { href: '/review', label: 'Review queue' },

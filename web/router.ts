@@ -6,6 +6,7 @@ import { html } from './html';
 import { renderPage } from './layout';
 import { adminDashboardPage, adminUsersPage } from './pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
+import { privacyPage } from './pages/privacy';
 import { homePage, signInPage } from './pages/public';
 import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
 import { webhooksPage } from './pages/webhooks';
@@ -71,6 +72,8 @@ export function webRouter(config: WebConfig, demoAccounts: readonly ListedAccoun
     if (!id.success) return sendPage(res, notFoundPage(), 404);
     sendPage(res, kycStatusPage(id.data));
   });
+
+  router.get('/privacy', (_req, res) => sendPage(res, privacyPage()));
 
   router.get('/review', (req, res) => {
     const requested = typeof req.query.view === 'string' ? req.query.view : 'mine';

@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createOpsActivities } from '../activities/ops';
+import { createPrivacyActivities } from '../activities/privacy';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -9,14 +10,17 @@ import { addressPolicy } from '../events/ssrf-guard';
 import { ensureConfiguredSubscription } from '../events/subscriptions';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
+import { PgRateLimiter } from '../infra/rate-limiter';
 import { kycDataConverter } from '../infra/temporal';
-import { createStores } from '../store';
+import { createStores, keyStoreDb } from '../store';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
 
 export interface KycWorkerOptions {
   config: Config;
   db: Db;
+  /** The key store database (customers' data keys); by default the one KYC_KEY_STORE_URL names, else the main database. */
+  keyStore?: Db;
   connection: NativeConnection;
   // Prebundled workflow code (tests, benchmarks) or the path to bundle from.
   workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
@@ -29,16 +33,17 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
   const now = options.now ?? (() => new Date());
   const taskQueue = options.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  const stores = createStores(options.db, cipher, now);
+  const stores = createStores(options.db, { cipher, keyStore: options.keyStore ?? keyStoreDb(config, options.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
   // The ops workflows ask Temporal whether verification workflows still run, and webhook
   // dispatch starts delivery workflows: a client on the worker's own connection.
   const temporal = new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) });
   await ensureConfiguredSubscription(options.db, cipher, config);
+  const vendor = new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }));
   const activities = createActivities({
     db: options.db,
     stores,
     secrets: cipher,
-    vendor: new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS })),
+    vendor,
     webhooks: new WebhookDispatcher({ db: options.db, temporal, taskQueue, policy: webhookRetryPolicy(config) }),
     addressPolicy: addressPolicy(config),
     config,
@@ -51,6 +56,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     activities: {
       ...activities,
       ...createOpsActivities({ db: options.db, records: stores.records, temporal }),
+      ...createPrivacyActivities({ stores, temporal, vendor, rateLimiter: new PgRateLimiter(options.db), config, now }),
     },
     dataConverter: kycDataConverter(config),
     ...options.workflows,

@@ -3,6 +3,7 @@ import { loadConfig } from '../domain/config';
 import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { installWorkerRuntime } from '../infra/worker-runtime';
+import { keyStoreDb } from '../store';
 import { createKycWorker } from './create-worker';
 
 // Standalone worker process (production: N of them on the same task queue). Needs DATABASE_URL.
@@ -13,11 +14,12 @@ async function main() {
   const metricsBindAddress = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger, level: config.LOG_LEVEL, metricsBindAddress });
   const db = createDb(config.DATABASE_URL);
+  const keyStore = keyStoreDb(config, db);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
+  const worker = await createKycWorker({ config, db, keyStore, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: `http://${metricsBindAddress}/metrics` });
   await worker.run();
-  await Promise.all([db.$disconnect(), connection.close()]);
+  await Promise.all([db.$disconnect(), keyStore.$disconnect(), connection.close()]);
 }
 
 main().catch((err: Error) => {

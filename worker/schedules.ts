@@ -2,7 +2,9 @@ import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Schedu
 import { type Workflow } from '@temporalio/common';
 import { alertThresholds } from '../domain/alerts';
 import { type Config } from '../domain/config';
+import { retentionPolicies } from '../domain/privacy';
 import { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from '../workflows/ops-checks';
+import { privacyRetention } from '../workflows/privacy';
 import { OPS_SCHEDULE_IDS } from '../workflows/ops.contract';
 
 // The periodic ops jobs as Temporal Schedules. ensureOpsSchedules creates each one, or
@@ -19,7 +21,16 @@ export type OpsScheduleConfig = Pick<
   | 'KYC_ALERT_APPROVAL_RATE_MINIMUM'
   | 'KYC_ALERT_PROCESSING_TIME_MAXIMUM'
   | 'KYC_ALERT_STUCK_RECORDS_THRESHOLD'
+  | 'KYC_RETENTION_WEBHOOK_BODY_DAYS'
+  | 'KYC_RETENTION_REJECTED_DAYS'
+  | 'KYC_RETENTION_EXPIRED_DAYS'
+  | 'KYC_RETENTION_SESSION_LINK_DAYS'
+  | 'KYC_RETENTION_SECURITY_LOG_DAYS'
+  | 'KYC_RETENTION_DELIVERY_LOG_DAYS'
 >;
+
+// Rows per activity call of the retention run: short transactions, and the run's history stays small.
+const RETENTION_BATCH = 500;
 
 interface Definition<W extends Workflow> {
   scheduleId: string;
@@ -89,6 +100,19 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
         workflowType: opsDailyReport,
         args: [{ thresholds, timeZone: config.KYC_OPS_TIMEZONE }],
         runTimeout: '30 minutes',
+        catchupWindow: '12 hours',
+      },
+      config,
+      idPrefix,
+    ),
+    scheduleOptions(
+      {
+        scheduleId: OPS_SCHEDULE_IDS.retention,
+        cron: '0 3 * * *',
+        note: 'privacy-retention: each kind of data past its retention period removed (README, Retention), AML-retained records past their end erased; counts reported',
+        workflowType: privacyRetention,
+        args: [{ policies: retentionPolicies(config), batch: RETENTION_BATCH }],
+        runTimeout: '6 hours',
         catchupWindow: '12 hours',
       },
       config,

@@ -24,6 +24,9 @@ export interface ClaimInput {
 export interface ReviewDecisionInput extends ClaimInput {
   decision: ReviewDecision;
   reasonCode?: ReviewReasonCode;
+  /** The reviewer's free text sealed with the customer's data key by the API (it may name people). */
+  sealedNotes?: string;
+  /** Notes in clear: sent by 0.2.0 only; still accepted so its histories replay. */
   notes?: string;
 }
 

@@ -1,7 +1,8 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { KycActivities } from '../activities';
 import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, type Refusal, type ReviewSituation } from '../domain/review';
 import { claimUpdate, decideUpdate, reviewStateQuery, type KycReviewInput, type ReviewOutcome, type ReviewState } from './kyc-review.contract';
+import { CLOSE_ON_CANCEL_PATCH } from './kyc-verification.contract';
 import { ACTIVITY_TIMEOUTS, DATABASE_RETRY } from './policies';
 import { KycRecordIdKey, KycReviewerKey, KycReviewLevelKey, KycStatusKey } from './search-attributes';
 
@@ -120,6 +121,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
           decision: decision.decision,
           reasonCode: decision.reasonCode ?? null,
           notes: decision.notes ?? null,
+          sealedNotes: decision.sealedNotes ?? null,
           closesTask: decision.decision !== 'escalate',
         });
         if (decision.decision === 'escalate') {
@@ -150,22 +152,33 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     },
   );
 
-  await openTask('Manual review', []);
+  const run = async (): Promise<ReviewOutcome> => {
+    await openTask('Manual review', []);
 
-  // The SLA timers: a review SLA without a decision escalates; the escalated SLA alerts ops once, then the case waits.
-  while (!state.outcome) {
-    const seen = version;
-    const timeout = state.opsAlerted ? undefined : (state.escalated ? input.escalationSlaSeconds : input.reviewSlaSeconds) * 1000;
-    const changed = await condition(() => state.outcome !== null || version !== seen, timeout);
-    if (changed) continue;
-    if (!state.escalated) {
-      await escalate('Review SLA passed without a decision', null);
-    } else {
-      await alertOpsOfReviewBreach({ taskId: state.taskId!, recordId, overdueSince: state.dueAt! });
-      state.opsAlerted = true;
+    // The SLA timers: a review SLA without a decision escalates; the escalated SLA alerts ops once, then the case waits.
+    while (!state.outcome) {
+      const seen = version;
+      const timeout = state.opsAlerted ? undefined : (state.escalated ? input.escalationSlaSeconds : input.reviewSlaSeconds) * 1000;
+      const changed = await condition(() => state.outcome !== null || version !== seen, timeout);
+      if (changed) continue;
+      if (!state.escalated) {
+        await escalate('Review SLA passed without a decision', null);
+      } else {
+        await alertOpsOfReviewBreach({ taskId: state.taskId!, recordId, overdueSince: state.dueAt! });
+        state.opsAlerted = true;
+      }
     }
+    await condition(() => !deciding);
+    await closeReviewTasks({ recordId });
+    return state.outcome;
+  };
+
+  try {
+    return await run();
+  } catch (err) {
+    // Cancelled with its verification (the customer's erasure): no task of the case stays in a queue.
+    if (!isCancellation(err) || !patched(CLOSE_ON_CANCEL_PATCH)) throw err;
+    await CancellationScope.nonCancellable(() => closeReviewTasks({ recordId }));
+    throw err;
   }
-  await condition(() => !deciding);
-  await closeReviewTasks({ recordId });
-  return state.outcome;
 }

@@ -34,14 +34,16 @@ export function verificationSettings(config: Pick<Config, 'KYC_SESSION_TIMEOUT' 
 
 /**
  * The input: an application the API has already validated (domain/kyc-application.ts), so the
- * workflow does not judge it again. It is personal data: the payload codec encrypts it in history.
+ * workflow does not judge it again. It is personal data, so the API seals it with the customer's
+ * data key (`sealedApplication`, store/personal-data.ts): the history holds nothing readable once
+ * that key is destroyed, even to someone holding every service key. The workflow reads in clear
+ * only the country (a search attribute, not personal data). Workflows started by 0.2.0 carry the
+ * application in clear (the payload codec encrypted it with the service key); they still replay.
  */
-export interface KycVerificationInput {
-  recordId: string;
-  userId: string;
-  application: KycApplication;
-  settings: VerificationSettings;
-}
+export type KycVerificationInput = { recordId: string; userId: string; settings: VerificationSettings } & (
+  | { sealedApplication: string; country: string }
+  | { application: KycApplication }
+);
 
 /** What a vendor webhook (or a decision we fetched) tells the workflow: ids, statuses and codes only. */
 export type VendorUpdate =
@@ -66,6 +68,13 @@ export const VERIFICATION_FAILURES = [
   // The wallet cannot be upgraded (account closed, record not approved): the approval is compensated.
   'WalletUpgradeRefused',
 ] as const;
+
+/**
+ * Cancelling a verification (the customer's erasure does) closes it: the record is withdrawn
+ * (`expired`, with an audit event), its review tasks are cancelled, and the workflow ends as
+ * cancelled. A 0.2.0 workflow running when this shipped meets it behind this patch.
+ */
+export const CLOSE_ON_CANCEL_PATCH = 'close-on-cancel';
 export type VerificationFailure = (typeof VERIFICATION_FAILURES)[number];
 
 export interface VerificationState {
@@ -82,13 +91,15 @@ export interface VerificationState {
 /** What a start or a retry answers: the state once the session of the attempt is open (or the verification could not go on). */
 export type SessionSnapshot = Pick<VerificationState, 'recordId' | 'status' | 'reason' | 'nextAction' | 'sessionUrl' | 'failure'>;
 
-/** A customer's amendment of the address of a pending application, already validated by the API. */
-export interface AmendAddressInput {
+/**
+ * A customer's amendment of the address of a pending application, already validated by the API and
+ * sealed with the customer's data key (`sealedAddress`; 0.2.0 sent the `address` in clear).
+ */
+export type AmendAddressInput = {
   actorId: string;
-  address: ApplicationAddress;
   /** The names of the fields that changed, for the audit trail. */
   fields: string[];
-}
+} & ({ sealedAddress: string } | { address: ApplicationAddress });
 
 export const startSessionUpdate = defineUpdate<SessionSnapshot>('startSession');
 export const retryUpdate = defineUpdate<SessionSnapshot>('retry');

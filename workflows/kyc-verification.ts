@@ -1,4 +1,17 @@
-import { ActivityFailure, ApplicationFailure, condition, executeChild, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  executeChild,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { KycActivities } from '../activities';
 import { vendorDecisionText, vendorEventAdvances } from '../domain/decision';
 import { REVIEW_REJECTION_TEXT } from '../domain/review';
@@ -7,6 +20,7 @@ import { kycReview } from './kyc-review';
 import { reviewWorkflowId } from './kyc-review.contract';
 import {
   amendAddressUpdate,
+  CLOSE_ON_CANCEL_PATCH,
   retryUpdate,
   startSessionUpdate,
   stateQuery,
@@ -24,8 +38,9 @@ import { KycCountryKey, KycRecordIdKey, KycRiskScoreKey, KycStatusKey } from './
 // The customer's verification as durable code: persist the (already validated) application, open
 // the vendor session, wait for the vendor's webhooks (signals) under the session timeout, then
 // decide: approve and upgrade the wallet, reject, ask for a resubmission, or send to manual review.
+// Cancelled (the customer's erasure cancels it), it withdraws the record and ends as cancelled.
 
-const { createKycRecord, recordTransition, rollbackApproval, amendApplicationAddress, assessRisk, deliverNotifications } = proxyActivities<KycActivities>({
+const { createKycRecord, recordTransition, rollbackApproval, amendApplicationAddress, assessRisk, deliverNotifications, withdrawVerification } = proxyActivities<KycActivities>({
   startToCloseTimeout: ACTIVITY_TIMEOUTS.database,
   retry: DATABASE_RETRY,
 });
@@ -265,21 +280,37 @@ export async function kycVerification(input: KycVerificationInput): Promise<Veri
   upsertSearchAttributes([
     { key: KycRecordIdKey, value: recordId },
     { key: KycStatusKey, value: state.status },
-    { key: KycCountryKey, value: input.application.country },
+    { key: KycCountryKey, value: 'application' in input ? input.application.country : input.country },
   ]);
 
+  const run = async (): Promise<VerificationState> => {
+    try {
+      await createKycRecord({ recordId, userId: input.userId, ...('application' in input ? { application: input.application } : { sealedApplication: input.sealedApplication }) });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Nothing was written, so there is no record to move: the result says why the verification ended.
+      state.failure = failureOf(err, 'RecordRefused');
+      log.error('the verification record could not be created', { recordId, failure: state.failure });
+      setStatus('error', { reason: 'Your verification could not be recorded.', nextAction: 'Contact support; nothing was sent to our identity provider.' });
+      return state;
+    }
+    if (!(await openSession())) return state;
+    for (;;) {
+      const next = state.status === 'resubmission_required' ? await awaitRetry() : await awaitVendor();
+      if (next === 'done') return state;
+    }
+  };
+
   try {
-    await createKycRecord({ recordId, userId: input.userId, application: input.application });
+    return await run();
   } catch (err) {
-    // Nothing was written, so there is no record to move: the result says why the verification ended.
-    state.failure = failureOf(err, 'RecordRefused');
-    log.error('the verification record could not be created', { recordId, failure: state.failure });
-    setStatus('error', { reason: 'Your verification could not be recorded.', nextAction: 'Contact support; nothing was sent to our identity provider.' });
-    return state;
-  }
-  if (!(await openSession())) return state;
-  for (;;) {
-    const next = state.status === 'resubmission_required' ? await awaitRetry() : await awaitVendor();
-    if (next === 'done') return state;
+    if (!isCancellation(err) || !patched(CLOSE_ON_CANCEL_PATCH)) throw err;
+    // Whatever was under way when the cancellation came, the record must not stay open: withdrawn
+    // in a scope the cancellation does not reach, then the workflow ends as cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      const text = { reason: 'This verification was closed at your request.', nextAction: 'Nothing to do.' };
+      if (!isTerminal(state.status) && (await withdrawVerification({ recordId, attempt: state.attempt, ...text })).withdrawn) setStatus('expired', text);
+    });
+    throw err;
   }
 }

@@ -1,4 +1,5 @@
 import { type AlertThresholds, type DailyReportFigures } from '../domain/alerts';
+import { RETENTION_SCHEDULE_ID } from './privacy.contract';
 
 // The contract of the scheduled ops workflows (workflows/ops-checks.ts): their inputs and results
 // and the ids of the Temporal Schedules that start them (worker/schedules.ts defines those). The
@@ -8,10 +9,12 @@ export const OPS_SCHEDULE_IDS = {
   stuckCheck: 'kyc-ops-stuck-verification-check',
   sessionCleanup: 'kyc-ops-expired-session-cleanup',
   dailyReport: 'kyc-ops-daily-report',
+  // The retention policy (workflows/privacy.ts, privacyRetention).
+  retention: RETENTION_SCHEDULE_ID,
 } as const;
 
 /** The workflow types the schedules start, for visibility queries (runs are named `<schedule id>-<scheduled time>`). */
-export const OPS_WORKFLOW_TYPES = ['opsStuckVerificationCheck', 'opsExpiredSessionCleanup', 'opsDailyReport'] as const;
+export const OPS_WORKFLOW_TYPES = ['opsStuckVerificationCheck', 'opsExpiredSessionCleanup', 'opsDailyReport', 'privacyRetention'] as const;
 
 export interface StuckCheckInput {
   thresholds: AlertThresholds;

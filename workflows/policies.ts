@@ -1,5 +1,6 @@
 import type { RetryPolicy } from '@temporalio/common';
 import { type VerificationFailure } from './kyc-verification.contract';
+import { type PrivacyFailure } from './privacy.contract';
 
 // Named timeouts and retry policies: one place to read how hard we try before giving up. The
 // non-retryable types come from the workflow contract's closed list, so a typo does not compile.
@@ -40,4 +41,13 @@ export const WALLET_RETRY: RetryPolicy = {
   maximumInterval: '30 seconds',
   maximumAttempts: 10,
   nonRetryableErrorTypes: nonRetryable('WalletUpgradeRefused'),
+};
+
+// Deleting a customer's sessions at the vendor: waits out the vendor's rate limit as long as it
+// takes (the activity names the wait when our own count of the limit is spent); only a refusal stops.
+export const VENDOR_DELETION_RETRY: RetryPolicy = {
+  initialInterval: '10 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 hour',
+  nonRetryableErrorTypes: ['VendorDeletionRefused'] satisfies PrivacyFailure[],
 };

@@ -43,14 +43,14 @@ export async function amendPendingApplication(deps: UseCaseDeps, principal: Prin
   }
   if (record.veriffSessionId) throw new Problem('conflict', SESSION_OPEN);
   const changed = Object.entries(patch).filter(([, value]) => value !== undefined);
-  const amended = { ...records.submittedApplication(record), ...Object.fromEntries(changed) };
+  const amended = { ...(await records.submittedApplication(record)), ...Object.fromEntries(changed) };
   const validation = validateKycApplication(amended, deps.now());
   if (!validation.ok) throw new Problem('validation_failed', 'See errors for each field', validation.errors);
   const { address_line_1, address_line_2, city, state_province, postal_code } = validation.value;
 
   await deps.temporal.workflow
     .getHandle(record.workflowId, record.workflowRunId)
-    .executeUpdate(amendAddressUpdate, { args: [{ actorId: principal.userId, address: { address_line_1, address_line_2, city, state_province, postal_code }, fields: changed.map(([field]) => field) }] })
+    .executeUpdate(amendAddressUpdate, { args: [{ actorId: principal.userId, sealedAddress: await deps.stores.personalData.sealJson(record.userId, { address_line_1, address_line_2, city, state_province, postal_code }), fields: changed.map(([field]) => field) }] })
     .catch((err: Error) => {
       throw verificationCallProblem(err, deps.logger, { recordId: record.id });
     });

@@ -9,7 +9,7 @@ import { Problem } from '../problem';
 import { type UseCaseDeps } from './deps';
 
 // A Veriff webhook, from the bytes received to the verification it is about. The signature is
-// checked first (it is cheap): only what Veriff signed is stored (encrypted) and acted on; what
+// checked first (it is cheap): only what Veriff signed is stored (sealed with the customer's key) and acted on; what
 // fails is answered 401, counted per address, and recorded in the security log as a size and a
 // hash, never stored. A signed webhook is stored before it is answered and signalled to its
 // verification with ids and codes only, so nothing Veriff sends is lost and each fact has one
@@ -71,10 +71,10 @@ export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 't
   const attemptId = (webhook.kind === 'decision' ? webhook.payload.verification.attemptId : webhook.payload.attemptId) ?? '';
   const vendorData = webhook.kind === 'decision' ? webhook.payload.verification.vendorData : webhook.payload.vendorData;
   const statusOrAction = webhook.kind === 'decision' ? webhook.payload.verification.status : webhook.payload.action;
-  const receipt = await stores.receipts.storeRecognised({ kind: webhook.kind, sessionId, attemptId, statusOrAction, dedupeKey: dedupeKeyOf(webhook), rawBody: text });
-  if (receipt.processedAt) return { receiptId: receipt.id, outcome: 'duplicate' };
-
+  // The verification first: its customer's key seals the body (a body about no known session gets a key of its own).
   const record = await stores.records.findBySession(sessionId, vendorData);
+  const receipt = await stores.receipts.storeRecognised({ kind: webhook.kind, sessionId, attemptId, statusOrAction, dedupeKey: dedupeKeyOf(webhook), rawBody: text, record });
+  if (receipt.processedAt) return { receiptId: receipt.id, outcome: 'duplicate' };
   if (!record) {
     await stores.receipts.close(receipt.id, 'unknown_session');
     logger.warn('webhook for an unknown session stored and flagged', { receiptId: receipt.id, kind: webhook.kind });

@@ -41,7 +41,7 @@ export async function retryVerification(deps: Pick<UseCaseDeps, 'temporal' | 'lo
 export async function retryOrRestartVerification(deps: UseCaseDeps, principal: Principal, record: KycRecord, clientIp: string): Promise<RetriedVerification> {
   if (record.status === 'resubmission_required') return retryVerification(deps, record);
   if (record.status === 'expired' || record.status === 'error') {
-    const started = await startVerification(deps, principal, deps.stores.records.submittedApplication(record), clientIp);
+    const started = await startVerification(deps, principal, await deps.stores.records.submittedApplication(record), clientIp);
     return { recordId: started.recordId, status: started.status, reason: started.reason, nextAction: started.nextAction, sessionUrl: started.sessionUrl, restarted: started.created };
   }
   if (record.status === 'rejected') throw new Problem('conflict', 'This verification was declined; retrying the same details would be declined again. Contact support.');

@@ -49,9 +49,12 @@ export async function claimReviewTask(deps: UseCaseDeps, principal: Principal, t
 
 export async function decideReviewTask(deps: UseCaseDeps, principal: Principal, taskId: string, decision: Pick<ReviewDecisionInput, 'decision' | 'reasonCode' | 'notes'>): Promise<ReviewState> {
   const task = await openTask(deps, taskId);
+  const { notes, ...rest } = decision;
+  // Free text may name people: sealed with the customer's key before it enters the review's history.
+  const sealedNotes = notes ? await deps.stores.personalData.seal(await deps.stores.records.subjectOf(task.kycRecordId), notes) : undefined;
   const result = await deps.temporal.workflow
     .getHandle(task.workflowId)
-    .executeUpdate(decideUpdate, { args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole, ...decision }] })
+    .executeUpdate(decideUpdate, { args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole, ...rest, ...(sealedNotes ? { sealedNotes } : {}) }] })
     .catch((err: Error) => {
       throw reviewCallProblem(err, deps.logger);
     });
@@ -69,8 +72,8 @@ export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'tempora
   const { records } = deps.stores;
   const record = await records.caseFile(recordId);
   if (!record) throw new Problem('not_found', 'No such KYC record');
-  const application = records.submittedApplication(record);
-  const extracted = records.extractedData<StoredExtraction>(record);
+  const application = await records.submittedApplication(record);
+  const extracted = await records.extractedData<StoredExtraction>(record);
   const identity = extracted?.identity ?? null;
   const pairs: [string, string, string | null | undefined][] = [
     ['first_name', application.first_name, identity?.firstName],

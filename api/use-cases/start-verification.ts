@@ -42,7 +42,9 @@ export async function startVerification(deps: UseCaseDeps, principal: Principal,
     });
   }
 
-  const input: KycVerificationInput = { recordId: randomUUID(), userId: principal.userId, application: validation.value, settings: verificationSettings(config) };
+  // Sealed with the customer's data key before it enters the workflow's history (the contract says why).
+  const sealedApplication = await deps.stores.personalData.sealJson(principal.userId, validation.value);
+  const input: KycVerificationInput = { recordId: randomUUID(), userId: principal.userId, sealedApplication, country: validation.value.country, settings: verificationSettings(config) };
   const workflowId = verificationWorkflowId(principal.userId);
   // Update-with-start: the caller gets the session URL synchronously; a second start while one is
   // active attaches to it (USE_EXISTING) and gets the same record and URL back.

@@ -34,6 +34,8 @@ describe('authorisation matrix over every documented operation', () => {
   let system: TestSystem;
   const users = {} as Record<Exclude<Caller, 'anonymous'>, TestUser>;
   let otherCustomer: TestUser;
+  // The customer whose account the admin's erasure request closes (a customer asking with this id is refused 422).
+  let erasable: TestUser;
   let recordId: string;
   let operations: Operation[];
 
@@ -65,6 +67,8 @@ describe('authorisation matrix over every documented operation', () => {
     ready: () => ({ path: '/api/v1/ready' }),
     listSecurityEvents: () => ({ path: '/api/admin/security-events/' }),
     openApiDocument: () => ({ path: '/openapi.json' }),
+    requestErasure: () => ({ path: '/api/privacy/erasure-requests', body: { user_id: erasable.id } }),
+    exportSubjectData: () => ({ path: '/api/privacy/export' }),
   };
 
   const defaultSample = (operation: Operation): Sample => ({ path: operation.path.replace(/\{[^}]+\}/g, () => randomUUID()) });
@@ -79,6 +83,7 @@ describe('authorisation matrix over every documented operation', () => {
     system = await startTestSystem();
     for (const role of ['customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'] as const) users[role] = await createUser(system, role);
     otherCustomer = await createUser(system, 'customer');
+    erasable = await createUser(system, 'customer');
     const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: users.customer.token, body: SAMPLE_APPLICATION });
     assert.equal(started.status, 201, started.text);
     recordId = started.json.id as string;

@@ -8,7 +8,6 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createDb } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
-import { RecordStore } from '../../store/records';
 import { databaseUrl } from '../support/database';
 import { api, createUser, eventually, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
@@ -94,7 +93,7 @@ describe('applications: /v1/kyc/applications', () => {
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json.status, 'PENDING');
 
-    const stored = new RecordStore(system.db, system.cipher).submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: record!.id } }));
+    const stored = await system.stores.records.submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: record!.id } }));
     assert.equal(stored.address_line_1, '12 Khama Crescent');
     assert.equal(stored.address_line_2, 'Flat 3');
     assert.equal(stored.city, SAMPLE_APPLICATION.city);
@@ -217,7 +216,7 @@ describe('passport verifications: /api/verifications', () => {
     assert.equal(retried.status, 201, retried.text);
     assert.notEqual(retried.json.id, id);
     assert.equal(retried.json.status, 'submitted');
-    const again = new RecordStore(system.db, system.cipher).submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: retried.json.id as string } }));
+    const again = await system.stores.records.submittedApplication(await system.db.kycRecord.findUniqueOrThrow({ where: { id: retried.json.id as string } }));
     assert.equal(again.document_number, US_PAYLOAD.document_number);
     assert.equal(again.postal_code, US_PAYLOAD.postal_code);
   });

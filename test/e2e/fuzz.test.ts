@@ -89,6 +89,8 @@ function fuzz(cli: string, system: TestSystem, token: string, label: string): Pr
     '--report', 'ndjson',
     '--report-ndjson-path', ndjson,
     '--no-color',
+    // A customer's erasure request closes their own account: after it every call would be a 401.
+    ...(label === 'customer' ? ['--exclude-operation-id', 'requestErasure'] : []),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(cli, args, { cwd: REPORT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -215,6 +215,7 @@ describe('daily KYC report', () => {
       approvalRate: 20,
       avgProcessingMinutes: 150,
       duplicateDocumentGroups: 1,
+      retentionRemoved: {},
     });
     assert.deepEqual(result.alerts, [`low_approval_rate:${day}`, `slow_processing:${day}`]);
     const stored = await system.db.opsDailyReport.findMany();

@@ -32,10 +32,10 @@ describe('ops schedules', () => {
 
   test('when the setup runs twice, then each schedule exists once, created then updated', async () => {
     const first = await ensureOpsSchedules(system.client, system.config, { idPrefix });
-    assert.deepEqual(first.map((r) => r.outcome), ['created', 'created', 'created']);
+    assert.deepEqual(first.map((r) => r.outcome), ['created', 'created', 'created', 'created']);
     const second = await ensureOpsSchedules(system.client, system.config, { idPrefix });
     assert.deepEqual(second, ids.map((scheduleId) => ({ scheduleId, outcome: 'updated' })));
-    await eventually(ourSchedules, (found) => found.length === 3, 20_000, 'the schedule list');
+    await eventually(ourSchedules, (found) => found.length === ids.length, 20_000, 'the schedule list');
     assert.deepEqual(await ourSchedules(), [...ids].sort());
 
     const stuck = await system.client.schedule.getHandle(`${idPrefix}${OPS_SCHEDULE_IDS.stuckCheck}`).describe();
@@ -51,6 +51,23 @@ describe('ops schedules', () => {
     assert.deepEqual(cleanup.action.args, [{ sessionTimeoutSeconds: 3600, stuckReceiptHours: 2 }]);
     const report = await system.client.schedule.getHandle(`${idPrefix}${OPS_SCHEDULE_IDS.dailyReport}`).describe();
     assert.deepEqual(report.spec.calendars?.map((c) => c.hour), [[{ start: 8, end: 8, step: 1 }]]);
+    const retention = await system.client.schedule.getHandle(`${idPrefix}${OPS_SCHEDULE_IDS.retention}`).describe();
+    assert.equal(retention.action.type, 'startWorkflow');
+    assert.equal(retention.action.workflowType, 'privacyRetention');
+    assert.deepEqual(retention.spec.calendars?.map((c) => c.hour), [[{ start: 3, end: 3, step: 1 }]]);
+    assert.deepEqual(retention.action.args, [
+      {
+        policies: [
+          { kind: 'webhook_bodies', days: 90 },
+          { kind: 'rejected_applications', days: 365 },
+          { kind: 'expired_applications', days: 90 },
+          { kind: 'session_links', days: 7 },
+          { kind: 'security_log', days: 365 },
+          { kind: 'delivery_logs', days: 90 },
+        ],
+        batch: 500,
+      },
+    ]);
   });
 
   test('when the configuration changed, then the setup updates the schedules, and a pause set by ops stays', async () => {

@@ -116,7 +116,8 @@ describe('manual review', () => {
     assert.equal((decisions[0]!.data as { role: string }).role, 'reviewer');
     const task = await system.db.reviewTask.findUniqueOrThrow({ where: { id: first.id } });
     assert.ok(task.notesEnc && !task.notesEnc.includes('document looks fine'), 'notes are stored encrypted');
-    assert.equal(system.cipher.decrypt(task.notesEnc), 'document looks fine');
+    const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: task.kycRecordId } });
+    assert.equal(await system.stores.personalData.open(record.userId, task.notesEnc), 'document looks fine', "sealed with the customer's key");
   });
 
   test('when the vendor asks for review without any fraud signal, then one reviewer approving closes the case (no four eyes)', async () => {

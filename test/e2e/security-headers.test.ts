@@ -35,6 +35,8 @@ describe('security headers and the metrics binding', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       DATABASE_URL: system.config.DATABASE_URL!,
+      // Production names a key store of its own; the app below is handed the test system's.
+      KYC_KEY_STORE_URL: `${system.config.DATABASE_URL!}_keys`,
       TEMPORAL_ADDRESS: system.config.TEMPORAL_ADDRESS,
       KYC_PII_KEYS: `p1:${secret()}`,
       KYC_PAYLOAD_KEYS: `p1:${secret()}`,
@@ -47,7 +49,7 @@ describe('security headers and the metrics binding', () => {
       KYC_DEMO_ACCOUNTS: 'false',
       ...overrides,
     });
-    const app = createApp({ db: system.db, temporal: system.client, cipher: system.cipher, config, logger: createLogger('error', { service: 'test-production-api' }, () => undefined) });
+    const app = createApp({ db: system.db, keyStore: system.keyStore, temporal: system.client, cipher: system.cipher, config, logger: createLogger('error', { service: 'test-production-api' }, () => undefined) });
     const server = http.createServer(app);
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

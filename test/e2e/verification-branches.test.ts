@@ -50,10 +50,12 @@ describe('verification workflow branches', () => {
 
     test('when the customer account no longer exists, then the workflow fails fast with RecordRefused in error and creates no record', async () => {
       // A foreign-key failure is not transient: it must not be retried for ever (the client would wait for an answer that never comes).
+      const userId = randomUUID();
       const input: KycVerificationInput = {
         recordId: randomUUID(),
-        userId: randomUUID(),
-        application: { ...SAMPLE_APPLICATION } as KycVerificationInput['application'],
+        userId,
+        sealedApplication: await system.stores.personalData.sealJson(userId, SAMPLE_APPLICATION),
+        country: SAMPLE_APPLICATION.country,
         settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
       };
       const handle = await system.client.workflow.start(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });

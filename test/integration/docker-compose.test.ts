@@ -15,6 +15,7 @@ const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
 const REQUIRED = [
   'POSTGRES_PASSWORD',
+  'KEY_STORE_PASSWORD',
   'TEMPORAL_DB_PASSWORD',
   'VERIFF_API_KEY',
   'VERIFF_API_SECRET',
@@ -30,6 +31,7 @@ const REQUIRED = [
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
 const SECRETS: Record<(typeof REQUIRED)[number], string> = {
   POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+  KEY_STORE_PASSWORD: randomBytes(24).toString('hex'),
   TEMPORAL_DB_PASSWORD: randomBytes(24).toString('hex'),
   VERIFF_API_KEY: 'live-api-key',
   VERIFF_API_SECRET: randomBytes(24).toString('hex'),

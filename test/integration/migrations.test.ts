@@ -164,10 +164,11 @@ describe('the generated client on a migrated database', () => {
       tokenVersion: 3,
       externalIssuer: 'https://idp.example.test/',
       externalSubject: 'subject-1',
+      erasedAt: at('2026-01-09T00:00:00.000Z'),
       createdAt: at('2026-01-02T03:04:05.678Z'),
       updatedAt: at('2026-01-02T03:04:06.789Z'),
     } satisfies Prisma.UserUncheckedCreateInput;
-    const reviewer = { ...customer, id: randomUUID(), username: 'roundtrip-reviewer', email: 'reviewer@example.test', passwordHash: null, role: 'senior_reviewer', isActive: true, tokenVersion: 0, externalIssuer: null, externalSubject: null } satisfies Prisma.UserUncheckedCreateInput;
+    const reviewer = { ...customer, id: randomUUID(), username: 'roundtrip-reviewer', email: 'reviewer@example.test', passwordHash: null, role: 'senior_reviewer', isActive: true, tokenVersion: 0, externalIssuer: null, externalSubject: null, erasedAt: null } satisfies Prisma.UserUncheckedCreateInput;
     assertEveryField('User', Prisma.UserScalarFieldEnum, customer);
     for (const user of [customer, reviewer]) {
       await prisma.user.create({ data: user });
@@ -201,6 +202,9 @@ describe('the generated client on a migrated database', () => {
       riskScore: 17,
       riskReasons: [{ code: 'new_document', weight: 10 }, { code: 'country', weight: 7 }],
       verifiedAt: at('2026-01-03T00:00:00.001Z'),
+      piiErasedAt: null,
+      restrictedAt: at('2026-01-09T00:00:00.000Z'),
+      retainUntil: at('2031-01-09T00:00:00.000Z'),
       createdAt: at('2026-01-02T04:00:00.000Z'),
       updatedAt: at('2026-01-03T00:00:00.002Z'),
     } satisfies Prisma.KycRecordUncheckedCreateInput;
@@ -272,6 +276,7 @@ describe('the generated client on a migrated database', () => {
       statusOrAction: 'approved',
       dedupeKey: `${record.veriffSessionId}:approved`,
       rawBodyEnc: 'k1:body',
+      bodyErasedAt: null,
       signatureVerdict: 'valid',
       outcome: 'processed',
       receivedAt: at('2026-01-03T00:00:00.000Z'),
@@ -390,6 +395,54 @@ describe('the generated client on a migrated database', () => {
     assertEveryField('UserAuditEvent', Prisma.UserAuditEventScalarFieldEnum, audit);
     await prisma.userAuditEvent.create({ data: audit });
     assert.deepEqual(await prisma.userAuditEvent.findUniqueOrThrow({ where: { id: audit.id } }), audit);
+
+    const subjectKey = {
+      id: randomUUID(),
+      subjectId: customer.id,
+      purpose: 'retained',
+      wrappedKey: 'k1.wrapped',
+      ringKeyId: 'k1',
+      createdAt: at('2026-01-09T00:00:00.000Z'),
+      rewrappedAt: at('2026-02-01T00:00:00.000Z'),
+      destroyedAt: null,
+    } satisfies Prisma.SubjectKeyUncheckedCreateInput;
+    assertEveryField('SubjectKey', Prisma.SubjectKeyScalarFieldEnum, subjectKey);
+    await prisma.subjectKey.create({ data: subjectKey });
+    assert.deepEqual(await prisma.subjectKey.findUniqueOrThrow({ where: { id: subjectKey.id } }), subjectKey);
+
+    const erasure = {
+      id: randomUUID(),
+      userId: customer.id,
+      basis: 'account_closure',
+      status: 'erased',
+      requestedBy: reviewer.id,
+      requestedByRole: 'admin',
+      workflowId: `kyc-erasure-${customer.id}`,
+      plan: { eraseNow: ['account'], retained: [] },
+      erased: { records: 1 },
+      vendorSessions: 2,
+      vendorDeleted: 1,
+      requestedAt: at('2026-01-09T00:00:00.000Z'),
+      erasedAt: at('2026-01-09T00:00:01.000Z'),
+      completedAt: null,
+    } satisfies Prisma.ErasureRequestUncheckedCreateInput;
+    assertEveryField('ErasureRequest', Prisma.ErasureRequestScalarFieldEnum, erasure);
+    await prisma.erasureRequest.create({ data: erasure });
+    assert.deepEqual(comparable(await prisma.erasureRequest.findUniqueOrThrow({ where: { id: erasure.id } })), comparable(erasure));
+
+    const privacyAudit = {
+      id: randomUUID(),
+      action: 'restricted_read',
+      subjectId: customer.id,
+      actorId: reviewer.id,
+      actorRole: 'auditor',
+      reason: 'regulator request 2026-17',
+      details: { records: 1 },
+      createdAt: at('2026-01-10T00:00:00.000Z'),
+    } satisfies Prisma.PrivacyAuditEventUncheckedCreateInput;
+    assertEveryField('PrivacyAuditEvent', Prisma.PrivacyAuditEventScalarFieldEnum, privacyAudit);
+    await prisma.privacyAuditEvent.create({ data: privacyAudit });
+    assert.deepEqual(await prisma.privacyAuditEvent.findUniqueOrThrow({ where: { id: privacyAudit.id } }), privacyAudit);
 
     // The foreign keys join the way the relations say.
     const graph = await prisma.kycRecord.findUniqueOrThrow({

@@ -210,4 +210,15 @@ describe('objects only the migrations know (prisma/migration-only-objects.txt)',
     const { rows: kept } = await client.query<{ reason: string }>(`SELECT reason FROM "user_audit_events" WHERE id = $1`, [eventId]);
     assert.deepEqual(kept, [{ reason: 'left the company' }]);
   });
+
+  test('privacy_audit_events is append-only: UPDATE and DELETE are refused', async () => {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO "privacy_audit_events" (id, action, actor_role, reason) VALUES (gen_random_uuid(), 'subject_export', 'auditor', 'case 42') RETURNING id`,
+    );
+    const eventId = rows[0]!.id;
+    await assert.rejects(client.query(`UPDATE "privacy_audit_events" SET reason = 'rewritten' WHERE id = $1`, [eventId]), /append-only \(UPDATE refused\)/);
+    await assert.rejects(client.query(`DELETE FROM "privacy_audit_events" WHERE id = $1`, [eventId]), /append-only \(DELETE refused\)/);
+    const { rows: kept } = await client.query<{ reason: string }>(`SELECT reason FROM "privacy_audit_events" WHERE id = $1`, [eventId]);
+    assert.deepEqual(kept, [{ reason: 'case 42' }]);
+  });
 });

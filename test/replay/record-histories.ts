@@ -152,10 +152,12 @@ test('manual review by one reviewer, rejected', async () => {
 });
 
 test('record refused: the account no longer exists', async () => {
+  const userId = randomUUID();
   const input: KycVerificationInput = {
     recordId: randomUUID(),
-    userId: randomUUID(),
-    application: { ...SAMPLE_APPLICATION } as KycVerificationInput['application'],
+    userId,
+    sealedApplication: await system.stores.personalData.sealJson(userId, SAMPLE_APPLICATION),
+    country: SAMPLE_APPLICATION.country,
     settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
   };
   const handle = await system.client.workflow.start(kycVerification, { workflowId: `record-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });

@@ -12,6 +12,7 @@ import { createLogger } from '../../infra/logger';
 import { hashPassword } from '../../infra/passwords';
 import { connectTemporalClient } from '../../infra/temporal';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { createStores, keyStoreDb, type Stores } from '../../store';
 import { createKycWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
 import { basicLimits } from '../../store/wallets';
@@ -62,6 +63,10 @@ export interface TestSystem {
   notifications: WebhookReceiver | null;
   worker: Worker;
   cipher: PiiCipher;
+  /** The key store database (the main one unless the test named another in KYC_KEY_STORE_URL). */
+  keyStore: Db;
+  /** Stores of the test's own over the same databases: to read what the system sealed, as the system would. */
+  stores: Stores;
   logs: string[];
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -100,7 +105,8 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   const db = createDb(database.url, 5);
   const client = await connectTemporalClient(config);
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  server.on('request', createApp({ db, temporal: client, cipher, config, logger }));
+  const keyStore = keyStoreDb(config, db);
+  server.on('request', createApp({ db, keyStore, temporal: client, cipher, config, logger }));
 
   const code = await workflowBundle();
   let connection: NativeConnection | undefined;
@@ -117,10 +123,12 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
       return worker;
     },
     cipher,
+    keyStore,
+    stores: createStores(db, { cipher, keyStore, amlRetentionYears: config.KYC_AML_RETENTION_YEARS }),
     logs,
     async startWorker() {
       connection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      worker = await createKycWorker({ config, db, connection, workflows: { workflowBundle: { code } } });
+      worker = await createKycWorker({ config, db, keyStore, connection, workflows: { workflowBundle: { code } } });
       running = worker.run();
     },
     async stopWorker() {
@@ -139,6 +147,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
       });
       await client.connection.close();
       await connection?.close();
+      if (keyStore !== db) await keyStore.$disconnect();
       await db.$disconnect();
       await database.drop();
     },

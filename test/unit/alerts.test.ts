@@ -10,7 +10,7 @@ const defaults = alertThresholds(loadConfig({}));
 
 const report = (figures: Partial<DailyReportFigures>): DailyReportFigures => ({
   date: '2026-03-10', timeZone: 'UTC', total: 10, approved: 5, rejected: 5, pending: 0, inProgress: 0, underReview: 0, expired: 0, other: 0,
-  approvalRate: 50, avgProcessingMinutes: 120, duplicateDocumentGroups: 0, ...figures,
+  approvalRate: 50, avgProcessingMinutes: 120, duplicateDocumentGroups: 0, retentionRemoved: {}, ...figures,
 });
 
 describe('ops alert thresholds', () => {

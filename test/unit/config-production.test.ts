@@ -15,6 +15,7 @@ const secret = () => randomBytes(32).toString('base64');
 const production = (): Record<string, string> => ({
   NODE_ENV: 'production',
   DATABASE_URL: 'postgresql://db/kyc',
+  KYC_KEY_STORE_URL: 'postgresql://keys/kyc_keys',
   KYC_PII_KEYS: `2026a:${key()}`,
   KYC_PAYLOAD_KEYS: `2026a:${key()}`,
   KYC_PII_HASH_KEY: secret(),
@@ -94,6 +95,12 @@ describe('production configuration', () => {
   test('when production asks the codec to trust the local UI without a token, then it refuses to start', () => {
     assert.match(refusal({ ...production(), KYC_CODEC_LOCAL_UI: 'true' }), /KYC_CODEC_LOCAL_UI: must not be true in production/);
     assert.equal(loadConfig({ ...production(), KYC_CODEC_LOCAL_UI: 'false' }).KYC_CODEC_LOCAL_UI, 'false');
+  });
+
+  test("when production keeps customers' data keys in the main database, then it refuses to start", () => {
+    assert.match(refusal({ ...production(), KYC_KEY_STORE_URL: undefined }), /KYC_KEY_STORE_URL: required in production/);
+    assert.match(refusal({ ...production(), KYC_KEY_STORE_URL: 'postgresql://db/kyc' }), /KYC_KEY_STORE_URL: must name another database than DATABASE_URL/);
+    assert.equal(development.KYC_KEY_STORE_URL, undefined, 'development keeps them in the main database');
   });
 
   test('when development runs with its own defaults, then none of this applies', () => {

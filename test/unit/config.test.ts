@@ -25,7 +25,7 @@ describe('configuration', () => {
   test('when production is configured with real keys, then it loads', () => {
     const key = () => randomBytes(32).toString('base64');
     const config = loadConfig({
-      NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/kyc', KYC_PII_KEYS: `2026a:${key()}`, KYC_PAYLOAD_KEYS: `2026a:${key()}`,
+      NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/kyc', KYC_KEY_STORE_URL: 'postgresql://keys/kyc_keys', KYC_PII_KEYS: `2026a:${key()}`, KYC_PAYLOAD_KEYS: `2026a:${key()}`,
       KYC_PII_HASH_KEY: key(), JWT_SECRET: key(), VERIFF_API_SECRET: randomUUID(), VERIFF_WEBHOOK_SECRET: randomUUID(),
       VERIFF_API_KEY: randomUUID(), VERIFF_BASE_URL: 'https://stationapi.veriff.com', KYC_DEMO_ACCOUNTS: 'false',
     });

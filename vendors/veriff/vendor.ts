@@ -60,4 +60,17 @@ export class VeriffVendor implements IdentityVendor {
   readDecision(body: unknown): VendorDecision {
     return decisionOf(decisionWebhookSchema.parse(body).verification);
   }
+
+  async deleteSession(sessionId: string): Promise<'deleted' | 'not_found'> {
+    try {
+      await this.client.deleteSession(sessionId);
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof VeriffApiError && err.httpStatus === 404) return 'not_found';
+      if (err instanceof VeriffApiError && !err.retryable) {
+        throw new VendorRequestRejected(`Veriff refused to delete the session (HTTP ${err.httpStatus ?? '-'}, code ${err.code ?? '-'})`, err.httpStatus ?? null, err.code ?? null);
+      }
+      throw err;
+    }
+  }
 }
