@@ -2,6 +2,7 @@ import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { RecordStore } from './records';
 import { ReviewTaskStore } from './review-tasks';
+import { ScreeningStore } from './screening';
 import { WalletStore } from './wallets';
 import { WebhookReceiptStore } from './webhook-receipts';
 
@@ -11,6 +12,7 @@ export interface Stores {
   reviewTasks: ReviewTaskStore;
   receipts: WebhookReceiptStore;
   wallets: WalletStore;
+  screening: ScreeningStore;
 }
 
 export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => new Date()): Stores {
@@ -19,5 +21,6 @@ export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => 
     reviewTasks: new ReviewTaskStore(db, cipher, now),
     receipts: new WebhookReceiptStore(db, cipher, now),
     wallets: new WalletStore(db, now),
+    screening: new ScreeningStore(db, cipher, now),
   };
 }

@@ -2,3 +2,4 @@ export { kycVerification } from './kyc-verification';
 export { kycReview } from './kyc-review';
 export { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from './ops-checks';
 export { webhookDelivery } from './webhook-delivery';
+export { screeningCase, screeningListRefresh, screeningRescreen } from './screening-monitor';

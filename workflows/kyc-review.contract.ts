@@ -13,6 +13,10 @@ export interface KycReviewInput {
   fourEyes: boolean;
   reviewSlaSeconds: number;
   escalationSlaSeconds: number;
+  /** What the first task says it is for (the audit trail); "Manual review" when absent. */
+  purpose?: string;
+  /** The decisions this review offers; every decision when absent. */
+  decisions?: ReviewDecision[];
 }
 
 export interface ClaimInput {

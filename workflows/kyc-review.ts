@@ -39,7 +39,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   // A task is being written and assigned: its id is known, its assignee not yet.
   let assigning = false;
 
-  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding });
+  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding, decisions: input.decisions ?? null });
 
   const publish = () =>
     upsertSearchAttributes([
@@ -150,7 +150,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     },
   );
 
-  await openTask('Manual review', []);
+  await openTask(input.purpose ?? 'Manual review', []);
 
   // The SLA timers: a review SLA without a decision escalates; the escalated SLA alerts ops once, then the case waits.
   while (!state.outcome) {

@@ -1,0 +1,121 @@
+import { Context } from '@temporalio/activity';
+import { LIST_REFRESH_KINDS, listRefreshAlerts } from '../domain/alerts';
+import { screeningIdentitiesOf } from '../domain/screening';
+import { type Db } from '../infra/db';
+import { createListMatcher, type ListMatcher, type Subject } from '../screening/list-matcher';
+import { activeEntries, activeVersions, entriesInForceAddedBy } from '../screening/lists';
+import { type ConfiguredSource, refreshLists } from '../screening/refresh-lists';
+import { mergeHits, type ScreeningHit } from '../screening/screen-person';
+import { syncConditionAlerts } from '../store/alerts';
+import { type RecordStore } from '../store/records';
+import { type ScreeningStore } from '../store/screening';
+import { type ListRefreshResult, type RescreenProgress, type RescreenTrigger } from '../workflows/screening-monitor.contract';
+
+// The steps of ongoing screening (workflows/screening-monitor.ts): refresh the configured lists,
+// rescreen approved customers batch by batch, and apply what a case's review decided. A batch is
+// decrypted through the record store and matched in memory against the entries held by the
+// matcher (a list update's delta, or every entry in force): customer names never reach a
+// database index or a log.
+
+export interface ScreeningSettings {
+  /** SCREENING_MATCH_THRESHOLD */
+  threshold: number;
+  /** SCREENING_SOURCES */
+  sources: readonly ConfiguredSource[];
+}
+
+export interface RescreenBatchInput {
+  workflowId: string;
+  trigger: RescreenTrigger;
+  listVersionIds: string[];
+  after: string | null;
+  limit: number;
+  /** The figures before this batch: written back with this batch's added, so a retry writes the same. */
+  progress: RescreenProgress;
+}
+
+export interface RescreenBatchResult {
+  screened: number;
+  withHits: number;
+  last: string | null;
+  done: boolean;
+  /** Verifications that got new case hits: each needs a review case. */
+  newCases: { recordId: string; userId: string }[];
+}
+
+// A heartbeat while a list loads: a dead worker is noticed within the heartbeat timeout rather
+// than after the whole load's.
+const HEARTBEAT_MS = 10_000;
+
+export function createScreeningActivities(deps: { db: Db; records: RecordStore; screening: ScreeningStore; settings: ScreeningSettings }) {
+  const { db, records, screening, settings } = deps;
+  // The matcher of the rescreen under way, kept between its batches (building one prepares every
+  // entry it holds); a different set of entries builds a new one.
+  let current: { key: string; matcher: ListMatcher; listVersionIds: string[] } | null = null;
+
+  async function matcherFor(trigger: RescreenTrigger, versionIds: string[]) {
+    const inForce = trigger === 'periodic' ? (await activeVersions(db)).map((v) => v.id).sort() : [...versionIds].sort();
+    const key = `${trigger}:${inForce.join(',')}:${settings.threshold}`;
+    if (current?.key !== key) {
+      const entries = trigger === 'periodic' ? await activeEntries(db, { entityType: 'person' }) : await entriesInForceAddedBy(db, inForce);
+      current = { key, matcher: createListMatcher(entries, { threshold: settings.threshold }), listVersionIds: inForce };
+    }
+    return current;
+  }
+
+  return {
+    /** Loads every configured source (one refused feed keeps its version and raises an alert), and names the versions no rescreen has taken yet. */
+    async refreshScreeningLists(): Promise<Omit<ListRefreshResult, 'rescreenWorkflowId'> & { awaitingRescreen: string[] }> {
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+      try {
+        const outcomes = await refreshLists(db, [...settings.sources]);
+        await syncConditionAlerts(db, LIST_REFRESH_KINDS, listRefreshAlerts(outcomes.flatMap((o) => (o.ok ? [] : [{ source: o.source, error: o.error }]))));
+        return {
+          sources: outcomes.map((o) => (o.ok ? { source: o.source, ok: true as const, status: o.result.status, versionId: o.result.version.id } : { source: o.source, ok: false as const, error: o.error })),
+          awaitingRescreen: await screening.versionsAwaitingRescreen(),
+        };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async startRescreen(input: { workflowId: string; trigger: RescreenTrigger; listVersionIds: string[] }): Promise<void> {
+      await screening.startRescreen(input);
+    },
+
+    /** One page of approved verifications, in record id order after `after`, screened and recorded. */
+    async rescreenBatch(input: RescreenBatchInput): Promise<RescreenBatchResult> {
+      const page = await records.approvedIdentities({ after: input.after, limit: input.limit });
+      const { matcher, listVersionIds } = await matcherFor(input.trigger, input.listVersionIds);
+      // Each identity of a customer is a subject of its own; their hits are merged per record.
+      const subjects: (Subject & { recordId: string })[] = page.flatMap((p) => screeningIdentitiesOf(p.identity).map((identity, i) => ({ ...identity, subjectId: `${p.recordId}/${i}`, recordId: p.recordId })));
+      const hitsOf = new Map<string, ScreeningHit[][]>();
+      matcher.screen(subjects).forEach((result, i) => {
+        const recordId = subjects[i]!.recordId;
+        hitsOf.set(recordId, [...(hitsOf.get(recordId) ?? []), result.hits]);
+      });
+      const written = await screening.recordRescreenBatch({
+        trigger: input.trigger,
+        listVersionIds,
+        threshold: settings.threshold,
+        subjects: page.map((p) => ({ recordId: p.recordId, userId: p.userId, hits: mergeHits(hitsOf.get(p.recordId) ?? [], 10) })),
+      });
+      const progress = { ...input.progress, screened: input.progress.screened + page.length, withHits: input.progress.withHits + written.withHits, batches: input.progress.batches + 1 };
+      await screening.rescreenProgress(input.workflowId, progress, false);
+      return { screened: page.length, withHits: written.withHits, last: page.at(-1)?.recordId ?? input.after, done: page.length < input.limit, newCases: written.newCases };
+    },
+
+    async completeRescreen(input: { workflowId: string; progress: RescreenProgress }): Promise<void> {
+      await screening.rescreenProgress(input.workflowId, input.progress, true);
+    },
+
+    async restrictWalletForScreening(input: { recordId: string; caseId: string }): Promise<string> {
+      return screening.restrictWallet(input);
+    },
+
+    async settleScreeningCase(input: { recordId: string; caseId: string; outcome: 'cleared' | 'confirmed' }): Promise<void> {
+      await screening.settleCase(input);
+    },
+  };
+}
