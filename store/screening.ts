@@ -1,10 +1,14 @@
+import { type z } from 'zod';
 import { screeningTrueMatchAlert } from '../domain/alerts';
-import { type CaseHitStatus, type HitResolution, isCaseHitStatus, isScreeningSource, type ScreeningSource } from '../domain/screening';
+import { type CaseHitStatus, ENTRY_KINDS, type EntryKind, type HitResolution, isCaseHitStatus, isScreeningSource, type ScreeningSource } from '../domain/screening';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
-import { entryFromRow, ENTRY_COLUMNS } from '../screening/lists';
+import { activeVersions, entryFromRow, ENTRY_COLUMNS, listVersions } from '../screening/lists';
+import { type Explanation, explanationSchema } from '../screening/match';
 import { clearHit, recordClearRuns, recordScreeningRunIn, type ScreeningTrigger } from '../screening/results';
 import { type ScreeningHit } from '../screening/screen-person';
+import { type screeningSearchRequestSchema, type ScreeningSearchResponse, searchScreening } from '../screening/search-contract';
+import { type BirthDate, type EntryName } from '../screening/types';
 import { raiseAlerts } from './alerts';
 import { alreadyRecorded, appendEvent, type Tx } from './audit';
 import { enqueueEvent } from './outbox';
@@ -32,6 +36,8 @@ export interface WrittenRun {
   /** Case hits this run opened (the same entry content already on the record's case adds none). */
   newCaseHits: number;
 }
+
+const isEntryKind = (value: string): value is EntryKind => (ENTRY_KINDS as readonly string[]).includes(value);
 
 async function sourcesOf(tx: Tx, versionIds: string[]): Promise<ScreeningSource[]> {
   if (versionIds.length === 0) return [];
@@ -122,13 +128,13 @@ export interface CaseHitView {
   runId: string;
   foundAt: Date;
   entryId: string;
-  source: string;
-  kind: string;
+  source: ScreeningSource;
+  kind: EntryKind;
   entryName: string;
   matchedName: string;
   score: number;
-  explanation: unknown;
-  entry: { names: { name: string; type: string; quality: string }[]; birthDates: unknown[]; countries: string[]; gender: string | null; programs: string[]; entityType: string } | null;
+  explanation: Explanation;
+  entry: { names: EntryName[]; birthDates: BirthDate[]; countries: string[]; gender: string | null; programs: string[]; entityType: string } | null;
   resolvedBy: string | null;
   resolvedAt: Date | null;
   reason: string | null;
@@ -197,6 +203,8 @@ export class ScreeningStore {
     const entryOf = new Map(entries.map((row) => [`${row.entryId}\u0000${row.contentHash}`, entryFromRow(row)]));
     return rows.map((row) => {
       const entry = entryOf.get(`${row.entryId}\u0000${row.entryContentHash}`) ?? null;
+      // Written by the engine from its own types: a row that does not read back is a bug to see, not to hide.
+      if (!isScreeningSource(row.hit.source) || !isEntryKind(row.hit.kind)) throw new Error(`screening hit ${row.hitId} has an unknown source or kind`);
       return {
         id: row.id,
         status: isCaseHitStatus(row.status) ? row.status : 'open',
@@ -209,7 +217,7 @@ export class ScreeningStore {
         entryName: row.hit.entryName,
         matchedName: row.hit.matchedName,
         score: row.hit.score,
-        explanation: row.hit.explanation,
+        explanation: explanationSchema.parse(row.hit.explanation),
         entry: entry && { names: entry.names, birthDates: entry.birthDates, countries: entry.countries, gender: entry.gender, programs: entry.programs, entityType: entry.entityType },
         resolvedBy: row.resolvedBy,
         resolvedAt: row.resolvedAt,
@@ -324,6 +332,20 @@ export class ScreeningStore {
         dedupeKey: `${input.caseId}:SCREENING_CASE_CLOSED`,
       });
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Staff reads: ad-hoc search, the lists, the rescreens
+
+  /** An ad-hoc search (the console's screening page, other tools): list data only, nothing about customers is read. */
+  async search(request: z.output<typeof screeningSearchRequestSchema>, threshold: number): Promise<ScreeningSearchResponse> {
+    return searchScreening(this.db, request, threshold);
+  }
+
+  /** The version in force of each source, the recent versions, and the recent rescreens with their progress. */
+  async listsOverview() {
+    const [inForce, versions, rescreens] = await Promise.all([activeVersions(this.db), listVersions(this.db, { limit: 50 }), this.rescreens(10)]);
+    return { inForce, versions, rescreens };
   }
 
   // ---------------------------------------------------------------------------------------------
