@@ -64,6 +64,8 @@ export interface RescreenInput {
   /** list_update: the new versions, whose added and changed entries are screened; periodic: none (every entry in force). */
   listVersionIds: string[];
   settings: ScreeningCaseSettings;
+  /** Verifications per batch and batches per run before it continues as new; the defaults suit a hundred thousand customers. */
+  batching?: { size: number; perRun: number };
   /** Where a continued run goes on (continue-as-new): after this record id, with the figures so far. */
   resume?: { after: string | null; progress: RescreenProgress };
 }

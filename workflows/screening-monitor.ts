@@ -35,8 +35,7 @@ const { refreshScreeningLists } = proxyActivities<KycActivities>({ startToCloseT
 
 // Approved verifications per batch, and batches per run before it continues as new: a run's
 // history stays at some hundred events whatever the number of customers.
-export const RESCREEN_BATCH_SIZE = 500;
-export const RESCREEN_BATCHES_PER_RUN = 20;
+const DEFAULT_BATCHING = { size: 500, perRun: 20 };
 
 /** Starts the case of a verification with new hits; false when one is already open (it lists the new hits too). */
 async function openCase(recordId: string, settings: ScreeningCaseSettings): Promise<boolean> {
@@ -70,16 +69,17 @@ export async function screeningListRefresh(input: ListRefreshInput): Promise<Lis
 /** Every approved verification against a list update's delta (list_update) or every entry in force (periodic). */
 export async function screeningRescreen(input: RescreenInput): Promise<RescreenProgress> {
   const { workflowId } = workflowInfo();
+  const batching = input.batching ?? DEFAULT_BATCHING;
   const progress: RescreenProgress = input.resume?.progress ?? { screened: 0, withHits: 0, casesOpened: 0, batches: 0 };
   const state: RescreenState = { trigger: input.trigger, listVersionIds: input.listVersionIds, after: input.resume?.after ?? null, done: false, ...progress };
   setHandler(rescreenProgressQuery, () => state);
   if (!input.resume) await startRescreen({ workflowId, trigger: input.trigger, listVersionIds: input.listVersionIds });
 
   for (let batch = 0; ; batch++) {
-    if (batch === RESCREEN_BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (batch === batching.perRun || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof screeningRescreen>({ ...input, resume: { after: state.after, progress } });
     }
-    const result = await rescreenBatch({ workflowId, trigger: input.trigger, listVersionIds: input.listVersionIds, after: state.after, limit: RESCREEN_BATCH_SIZE, progress });
+    const result = await rescreenBatch({ workflowId, trigger: input.trigger, listVersionIds: input.listVersionIds, after: state.after, limit: batching.size, progress });
     progress.screened += result.screened;
     progress.withHits += result.withHits;
     progress.batches += 1;

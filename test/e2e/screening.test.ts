@@ -203,7 +203,7 @@ describe('sanctions and PEP screening', () => {
     assert.equal(first.json.stage, 'second_approval', 'PEP_HIT takes four eyes');
   });
 
-  test('when every approved customer is rescreened against all lists, then a cleared false positive stays cleared and no case opens; the progress is in the query and the table', async () => {
+  test('when every approved customer is rescreened against all lists, batch by batch across continued runs, then a cleared false positive stays cleared and no case opens; the progress is in the query and the table', async () => {
     const clean = await verification({ first_name: 'Kagiso', last_name: 'Molefe', date_of_birth: '1985-06-15' }, { status: 'approved' });
     await recordIn(clean.recordId, 'approved');
     const approved = await system.db.kycRecord.count({ where: { status: 'approved' } });
@@ -211,10 +211,18 @@ describe('sanctions and PEP screening', () => {
     const handle = await system.client.workflow.start(screeningRescreen, {
       workflowId,
       taskQueue: system.config.TEMPORAL_TASK_QUEUE,
-      args: [{ trigger: 'periodic', listVersionIds: [], settings: { hitAction: 'restrict', reviewSlaSeconds: 3600, escalationSlaSeconds: 3600 } }],
+      // One customer per batch and two batches per run: the run continues as new along the way.
+      args: [{ trigger: 'periodic', listVersionIds: [], settings: { hitAction: 'restrict', reviewSlaSeconds: 3600, escalationSlaSeconds: 3600 }, batching: { size: 1, perRun: 2 } }],
     });
     const progress = (await handle.result()) as RescreenProgress;
-    assert.deepEqual(progress, { screened: approved, withHits: 0, casesOpened: 0, batches: 1 });
+    // The last batch finds nobody left.
+    assert.deepEqual(progress, { screened: approved, withHits: 0, casesOpened: 0, batches: approved + 1 });
+    const runsOf = async () => {
+      const runs: string[] = [];
+      for await (const execution of system.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(execution.runId);
+      return runs.length;
+    };
+    assert.equal(await eventually(runsOf, (n) => n === Math.ceil((approved + 1) / 2), 10_000, 'the runs in visibility'), Math.ceil((approved + 1) / 2), 'one run per two batches');
     const state = await handle.query(rescreenProgressQuery);
     const last = await system.db.kycRecord.findFirstOrThrow({ where: { status: 'approved' }, orderBy: { id: 'desc' } });
     assert.deepEqual([state.done, state.screened, state.after], [true, approved, last.id]);
