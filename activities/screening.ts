@@ -87,6 +87,11 @@ export function createScreeningActivities(deps: { db: Db; records: RecordStore; 
     /** One page of approved verifications, in record id order after `after`, screened and recorded. */
     async rescreenBatch(input: RescreenBatchInput): Promise<RescreenBatchResult> {
       const page = await records.approvedIdentities({ after: input.after, limit: input.limit });
+      // Nobody (left) to screen: the entries need not be read, nor the matcher built.
+      if (page.length === 0) {
+        await screening.rescreenProgress(input.workflowId, { ...input.progress, batches: input.progress.batches + 1 }, false);
+        return { screened: 0, withHits: 0, last: input.after, done: true, newCases: [] };
+      }
       const { matcher, listVersionIds } = await matcherFor(input.trigger, input.listVersionIds);
       // Each identity of a customer is a subject of its own; their hits are merged per record.
       const subjects: (Subject & { recordId: string })[] = page.flatMap((p) => screeningIdentitiesOf(p.identity).map((identity, i) => ({ ...identity, subjectId: `${p.recordId}/${i}`, recordId: p.recordId })));
