@@ -80,24 +80,17 @@ export async function recordScreeningRunIn(tx: Prisma.TransactionClient, input: 
   return { runId: run.id, result, openMatches };
 }
 
-// Many subjects screened without a match (a rescreen batch): one row each, written at once.
+// Many subjects screened without a match (a rescreen batch): one row each, written in one
+// statement (a rescreen of a hundred thousand customers writes as many rows).
 export async function recordClearRuns(
   db: Db | Prisma.TransactionClient,
   input: { subjects: { subjectId: string; recordId?: string }[]; trigger: ScreeningTrigger; listVersionIds: string[]; threshold: number },
 ): Promise<number> {
   if (input.subjects.length === 0) return 0;
-  const { count } = await db.screeningRun.createMany({
-    data: input.subjects.map((subject) => ({
-      subjectId: subject.subjectId,
-      recordId: subject.recordId ?? null,
-      trigger: input.trigger,
-      listVersionIds: input.listVersionIds,
-      threshold: input.threshold,
-      result: 'clear',
-      matchCount: 0,
-    })),
-  });
-  return count;
+  return db.$executeRaw`
+    INSERT INTO screening_runs (id, subject_id, record_id, trigger, list_version_ids, threshold, result, match_count)
+    SELECT gen_random_uuid(), subject, record, ${input.trigger}, ${input.listVersionIds}::uuid[], ${input.threshold}, 'clear', 0
+      FROM unnest(${input.subjects.map((s) => s.subjectId)}::uuid[], ${input.subjects.map((s) => s.recordId ?? null)}::uuid[]) AS subjects(subject, record)`;
 }
 
 export interface ClearanceInput {
