@@ -52,7 +52,8 @@ type Version = Awaited<ReturnType<typeof describeScreeningLists>>['versions'][nu
 function versionOut(version: Version): z.input<typeof versionSchema> {
   return {
     version_id: version.id,
-    source: version.source as z.input<typeof versionSchema>['source'],
+    // Written by the loader under a known source name: anything else is a bug to see, not to hide.
+    source: z.enum(SCREENING_SOURCES).parse(version.source),
     publisher_version: version.publisherVersion,
     entry_count: version.entryCount,
     added: version.addedCount,
