@@ -22,7 +22,7 @@ import { enqueueEvent } from './outbox';
 export interface ScreeningRunInput {
   subjectId: string;
   recordId: string;
-  trigger: ScreeningTrigger;
+  trigger: Exclude<ScreeningTrigger, 'manual'>;
   hits: ScreeningHit[];
   listVersionIds: string[];
   threshold: number;
@@ -67,7 +67,7 @@ export async function writeScreeningRun(tx: Tx, input: ScreeningRunInput, screen
       data: {
         recordId: input.recordId,
         screeningId: run.runId,
-        trigger: input.trigger === 'manual' ? 'review' : input.trigger,
+        trigger: input.trigger,
         lists: [...new Set(run.openMatches.map((h) => h.source))].sort(),
         matchCount: run.openMatches.length,
         topScore: Math.max(...run.openMatches.map((h) => h.score)),
