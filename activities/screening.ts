@@ -43,6 +43,10 @@ export interface RescreenBatchResult {
   newCases: { recordId: string; userId: string }[];
 }
 
+// Customers matched between two yields to the event loop (against every entry in force, a slice
+// takes some tens of milliseconds).
+const SCREEN_SLICE = 50;
+
 // A heartbeat while a list loads: a dead worker is noticed within the heartbeat timeout rather
 // than after the whole load's.
 const HEARTBEAT_MS = 10_000;
@@ -96,10 +100,15 @@ export function createScreeningActivities(deps: { db: Db; records: RecordStore; 
       // Each identity of a customer is a subject of its own; their hits are merged per record.
       const subjects: (Subject & { recordId: string })[] = page.flatMap((p) => screeningIdentitiesOf(p.identity).map((identity, i) => ({ ...identity, subjectId: `${p.recordId}/${i}`, recordId: p.recordId })));
       const hitsOf = new Map<string, ScreeningHit[][]>();
-      matcher.screen(subjects).forEach((result, i) => {
-        const recordId = subjects[i]!.recordId;
-        hitsOf.set(recordId, [...(hitsOf.get(recordId) ?? []), result.hits]);
-      });
+      for (let from = 0; from < subjects.length; from += SCREEN_SLICE) {
+        const slice = subjects.slice(from, from + SCREEN_SLICE);
+        matcher.screen(slice).forEach((result, i) => {
+          const recordId = slice[i]!.recordId;
+          hitsOf.set(recordId, [...(hitsOf.get(recordId) ?? []), result.hits]);
+        });
+        // Matching is CPU work: between slices the worker's other activities and workflows get their turn.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const written = await screening.recordRescreenBatch({
         trigger: input.trigger,
         listVersionIds,

@@ -49,6 +49,8 @@ export interface ReviewState {
   escalated: boolean;
   opsAlerted: boolean;
   outcome: ReviewOutcome | null;
+  /** The decisions this review offers; null: every decision. */
+  decisions: ReviewDecision[] | null;
 }
 
 export type ReviewDecisionResult = { accepted: true; state: ReviewState };

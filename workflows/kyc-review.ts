@@ -31,6 +31,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     escalated: false,
     opsAlerted: false,
     outcome: null,
+    decisions: input.decisions ?? null,
   };
   // Bumped on every change that restarts the SLA clock (new task, claim, escalation).
   let version = 0;
@@ -39,7 +40,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   // A task is being written and assigned: its id is known, its assignee not yet.
   let assigning = false;
 
-  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding, decisions: input.decisions ?? null });
+  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding, decisions: state.decisions });
 
   const publish = () =>
     upsertSearchAttributes([

@@ -30,6 +30,7 @@ interface CaseHit {
 }
 interface CaseFile {
   record: { status: string; risk_reasons: { code: string }[] };
+  review: { decisions: string[] | null } | null;
   screening: { applicant: { names: string[]; date_of_birth: string | null; countries: string[] }[]; hits: CaseHit[]; runs: { trigger: string; result: string; lists: { source: string }[] }[] };
 }
 
@@ -266,7 +267,9 @@ describe('sanctions and PEP screening', () => {
     assert.ok((await system.db.kycRecord.findUniqueOrThrow({ where: { id: listed.id } })).screeningMatchConfirmedAt);
 
     // The customer cleared before: the entry changed, so the hit is back; cleared again, the case closes and the wallet is free.
-    const back = (await caseFile(clearedRecordId)).screening.hits;
+    const monitoringCase = await caseFile(clearedRecordId);
+    assert.deepEqual(monitoringCase.review?.decisions, ['approve', 'reject', 'escalate'], 'the page offers these decisions only');
+    const back = monitoringCase.screening.hits;
     assert.deepEqual(back.map((h) => [h.entry_id, h.status, h.trigger]), [
       [LISTED_PERSON.entryId, 'open', 'list_update'],
       [LISTED_PERSON.entryId, 'false_positive', 'onboarding'],

@@ -153,8 +153,10 @@ function renderTask(data) {
   claimButton.textContent = openTask.assignee_id === null ? 'Claim this case' : 'Take this case over';
   mayAct = !blocked && (mine || session.role === 'senior_reviewer');
   form.hidden = !mayAct;
-  // An escalated case cannot be escalated again.
-  $('#f-decision-escalate').closest('.choice').hidden = openTask.level === 'senior';
+  // An escalated case cannot be escalated again; a review opened by ongoing screening offers fewer decisions.
+  for (const input of form.querySelectorAll('input[name="decision"]')) {
+    input.closest('.choice').hidden = (input.value === 'escalate' && openTask.level === 'senior') || (Array.isArray(review?.decisions) && !review.decisions.includes(input.value));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
