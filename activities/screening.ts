@@ -47,24 +47,29 @@ export interface RescreenBatchResult {
 // takes some tens of milliseconds).
 const SCREEN_SLICE = 50;
 
+const MATCHERS_KEPT = 2;
+
 // A heartbeat while a list loads: a dead worker is noticed within the heartbeat timeout rather
 // than after the whole load's.
 const HEARTBEAT_MS = 10_000;
 
 export function createScreeningActivities(deps: { db: Db; records: RecordStore; screening: ScreeningStore; settings: ScreeningSettings }) {
   const { db, records, screening, settings } = deps;
-  // The matcher of the rescreen under way, kept between its batches (building one prepares every
-  // entry it holds); a different set of entries builds a new one.
-  let current: { key: string; matcher: ListMatcher; listVersionIds: string[] } | null = null;
+  // The matchers of the rescreens under way, kept between their batches (building one prepares
+  // every entry it holds): a list update's and a periodic one may run at once; older ones go.
+  const matchers = new Map<string, { matcher: ListMatcher; listVersionIds: string[] }>();
 
   async function matcherFor(trigger: RescreenTrigger, versionIds: string[]) {
     const inForce = trigger === 'periodic' ? (await activeVersions(db)).map((v) => v.id).sort() : [...versionIds].sort();
-    const key = `${trigger}:${inForce.join(',')}:${settings.threshold}`;
-    if (current?.key !== key) {
+    const key = `${trigger}:${inForce.join(',')}`;
+    let found = matchers.get(key);
+    if (!found) {
       const entries = trigger === 'periodic' ? await activeEntries(db, { entityType: 'person' }) : await entriesInForceAddedBy(db, inForce);
-      current = { key, matcher: createListMatcher(entries, { threshold: settings.threshold }), listVersionIds: inForce };
+      found = { matcher: createListMatcher(entries, { threshold: settings.threshold }), listVersionIds: inForce };
+      matchers.set(key, found);
+      for (const old of [...matchers.keys()].slice(0, -MATCHERS_KEPT)) matchers.delete(old);
     }
-    return current;
+    return found;
   }
 
   return {
