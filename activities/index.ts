@@ -9,6 +9,7 @@ import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
 import { createReviewActivities } from './review';
 import { createRiskActivities } from './risk';
+import { createScreeningActivities } from './screening';
 import { createVendorSessionActivities } from './vendor-session';
 import { createWalletActivities } from './wallet';
 import { createWebhookDeliveryActivities } from './webhook-delivery';
@@ -21,22 +22,31 @@ export interface ActivityDeps {
   vendor: IdentityVendor;
   webhooks: WebhookDispatcher;
   addressPolicy: AddressPolicy;
-  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS'>;
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES'>;
   now?: () => Date;
 }
 
 // The one place the worker wires I/O into activities; workflows import only this factory's type.
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  const { records, reviewTasks, receipts, wallets } = deps.stores;
+  const { records, reviewTasks, receipts, wallets, screening } = deps.stores;
+  const { config } = deps;
   return {
     ...createRecordActivities(records),
-    ...createVendorSessionActivities({ records, receipts, vendor: deps.vendor, frontendUrl: deps.config.FRONTEND_URL }),
-    ...createRiskActivities({ records, receipts, vendor: deps.vendor, settings: { reviewThreshold: deps.config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: deps.config.KYC_HIGH_RISK_COUNTRIES } }),
+    ...createVendorSessionActivities({ records, receipts, vendor: deps.vendor, frontendUrl: config.FRONTEND_URL }),
+    ...createRiskActivities({
+      db: deps.db,
+      records,
+      screening,
+      receipts,
+      vendor: deps.vendor,
+      settings: { reviewThreshold: config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: config.KYC_HIGH_RISK_COUNTRIES, screeningThreshold: config.SCREENING_MATCH_THRESHOLD },
+    }),
+    ...createScreeningActivities({ db: deps.db, records, screening, settings: { threshold: config.SCREENING_MATCH_THRESHOLD, sources: config.SCREENING_SOURCES } }),
     ...createWalletActivities(wallets),
     ...createReviewActivities(reviewTasks),
     ...createNotificationActivities(deps.webhooks),
-    ...createWebhookDeliveryActivities({ db: deps.db, cipher: deps.secrets, addressPolicy: deps.addressPolicy, timeoutMs: deps.config.KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, now }),
+    ...createWebhookDeliveryActivities({ db: deps.db, cipher: deps.secrets, addressPolicy: deps.addressPolicy, timeoutMs: config.KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, now }),
   };
 }
 

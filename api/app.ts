@@ -32,6 +32,7 @@ import { opsAlertRoutes } from './routes/ops-alerts';
 import { opsStatsRoutes } from './routes/ops-stats';
 import { privacyAdminRoutes, privacyRoutes } from './routes/privacy';
 import { reviewRoutes } from './routes/review';
+import { screeningRoutes } from './routes/screening';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
 import { type UseCaseDeps } from './use-cases/deps';
@@ -60,11 +61,11 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Privacy', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Screening', 'Service health', 'Operations', 'Privacy', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
-  'KYC records (/api/kyc), Applications (/v1/kyc/applications), Passport verifications (/api/verifications), Manual review (/api/review),',
+  'KYC records (/api/kyc), Applications (/v1/kyc/applications), Passport verifications (/api/verifications), Manual review (/api/review), Screening (/api/screening),',
   'Service health (/api/v1) and Operations (/api/admin). Every error is RFC 7807 problem details (application/problem+json).',
   'Each operation names the roles that may call it.',
 ].join(' ');
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps): Express {
 
   mount('/api/auth', (api) => authRoutes(api, { users: useCases.stores.users, tokens, throttle: new LoginThrottle(deps.db, config), securityLog }));
   mount('/api/review', (api) => reviewRoutes(api, useCases));
+  mount('/api/screening', (api) => screeningRoutes(api, useCases));
   mount('/api/kyc', (api) => kycRoutes(api, useCases));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
   mount('/api/verifications', (api) => verificationRoutes(api, useCases));

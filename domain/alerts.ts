@@ -36,6 +36,8 @@ export const alertKindSchema = z.enum([
   'webhook_delivery_failed',
   // What a retention run removed (counts per kind of data; store/retention.ts).
   'retention_run',
+  'screening_true_match',
+  'screening_list_refresh_failed',
 ]);
 export type AlertKind = z.infer<typeof alertKindSchema>;
 
@@ -174,4 +176,30 @@ export function dailyReportAlerts(report: DailyReportFigures, thresholds: AlertT
     });
   }
   return alerts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sanctions and PEP screening
+
+/** A reviewer confirmed a list hit as the customer: compliance must act (freeze, report). */
+export function screeningTrueMatchAlert(input: { recordId: string; caseHitId: string; entryId: string; kind: string; resolvedBy: string; monitoring: boolean }): AlertDraft {
+  return {
+    kind: 'screening_true_match',
+    severity: 'critical',
+    conditionKey: `screening_true_match:${input.caseHitId}`,
+    details: { recordId: input.recordId, caseHitId: input.caseHitId, entryId: input.entryId, entryKind: input.kind, resolvedBy: input.resolvedBy, customer: input.monitoring ? 'approved' : 'applicant' },
+  };
+}
+
+/** The kinds whose open alerts the list refresh owns: a source that refreshes again resolves its own. */
+export const LIST_REFRESH_KINDS: readonly AlertKind[] = ['screening_list_refresh_failed'];
+
+/** One alert per configured source whose refresh was refused (its version in force stays). */
+export function listRefreshAlerts(failures: readonly { source: string; error: string }[]): AlertDraft[] {
+  return failures.map((failure) => ({
+    kind: 'screening_list_refresh_failed',
+    severity: 'warning',
+    conditionKey: `screening_list_refresh_failed:${failure.source}`,
+    details: { source: failure.source, error: failure.error.slice(0, 500) },
+  }));
 }

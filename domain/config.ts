@@ -210,7 +210,7 @@ export const configSchema = z.object({
   SCREENING_HIT_ACTION: z
     .enum(['review', 'restrict'])
     .default('review')
-    .describe('What a potential match does: review sends the case to manual review; restrict also holds the wallet at its current limits until a reviewer decides.'),
+    .describe('What a new potential match on an approved customer (ongoing screening) does: review opens a review case; restrict also restricts (freezes) the customer’s wallet until the case is decided. A confirmed match restricts the wallet in either case.'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { reviewDecisionSchema, reviewReasonCodeSchema } from './review';
+import { SCREENING_SOURCES } from './screening';
 import { kycStatusSchema } from './status';
 
 // The closed catalogue of domain events: what the service tells the world, on RabbitMQ
@@ -22,7 +23,8 @@ const statusChange = {
   nextAction: serviceText.describe('What the customer can do next'),
 };
 
-const screeningListSchema = z.enum(['ofac_sdn', 'un_consolidated', 'opensanctions', 'pep']);
+const screeningListSchema = z.enum(SCREENING_SOURCES).describe('List source: ofac-sdn (OFAC SDN), un-sc (UN Security Council consolidated list), opensanctions (FollowTheMoney entities, PEPs among them)');
+const screeningTrigger = z.enum(['onboarding', 'list_update', 'periodic', 'review']).describe('onboarding: the verification; list_update: a new list version; periodic: the full rescreen; review: a reviewer resolved the hits');
 
 export const eventDataSchemas = {
   KYC_CREATED: z
@@ -77,15 +79,22 @@ export const eventDataSchemas = {
     .strictObject({
       recordId: id,
       screeningId: id.describe('The screening run'),
+      trigger: screeningTrigger,
       lists: z.array(screeningListSchema).min(1).describe('Lists with a potential match'),
-      matchCount: z.number().int().positive(),
-      topScore: z.number().min(0).max(100).describe('Best match score, 0-100'),
+      matchCount: z.number().int().positive().describe('Matches no clearance covers'),
+      topScore: z.number().min(0).max(1).describe('Best match score, 0..1 (SCREENING_MATCH_THRESHOLD and above is a match)'),
       screenedAt: instant,
     })
     .describe('Sanctions/PEP screening found potential matches (the matched entries are in the case file, not here).'),
   SCREENING_CLEARED: z
-    .strictObject({ recordId: id, screeningId: id, lists: z.array(screeningListSchema).min(1).describe('Lists checked'), screenedAt: instant })
-    .describe('Sanctions/PEP screening found no match, or a reviewer cleared the potential matches.'),
+    .strictObject({
+      recordId: id,
+      screeningId: id.describe('The screening run (for a reviewer clearing: the run that found the hits)'),
+      trigger: screeningTrigger,
+      lists: z.array(screeningListSchema).describe('Lists checked (empty when no list version was in force)'),
+      screenedAt: instant.describe('When the screening ran, or when the reviewer cleared the last hit'),
+    })
+    .describe('Sanctions/PEP screening of a verification found no match, or a reviewer cleared every potential match as a false positive.'),
   DOCUMENT_CHECKED: z
     .strictObject({
       recordId: id,

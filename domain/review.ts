@@ -22,7 +22,7 @@ export const REVIEW_STAGES = ['review', 'second_approval'] as const;
 export type ReviewStage = (typeof REVIEW_STAGES)[number];
 
 /** Why an action on a case is refused: the review workflow's failure types (its contract re-exports them). */
-export const REVIEW_REFUSALS = ['ReviewClosed', 'NotAllowed', 'NotAssignee', 'FourEyes', 'DecisionInProgress', 'ReasonCodeRequired', 'AlreadyEscalated'] as const;
+export const REVIEW_REFUSALS = ['ReviewClosed', 'NotAllowed', 'NotAssignee', 'FourEyes', 'DecisionInProgress', 'ReasonCodeRequired', 'AlreadyEscalated', 'DecisionNotOffered'] as const;
 export type ReviewRefusal = (typeof REVIEW_REFUSALS)[number];
 
 export interface Refusal {
@@ -40,6 +40,8 @@ export interface ReviewSituation {
   firstApproverId: string | null;
   /** A decision is being recorded: a second one arriving meanwhile is refused, so exactly one wins. */
   deciding: boolean;
+  /** The decisions this review offers; null: every decision. */
+  decisions: readonly ReviewDecision[] | null;
 }
 
 export interface ReviewActor {
@@ -68,6 +70,7 @@ export function decisionRefusal(situation: ReviewSituation, decision: ReviewActo
   if (situation.stage === 'second_approval' && decision.actorId === situation.firstApproverId) return refuse('FourEyes', FOUR_EYES_TEXT);
   if (decision.actorId !== situation.assigneeId && decision.actorRole !== 'senior_reviewer') return refuse('NotAssignee', 'This case is assigned to another reviewer');
   if (situation.level === 'senior' && decision.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'Escalated cases are decided by senior reviewers');
+  if (situation.decisions && !situation.decisions.includes(decision.decision)) return refuse('DecisionNotOffered', `This review does not offer "${decision.decision}"; its decisions are ${situation.decisions.join(', ')}`);
   if (decision.decision === 'reject' && !decision.reasonCode) return refuse('ReasonCodeRequired', 'A reason code is required to reject');
   if (decision.decision === 'escalate' && situation.level === 'senior') return refuse('AlreadyEscalated', 'The case is already with a senior reviewer');
   return null;
@@ -89,3 +92,15 @@ export const REVIEW_REJECTION_TEXT: Record<ReviewReasonCode, { reason: string; n
   underage: { reason: 'You must be 18 or older to verify.', nextAction: CONTACT_SUPPORT },
   other: { reason: 'We could not verify your identity after review.', nextAction: CONTACT_SUPPORT },
 };
+
+/**
+ * Who may resolve a sanctions or PEP hit on a case: whoever may decide it (the assignee, or a
+ * senior reviewer; escalated cases only seniors), while its review is open.
+ */
+export function hitResolutionRefusal(situation: ReviewSituation, actor: ReviewActor): Refusal | null {
+  if (situation.closed || actor.taskId !== situation.taskId) return refuse('ReviewClosed', 'This review task is no longer open');
+  if (situation.deciding) return refuse('DecisionInProgress', 'Another decision on this case is being recorded');
+  if (actor.actorId !== situation.assigneeId && actor.actorRole !== 'senior_reviewer') return refuse('NotAssignee', 'This case is assigned to another reviewer');
+  if (situation.level === 'senior' && actor.actorRole !== 'senior_reviewer') return refuse('NotAllowed', 'Escalated cases are decided by senior reviewers');
+  return null;
+}

@@ -1,5 +1,6 @@
-// Risk assessment after the vendor's decision: a score 0-100 and the reasons behind it. A case goes
-// to a human when the score is above the threshold or any hard indicator is present (the
+// Risk assessment after the vendor's decision: a score 0-100 and the reasons behind it, among them
+// the sanctions and PEP screening of the applicant (activities/risk.ts screens, this counts). A
+// case goes to a human when the score is above the threshold or any hard indicator is present (the
 // manual-review triggers: high risk, inconsistent data, document issues, fraud indicators), and
 // approving it takes two reviewers (four eyes) when it is high-risk: a score above the threshold
 // or a fraud indicator.
@@ -11,7 +12,9 @@ export type RiskCode =
   | 'DUPLICATE_DOCUMENT'
   | 'VENDOR_RISK_LABEL'
   | 'HIGH_RISK_COUNTRY'
-  | 'VENDOR_REVIEW';
+  | 'VENDOR_REVIEW'
+  | 'SANCTIONS_HIT'
+  | 'PEP_HIT';
 
 export interface RiskReason {
   code: RiskCode;
@@ -47,6 +50,8 @@ export const RISK_RULES: Record<RiskCode, RiskRule> = {
   VENDOR_RISK_LABEL: { weight: 25, hard: false, fourEyes: true, describe: 'the vendor attached a fraud-risk label (each label; at most 50 in all)' },
   HIGH_RISK_COUNTRY: { weight: 35, hard: false, fourEyes: false, describe: 'country of residence or nationality is on the high-risk list' },
   VENDOR_REVIEW: { weight: 30, hard: true, fourEyes: false, describe: 'the vendor itself asked for a manual review' },
+  SANCTIONS_HIT: { weight: 60, hard: true, fourEyes: true, describe: 'the applicant matches an entry of a sanctions or watch list that no clearance covers' },
+  PEP_HIT: { weight: 40, hard: true, fourEyes: true, describe: 'the applicant matches a politically exposed person (or a close associate) that no clearance covers' },
 };
 
 const VENDOR_LABEL_CAP = 50;
@@ -57,6 +62,8 @@ export interface ExtractedIdentity {
   lastName?: string | null;
   dateOfBirth?: string | null;
   documentNumber?: string | null;
+  /** Nationality on the document (ISO 3166-1 alpha-2), when the vendor reads it. */
+  nationality?: string | null;
 }
 
 export interface RiskInput {
@@ -65,6 +72,8 @@ export interface RiskInput {
   vendorAskedForReview: boolean;
   vendorRiskLabels: readonly string[];
   duplicateDocumentOnOtherCustomers: number;
+  /** Sanctions and PEP list matches at or above the threshold that no clearance covers, by rule. */
+  listMatches: { sanctions: number; pep: number };
   highRiskCountries: readonly string[];
   reviewThreshold: number;
 }
@@ -115,6 +124,9 @@ export function assessRisk(input: RiskInput): RiskAssessment {
     reasons.push(reason('HIGH_RISK_COUNTRY', `${RISK_RULES.HIGH_RISK_COUNTRY.describe}: ${[...new Set(risky)].join(', ')}`));
   }
   if (input.vendorAskedForReview) reasons.push(reason('VENDOR_REVIEW', RISK_RULES.VENDOR_REVIEW.describe));
+  // The matched entries are in the case file; the reason only counts them.
+  if (input.listMatches.sanctions > 0) reasons.push(reason('SANCTIONS_HIT', `${RISK_RULES.SANCTIONS_HIT.describe} (${input.listMatches.sanctions})`));
+  if (input.listMatches.pep > 0) reasons.push(reason('PEP_HIT', `${RISK_RULES.PEP_HIT.describe} (${input.listMatches.pep})`));
 
   const score = Math.min(100, reasons.reduce((sum, r) => sum + r.weight, 0));
   const highRisk = score > input.reviewThreshold;

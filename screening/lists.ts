@@ -120,3 +120,12 @@ export async function activeEntries(db: Db, options: { entityType?: EntityType }
   });
   return rows.map(entryFromRow);
 }
+
+// The entries that some versions added or changed and that are still in force: what a rescreen
+// after those versions must look at (an entry a later version changed again is taken in its
+// later form, by that version's own rescreen or by this one if it is among the versions).
+export async function entriesInForceAddedBy(db: Db, versionIds: string[]): Promise<ListEntry[]> {
+  if (versionIds.length === 0) return [];
+  const rows = await db.screeningEntry.findMany({ where: { addedInVersionId: { in: versionIds }, removedInVersionId: null }, select: ENTRY_COLUMNS });
+  return rows.map(entryFromRow);
+}

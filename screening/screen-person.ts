@@ -139,3 +139,24 @@ export async function screenPerson(db: Db, person: PersonQuery, options: ScreenO
   }
   return { hits: rankHits(hits, options.limit ?? DEFAULT_LIMIT), listVersionIds, threshold: options.threshold };
 }
+
+// The best hit of each entry among several lists of hits (one person screened under several
+// identities: as submitted, and as the identity vendor read the document), best first.
+export function mergeHits(lists: ScreeningHit[][], limit: number): ScreeningHit[] {
+  const best = new Map<string, ScreeningHit>();
+  for (const hit of lists.flat()) {
+    const current = best.get(hit.entryId);
+    if (!current || hit.score > current.score) best.set(hit.entryId, hit);
+  }
+  return rankHits([...best.values()], limit);
+}
+
+// One person known under several identities, screened under each; the hits merged.
+export async function screenIdentities(db: Db, identities: PersonQuery[], options: ScreenOptions): Promise<ScreeningResult> {
+  const results = await Promise.all(identities.map((person) => screenPerson(db, person, options)));
+  return {
+    hits: mergeHits(results.map((r) => r.hits), options.limit ?? DEFAULT_LIMIT),
+    listVersionIds: [...new Set(results.flatMap((r) => r.listVersionIds))].sort(),
+    threshold: options.threshold,
+  };
+}

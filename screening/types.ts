@@ -1,15 +1,10 @@
 import { z } from 'zod';
-import { type ScreeningSource } from '../domain/screening';
+import { type EntryKind, type ScreeningSource } from '../domain/screening';
 
 // The shapes shared by the parsers, the store and the matcher. An entry is public list data;
 // nothing in this file ever holds a customer's values.
 
-export { isScreeningSource, SCREENING_SOURCES, type ScreeningSource } from '../domain/screening';
-
-// sanction: on a sanctions list; pep: politically exposed person; rca: relative or close associate
-// of a PEP; crime: wanted or convicted; other: any other topic a FollowTheMoney dataset carries.
-export const ENTRY_KINDS = ['sanction', 'pep', 'rca', 'crime', 'other'] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
+export { ENTRY_KINDS, type EntryKind, isScreeningSource, SCREENING_SOURCES, type ScreeningSource } from '../domain/screening';
 
 export const ENTITY_TYPES = ['person', 'organization', 'vessel', 'aircraft'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];

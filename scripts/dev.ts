@@ -11,7 +11,9 @@ import { createLogger } from '../infra/logger';
 import { createApiMetrics, metricsBinding, startMetricsServer } from '../infra/metrics';
 import { createRelay } from '../events/relay';
 import { migrate } from '../infra/migrate';
-import { ensureOpsSchedules } from '../worker/schedules';
+import { ensureOpsSchedules, ensureScreeningSchedules } from '../worker/schedules';
+import { ensureBundledListsScreened } from '../worker/screening';
+import { createStores, keyStoreDb } from '../store';
 import { connectTemporalClient } from '../infra/temporal';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import { installWorkerRuntime } from '../infra/worker-runtime';
@@ -109,8 +111,8 @@ async function main() {
   relay.start();
   stops.unshift(() => relay.stop());
   // The ops schedules: created, or updated to this configuration, on every start.
-  const schedules = await ensureOpsSchedules(temporal, config);
-  logger.info('ops schedules ready', { schedules });
+  const schedules = [...(await ensureOpsSchedules(temporal, config)), ...(await ensureScreeningSchedules(temporal, config))];
+  logger.info('schedules ready', { schedules });
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const apiLogger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger: apiLogger });
@@ -133,6 +135,7 @@ async function main() {
       `  Metrics:         ${metricsServer.url} (API), http://${workerMetrics}/metrics (worker); listening on ${metricsBinding(config.METRICS_HOST)}`,
       `  Events:          ${config.KYC_EVENT_BROKER_URL ? `RabbitMQ exchange kyc.events (KYC_EVENT_BROKER_URL) and webhooks` : 'webhooks only (set KYC_EVENT_BROKER_URL for RabbitMQ)'}; AsyncAPI ${config.PUBLIC_BASE_URL}/asyncapi.json`,
       `  Ops:             schedules ${schedules.map((s) => s.scheduleId).join(', ')}; npm run ops -- stuck | pending | show <id> | reconcile`,
+      `  Screening:       ${config.PUBLIC_BASE_URL}/review/screening; checking the sanctions and PEP lists (the bundled copies load on first start, about a minute on the embedded database; requests wait meanwhile)`,
       ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:   ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
       'Press Ctrl+C to stop.',
       '',
@@ -140,6 +143,21 @@ async function main() {
   );
 
   let stopping = false;
+  // The bundled lists where none is loaded yet, then their rescreen: after the banner, so the URLs
+  // are there at once; the line below says when screening is ready. Stopping meanwhile abandons
+  // the load (its transaction rolls back; the next start loads again).
+  const started = Date.now();
+  const screening = ensureBundledListsScreened(db, temporal, createStores(db, { cipher, keyStore: keyStoreDb(config, db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }).screening, config).then(
+    ({ lists }) => {
+      const loaded = lists.filter((l) => l.status === 'loaded').map((l) => l.source);
+      console.log(`Screening lists ready: ${lists.map((l) => l.source).join(', ')}${loaded.length ? ` (loaded ${loaded.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s)` : ' (already loaded)'}.`);
+    },
+    (err: Error) => {
+      if (!stopping) logger.error('the bundled screening lists could not be loaded; npm run screening -- bundled retries', { error: err.name });
+    },
+  );
+  stops.push(() => screening);
+
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;

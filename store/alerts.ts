@@ -1,6 +1,7 @@
 import { type Prisma, type OpsAlert } from '../generated/prisma/client';
 import { type AlertDraft, type AlertKind } from '../domain/alerts';
 import { type Db } from '../infra/db';
+import { type Tx } from './audit';
 
 // The ops_alerts table: raising is an upsert on the condition key, so a check that sees the same
 // condition every five minutes keeps one alert up to date instead of adding one per run.
@@ -14,7 +15,8 @@ export interface RaisedAlert {
   isNew: boolean;
 }
 
-export async function raiseAlerts(db: Db, drafts: readonly AlertDraft[]): Promise<RaisedAlert[]> {
+// Inside a caller's transaction too: an alert that reports a change commits with it.
+export async function raiseAlerts(db: Db | Tx, drafts: readonly AlertDraft[]): Promise<RaisedAlert[]> {
   const raised: RaisedAlert[] = [];
   for (const draft of drafts) {
     const [row] = await db.$queryRaw<{ id: string; inserted: boolean }[]>`

@@ -9,6 +9,7 @@ import { ReviewTaskStore } from './review-tasks';
 import { SecurityEventStore } from './security-events';
 import { UserStore } from './users';
 import { SubjectKeyStore } from './subject-keys';
+import { ScreeningStore, screeningPersonalData } from './screening';
 import { WalletStore } from './wallets';
 import { WebhookReceiptStore } from './webhook-receipts';
 import { WebhookSubscriptionStore } from './webhook-subscriptions';
@@ -27,6 +28,7 @@ export interface Stores {
   users: UserStore;
   securityEvents: SecurityEventStore;
   webhookSubscriptions: WebhookSubscriptionStore;
+  screening: ScreeningStore;
 }
 
 export interface StoreOptions {
@@ -42,7 +44,7 @@ export interface StoreOptions {
  * Stores of other personal data (screening results, stored documents) that erasure, AML retention
  * and subject access must reach: one factory each, built over the same database and data keys.
  */
-export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [];
+export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [screeningPersonalData];
 
 export function createStores(db: Db, options: StoreOptions, now: () => Date = () => new Date()): Stores {
   const personalData = new PersonalData(new SubjectKeyStore(options.keyStore, options.cipher.ring, now), options.cipher);
@@ -60,6 +62,7 @@ export function createStores(db: Db, options: StoreOptions, now: () => Date = ()
     users: new UserStore(db),
     securityEvents: new SecurityEventStore(db),
     webhookSubscriptions: new WebhookSubscriptionStore(db, options.cipher),
+    screening: new ScreeningStore(db, personalData, now),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApplicationAddress, type KycApplication } from '../domain/kyc-application';
 import { type RiskAssessment, type RiskInput } from '../domain/risk';
+import { type KnownIdentity } from '../domain/screening';
 import { applicationStatus, canTransition, isTerminal, kycStatusSchema, ROLLED_BACK_TEXT, type ApplicationStatus, type KycStatus } from '../domain/status';
 import { WALLET_TIERS } from '../domain/wallet';
 import { type EventData, type EventType } from '../domain/events';
@@ -10,6 +11,7 @@ import { type Db } from '../infra/db';
 import { alreadyRecorded, appendEvent } from './audit';
 import { enqueueEvent } from './outbox';
 import { type PersonalData } from './personal-data';
+import { type ScreeningRunInput, writeScreeningRun } from './screening';
 
 // The record store: the one owner of kyc_records and of the personal data in them. It alone
 // creates, reads and amends records, and seals and opens their PII columns with the customer's data
@@ -252,13 +254,14 @@ export class RecordStore {
   }
 
   /** What the risk rules compare the vendor's extraction with: the submission, decrypted, and the duplicates of its document. */
-  async riskContext(recordId: string): Promise<{ submitted: RiskInput['submitted']; duplicateDocumentOnOtherCustomers: number }> {
+  async riskContext(recordId: string): Promise<{ userId: string; submitted: RiskInput['submitted']; duplicateDocumentOnOtherCustomers: number }> {
     const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
     const open = this.opener(record);
     const duplicates = record.documentNumberHash
       ? await this.db.kycRecord.findMany({ where: { documentNumberHash: record.documentNumberHash, userId: { not: record.userId } }, distinct: ['userId'], select: { userId: true } })
       : [];
     return {
+      userId: record.userId,
       submitted: {
         firstName: await open(record.firstNameEnc),
         lastName: await open(record.lastNameEnc),
@@ -271,11 +274,18 @@ export class RecordStore {
     };
   }
 
-  /** Stores the score, its reasons (codes, no personal data) and, encrypted, what the vendor extracted (for the reviewers). */
-  async saveRiskAssessment(input: { recordId: string; attempt: number; assessment: RiskAssessment; extracted: unknown }): Promise<void> {
+  /**
+   * Stores the score, its reasons (codes, no personal data), what the vendor extracted (encrypted,
+   * for the reviewers) and the sanctions and PEP screening behind it (the run, the case hits a
+   * reviewer must resolve, its outbox event), once: a retry finds the assessment recorded.
+   */
+  async saveRiskAssessment(input: { recordId: string; attempt: number; assessment: RiskAssessment; extracted: unknown; screening: Omit<ScreeningRunInput, 'recordId' | 'trigger'> }): Promise<void> {
     const { assessment } = input;
+    const dedupeKey = `${input.recordId}:${input.attempt}:RISK_ASSESSED`;
     const extractedDataEnc = await this.personalData.sealJson(await this.subjectOf(input.recordId), input.extracted);
     await this.db.$transaction(async (tx) => {
+      if (await alreadyRecorded(tx, dedupeKey)) return;
+      const screening = await writeScreeningRun(tx, { ...input.screening, recordId: input.recordId, trigger: 'onboarding' }, this.now());
       await tx.kycRecord.update({
         where: { id: input.recordId },
         data: { riskScore: assessment.score, riskReasons: assessment.reasons as unknown as Prisma.InputJsonArray, extractedDataEnc },
@@ -285,8 +295,14 @@ export class RecordStore {
         type: 'RISK_ASSESSED',
         actor: { type: 'system' },
         reason: assessment.needsReview ? 'Manual review required' : 'Automatic processing',
-        data: { score: assessment.score, codes: assessment.reasons.map((r) => r.code), needsReview: assessment.needsReview, needsFourEyes: assessment.needsFourEyes },
-        dedupeKey: `${input.recordId}:${input.attempt}:RISK_ASSESSED`,
+        data: {
+          score: assessment.score,
+          codes: assessment.reasons.map((r) => r.code),
+          needsReview: assessment.needsReview,
+          needsFourEyes: assessment.needsFourEyes,
+          screening: { runId: screening.runId, result: screening.result, matches: screening.openMatches.length, listVersionIds: input.screening.listVersionIds },
+        },
+        dedupeKey,
       });
     });
   }
@@ -409,6 +425,35 @@ export class RecordStore {
     const byRecordId = vendorData && z.uuid().safeParse(vendorData).success ? [{ id: vendorData }] : [];
     return this.db.kycRecord.findFirst({ where: { OR: [{ veriffSessionId: sessionId }, ...byRecordId] }, select: { id: true, userId: true, workflowId: true, workflowRunId: true } });
   }
+
+  /**
+   * A page of approved verifications in record id order, decrypted for a rescreen: what the
+   * customer submitted and what the vendor read. Held in memory by the caller only.
+   */
+  async approvedIdentities(page: { after: string | null; limit: number }): Promise<{ recordId: string; userId: string; identity: KnownIdentity }[]> {
+    // Erased and restricted records are no longer screened: their personal data is gone or is kept
+    // for the auditor only, and the customer relationship has ended.
+    const records = await this.db.kycRecord.findMany({
+      where: { status: 'approved', piiErasedAt: null, restrictedAt: null, ...(page.after ? { id: { gt: page.after } } : {}) },
+      orderBy: { id: 'asc' },
+      take: page.limit,
+    });
+    return Promise.all(
+      records.map(async (record) => {
+        const open = this.opener(record);
+        const extracted = (await this.extractedData<{ identity?: KnownIdentity['extracted'] }>(record))?.identity ?? null;
+        return {
+          recordId: record.id,
+          userId: record.userId,
+          identity: {
+            submitted: { firstName: await open(record.firstNameEnc), lastName: await open(record.lastNameEnc), dateOfBirth: await open(record.dateOfBirthEnc), nationality: record.nationality, country: record.country },
+            extracted,
+          },
+        };
+      }),
+    );
+  }
+
 
   async approvedRecordOf(userId: string): Promise<{ id: string } | null> {
     return this.db.kycRecord.findFirst({ where: { userId, status: 'approved' }, select: { id: true } });

@@ -184,6 +184,11 @@ export class ReviewTaskStore {
     return this.db.reviewTask.findUnique({ where: { id: taskId } });
   }
 
+  /** The open tasks of a record, newest first (a case has one open task at a time). */
+  async openTasksOf(recordId: string) {
+    return this.db.reviewTask.findMany({ where: { kycRecordId: recordId, status: 'open' }, orderBy: { createdAt: 'desc' } });
+  }
+
   /** Open tasks of a view, soonest due first, with what the queue shows of their record. */
   async queue(view: QueueView, reviewerId: string) {
     const where = view === 'mine' ? { assigneeId: reviewerId } : view === 'unassigned' ? { assigneeId: null } : view === 'escalated' ? { level: 'senior' as const } : {};

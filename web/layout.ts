@@ -14,12 +14,14 @@ const NAVIGATION: Record<Area, { href: string; label: string }[]> = {
   ],
   review: [
     { href: '/review', label: 'Review queue' },
+    { href: '/review/screening', label: 'Screening' },
   ],
   admin: [
     { href: '/admin', label: 'Dashboard' },
     { href: '/admin/users', label: 'Staff accounts' },
     { href: '/admin/webhooks', label: 'Webhooks' },
     { href: '/review?view=all', label: 'All review tasks' },
+    { href: '/review/screening', label: 'Screening' },
     { href: '/docs/', label: 'API docs' },
   ],
 };

@@ -8,7 +8,7 @@ import { adminDashboardPage, adminUsersPage } from './pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
 import { privacyPage } from './pages/privacy';
 import { homePage, signInPage } from './pages/public';
-import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage } from './pages/review';
+import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage, screeningPage } from './pages/review';
 import { webhooksPage } from './pages/webhooks';
 
 // The web pages: server-rendered HTML plus small scripts under /assets that call the JSON API
@@ -80,6 +80,7 @@ export function webRouter(config: WebConfig, demoAccounts: readonly ListedAccoun
     const view = QUEUE_VIEWS.find((v) => v.view === requested)?.view ?? 'mine';
     sendPage(res, reviewQueuePage(view));
   });
+  router.get('/review/screening', (_req, res) => sendPage(res, screeningPage()));
   router.get('/review/cases/:recordId', (req, res) => {
     const id = uuid.safeParse(req.params.recordId);
     if (!id.success) return sendPage(res, notFoundPage(), 404);

@@ -1,4 +1,4 @@
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import { type Workflow } from '@temporalio/common';
 import { alertThresholds } from '../domain/alerts';
 import { type Config } from '../domain/config';
@@ -6,11 +6,14 @@ import { retentionPolicies } from '../domain/privacy';
 import { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from '../workflows/ops-checks';
 import { privacyRetention } from '../workflows/privacy';
 import { OPS_SCHEDULE_IDS } from '../workflows/ops.contract';
+import { screeningListRefresh, screeningRescreen } from '../workflows/screening-monitor';
+import { SCREENING_SCHEDULE_IDS, screeningCaseSettings } from '../workflows/screening-monitor.contract';
 
-// The periodic ops jobs as Temporal Schedules. ensureOpsSchedules creates each one, or
-// updates it when it exists (spec, action, policies; a pause set by ops is kept), so running it on
-// every start and every deploy is safe. Thresholds travel in the workflows' input: changing one
-// takes effect when the setup runs again (`npm start` does, production runs `npm run schedules`).
+// The periodic jobs as Temporal Schedules: the ops checks, and the screening list refresh and full
+// rescreen. ensureOpsSchedules and ensureScreeningSchedules create each one, or update it when it
+// exists (spec, action, policies; a pause set by ops is kept), so running them on every start and
+// every deploy is safe. Settings travel in the workflows' input: changing one takes effect when
+// the setup runs again (`npm start` does, production runs `npm run schedules`).
 
 export type OpsScheduleConfig = Pick<
   Config,
@@ -34,7 +37,8 @@ const RETENTION_BATCH = 500;
 
 interface Definition<W extends Workflow> {
   scheduleId: string;
-  cron: string;
+  /** A cron expression in KYC_OPS_TIMEZONE, or an interval. */
+  timing: { cron: string } | { every: string };
   note: string;
   workflowType: W;
   args: Parameters<W>;
@@ -44,11 +48,11 @@ interface Definition<W extends Workflow> {
   catchupWindow: string;
 }
 
-function scheduleOptions<W extends Workflow>(definition: Definition<W>, config: OpsScheduleConfig, idPrefix: string): ScheduleOptions {
+function scheduleOptions<W extends Workflow>(definition: Definition<W>, config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'KYC_OPS_TIMEZONE'>, idPrefix: string): ScheduleOptions {
   const scheduleId = `${idPrefix}${definition.scheduleId}`;
   return {
     scheduleId,
-    spec: { cronExpressions: [definition.cron], timezone: config.KYC_OPS_TIMEZONE },
+    spec: ('every' in definition.timing ? { intervals: [{ every: definition.timing.every }] } : { cronExpressions: [definition.timing.cron], timezone: config.KYC_OPS_TIMEZONE }) satisfies ScheduleSpec,
     action: {
       type: 'startWorkflow',
       workflowType: definition.workflowType,
@@ -69,7 +73,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
     scheduleOptions(
       {
         scheduleId: OPS_SCHEDULE_IDS.stuckCheck,
-        cron: '*/5 * * * *',
+        timing: { cron: '*/5 * * * *' },
         note: "check-kyc-status: stuck verifications, pending backlog, overdue escalated reviews",
         workflowType: opsStuckVerificationCheck,
         args: [{ thresholds }],
@@ -82,7 +86,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
     scheduleOptions(
       {
         scheduleId: OPS_SCHEDULE_IDS.sessionCleanup,
-        cron: '0 2 * * *',
+        timing: { cron: '0 2 * * *' },
         note: "cleanup-expired-sessions: abandoned verifications expired, stuck webhook receipts flagged",
         workflowType: opsExpiredSessionCleanup,
         args: [{ sessionTimeoutSeconds: config.KYC_SESSION_TIMEOUT, stuckReceiptHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD }],
@@ -95,7 +99,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
     scheduleOptions(
       {
         scheduleId: OPS_SCHEDULE_IDS.dailyReport,
-        cron: '0 8 * * *',
+        timing: { cron: '0 8 * * *' },
         note: "generate-daily-report: yesterday's figures, stored in ops_daily_reports",
         workflowType: opsDailyReport,
         args: [{ thresholds, timeZone: config.KYC_OPS_TIMEZONE }],
@@ -108,7 +112,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
     scheduleOptions(
       {
         scheduleId: OPS_SCHEDULE_IDS.retention,
-        cron: '0 3 * * *',
+        timing: { cron: '0 3 * * *' },
         note: 'privacy-retention: each kind of data past its retention period removed (README, Retention), AML-retained records past their end erased; counts reported',
         workflowType: privacyRetention,
         args: [{ policies: retentionPolicies(config), batch: RETENTION_BATCH }],
@@ -126,10 +130,54 @@ export interface ScheduleSetupResult {
   outcome: 'created' | 'updated';
 }
 
+export type ScreeningScheduleConfig = Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'KYC_OPS_TIMEZONE' | 'SCREENING_FULL_RESCREEN_DAYS' | 'SCREENING_HIT_ACTION' | 'KYC_REVIEW_SLA' | 'KYC_ESCALATION_SLA'>;
+
+export function screeningScheduleDefinitions(config: ScreeningScheduleConfig, idPrefix = ''): ScheduleOptions[] {
+  const settings = screeningCaseSettings(config);
+  return [
+    scheduleOptions(
+      {
+        scheduleId: SCREENING_SCHEDULE_IDS.listRefresh,
+        timing: { cron: '0 3 * * *' },
+        note: 'screening list refresh: load SCREENING_SOURCES, rescreen approved customers against what changed',
+        workflowType: screeningListRefresh,
+        args: [{ settings }],
+        runTimeout: '1 hour',
+        catchupWindow: '6 hours',
+      },
+      config,
+      idPrefix,
+    ),
+    scheduleOptions(
+      {
+        scheduleId: SCREENING_SCHEDULE_IDS.fullRescreen,
+        timing: { every: `${config.SCREENING_FULL_RESCREEN_DAYS} days` },
+        note: `screening full rescreen: every approved customer against every entry in force, every ${config.SCREENING_FULL_RESCREEN_DAYS} days (SCREENING_FULL_RESCREEN_DAYS)`,
+        workflowType: screeningRescreen,
+        args: [{ trigger: 'periodic', listVersionIds: [], settings }],
+        // Per run: the rescreen continues as new every few batches.
+        runTimeout: '2 hours',
+        catchupWindow: '1 day',
+      },
+      config,
+      idPrefix,
+    ),
+  ];
+}
+
 /** Creates the ops schedules, or brings existing ones up to date. `idPrefix` keeps tests apart. */
 export async function ensureOpsSchedules(client: Client, config: OpsScheduleConfig, options: { idPrefix?: string } = {}): Promise<ScheduleSetupResult[]> {
+  return ensureSchedules(client, opsScheduleDefinitions(config, options.idPrefix));
+}
+
+/** Creates the screening schedules (daily list refresh, periodic full rescreen), or brings them up to date. */
+export async function ensureScreeningSchedules(client: Client, config: ScreeningScheduleConfig, options: { idPrefix?: string } = {}): Promise<ScheduleSetupResult[]> {
+  return ensureSchedules(client, screeningScheduleDefinitions(config, options.idPrefix));
+}
+
+async function ensureSchedules(client: Client, definitions: ScheduleOptions[]): Promise<ScheduleSetupResult[]> {
   const results: ScheduleSetupResult[] = [];
-  for (const schedule of opsScheduleDefinitions(config, options.idPrefix)) {
+  for (const schedule of definitions) {
     try {
       await client.schedule.create(schedule);
       results.push({ scheduleId: schedule.scheduleId, outcome: 'created' });

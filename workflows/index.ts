@@ -3,3 +3,4 @@ export { kycReview } from './kyc-review';
 export { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } from './ops-checks';
 export { webhookDelivery } from './webhook-delivery';
 export { keyRotation, privacyRetention, subjectErasure, vendorSessionDeletion } from './privacy';
+export { screeningCase, screeningListRefresh, screeningRescreen } from './screening-monitor';

@@ -13,6 +13,10 @@ export interface KycReviewInput {
   fourEyes: boolean;
   reviewSlaSeconds: number;
   escalationSlaSeconds: number;
+  /** What the first task says it is for (the audit trail); "Manual review" when absent. */
+  purpose?: string;
+  /** The decisions this review offers; every decision when absent. */
+  decisions?: ReviewDecision[];
 }
 
 export interface ClaimInput {
@@ -48,6 +52,8 @@ export interface ReviewState {
   escalated: boolean;
   opsAlerted: boolean;
   outcome: ReviewOutcome | null;
+  /** The decisions this review offers; null: every decision. */
+  decisions: ReviewDecision[] | null;
 }
 
 export type ReviewDecisionResult = { accepted: true; state: ReviewState };

@@ -32,6 +32,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     escalated: false,
     opsAlerted: false,
     outcome: null,
+    decisions: input.decisions ?? null,
   };
   // Bumped on every change that restarts the SLA clock (new task, claim, escalation).
   let version = 0;
@@ -40,7 +41,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   // A task is being written and assigned: its id is known, its assignee not yet.
   let assigning = false;
 
-  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding });
+  const situation = (): ReviewSituation => ({ closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding, decisions: state.decisions });
 
   const publish = () =>
     upsertSearchAttributes([
@@ -153,7 +154,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   );
 
   const run = async (): Promise<ReviewOutcome> => {
-    await openTask('Manual review', []);
+    await openTask(input.purpose ?? 'Manual review', []);
 
     // The SLA timers: a review SLA without a decision escalates; the escalated SLA alerts ops once, then the case waits.
     while (!state.outcome) {

@@ -11,6 +11,11 @@ export const ACTIVITY_TIMEOUTS = {
   vendor: '30 seconds',
   // One webhook POST (KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, at most a minute) and its log rows.
   webhookAttempt: '90 seconds',
+  // One rescreen batch: decrypt a page of customers, match them in memory (the first batch also
+  // prepares the entries: every entry in force for a full rescreen), record the runs.
+  rescreenBatch: '5 minutes',
+  // Downloading and loading every configured list; loads of the full lists take minutes.
+  listRefresh: '30 minutes',
 } as const;
 
 const nonRetryable = (...types: VerificationFailure[]): string[] => types;

@@ -85,7 +85,14 @@ export const summaryResponseSchema = z.discriminatedUnion('scope', [
       .nullable(),
     records_count: z.number().int(),
     wallet: z
-      .object({ wallet_type: z.string(), is_kyc_verified: z.boolean(), daily_limit: z.string(), monthly_limit: z.string(), upgraded_at: isoDateTime.nullable() })
+      .object({
+        wallet_type: z.string(),
+        is_kyc_verified: z.boolean(),
+        daily_limit: z.string(),
+        monthly_limit: z.string(),
+        upgraded_at: isoDateTime.nullable(),
+        restricted: z.boolean().describe('The wallet is frozen pending a compliance review'),
+      })
       .nullable(),
   }),
 ]);
@@ -259,6 +266,7 @@ export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
                 is_kyc_verified: wallet.isKycVerified,
                 daily_limit: wallet.dailyLimit.toFixed(2),
                 monthly_limit: wallet.monthlyLimit.toFixed(2),
+                restricted: wallet.restrictedAt !== null,
                 upgraded_at: wallet.upgradedAt?.toISOString() ?? null,
               }
             : null,

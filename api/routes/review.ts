@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { REVIEW_LEVELS, REVIEWER_ROLES, reviewDecisionSchema, reviewReasonCodeSchema } from '../../domain/review';
+import { CASE_HIT_STATUSES, ENTRY_KINDS, hitResolutionSchema, SCREENING_SOURCES } from '../../domain/screening';
 import { kycStatusSchema } from '../../domain/status';
+import { explanationSchema } from '../../screening/match';
+import { birthDateSchema, entryNameSchema } from '../../screening/types';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { type UseCaseDeps } from '../use-cases/deps';
-import { claimReviewTask, decideReviewTask, reviewCaseFile } from '../use-cases/review-case';
+import { claimReviewTask, decideReviewTask, resolveScreeningHit, reviewCaseFile } from '../use-cases/review-case';
 
-// Manual review, for reviewers: the queue, the case view, claim and decide (api/use-cases/review-case.ts).
+// Manual review, for reviewers: the queue, the case view, claim and decide, and the resolution of
+// sanctions and PEP hits (api/use-cases/review-case.ts).
 
 const isoDateTime = z.iso.datetime();
 const TAGS = ['Manual review'];
@@ -24,6 +28,15 @@ export const reviewDecisionRequestSchema = z
 
 const taskParamsSchema = z.object({ taskId: z.uuid().describe('Review task id') });
 const caseParamsSchema = z.object({ recordId: z.uuid().describe('KYC record id') });
+const hitParamsSchema = caseParamsSchema.extend({ hitId: z.uuid().describe('Screening hit id (screening.hits[].hit_id of the case)') });
+
+export const hitResolutionRequestSchema = z
+  .object({
+    resolution: hitResolutionSchema.describe('false_positive: the entry is not this customer (cleared for this customer and this version of the entry); true_match: it is (the case is rejected, ops are alerted)'),
+    reason: z.string().trim().max(2000, 'must be at most 2000 characters').optional().describe('Why; required for false_positive. Stored encrypted'),
+  })
+  .strict()
+  .refine((b) => b.resolution !== 'false_positive' || (b.reason !== undefined && b.reason.length > 0), { message: 'a reason is required to clear a hit as a false positive', path: ['reason'] });
 
 const reviewTaskSchema = z.object({
   task_id: z.uuid(),
@@ -40,6 +53,36 @@ const reviewTaskSchema = z.object({
 export const reviewQueueResponseSchema = z.object({ view: z.string(), count: z.number().int(), tasks: z.array(reviewTaskSchema) });
 
 const nullableText = z.string().nullable();
+
+const screeningHitSchema = z.object({
+  hit_id: z.uuid(),
+  status: z.enum(CASE_HIT_STATUSES).describe('open until a reviewer resolves it'),
+  trigger: z.string().describe('What screened the customer: onboarding, list_update or periodic'),
+  found_at: isoDateTime,
+  entry_id: z.string().describe('<source>:<the source’s own id>'),
+  source: z.enum(SCREENING_SOURCES),
+  kind: z.enum(ENTRY_KINDS),
+  name: z.string().describe('The entry’s primary name'),
+  matched_name: z.string().describe('The entry’s name (primary or alias) that matched best'),
+  score: z.number().min(0).max(1),
+  explanation: explanationSchema,
+  entry: z
+    .object({ names: z.array(entryNameSchema), birth_dates: z.array(birthDateSchema), countries: z.array(z.string()), programs: z.array(z.string()), gender: nullableText, entity_type: z.string() })
+    .nullable()
+    .describe('The entry as it was screened (names and aliases, birth dates, nationalities and countries, programmes)'),
+  resolution: z.object({ by: z.uuid().nullable(), at: isoDateTime.nullable(), reason: nullableText }).nullable().describe('Who resolved it, when and why; null while open'),
+});
+
+const screeningRunSchema = z.object({
+  run_id: z.uuid(),
+  trigger: z.string(),
+  result: z.enum(['clear', 'potential_match']),
+  match_count: z.number().int().describe('Matches no clearance covered'),
+  threshold: z.number(),
+  created_at: isoDateTime,
+  lists: z.array(z.object({ version_id: z.uuid(), source: z.string(), publisher_version: nullableText, loaded_at: isoDateTime })).describe('The list versions in force when it ran'),
+});
+
 export const reviewCaseResponseSchema = z.object({
   record: z.object({ id: z.uuid(), status: kycStatusSchema, reason: nullableText, attempt: z.number().int(), risk_score: z.number().int().nullable(), risk_reasons: z.unknown(), created_at: isoDateTime }),
   submitted: z.record(z.string(), z.unknown()).describe('What the customer entered (decrypted for the reviewer)'),
@@ -61,6 +104,19 @@ export const reviewCaseResponseSchema = z.object({
     }),
   ),
   timeline: z.array(z.object({ event_type: z.string(), from_status: kycStatusSchema.nullable(), to_status: kycStatusSchema.nullable(), actor_type: z.string(), actor_id: nullableText, reason: nullableText, data: z.unknown(), created_at: isoDateTime })),
+  screening: z
+    .object({
+      applicant: z.array(z.object({ names: z.array(z.string()), date_of_birth: nullableText, countries: z.array(z.string()) })).describe('The identities the applicant was screened under (as submitted; as the vendor read the document when that differs)'),
+      hits: z.array(screeningHitSchema).describe('Sanctions and PEP matches on this case, newest first; every one must be resolved before an approval'),
+      runs: z.array(screeningRunSchema).describe('Every screening of this verification, newest first (with or without a hit)'),
+    })
+    .describe('Sanctions and PEP screening'),
+});
+export const hitResolutionResponseSchema = z.object({
+  hit_id: z.uuid(),
+  status: hitResolutionSchema,
+  open_hits: z.number().int().describe('Hits of the case still open'),
+  case: z.enum(['open', 'rejected']).describe('rejected: a true match rejected the case'),
 });
 export const claimResponseSchema = z.object({ task_id: z.uuid().nullable(), assignee_id: z.uuid().nullable(), level: z.enum(REVIEW_LEVELS), due_at: isoDateTime.nullable() });
 export const decisionResponseSchema = z.object({
@@ -136,8 +192,56 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
           review: file.review,
           tasks: record.reviewTasks.map((t) => ({ task_id: t.id, level: t.level, status: t.status, assignee_id: t.assigneeId, due_at: t.dueAt.toISOString(), decision: t.decision, reason_code: t.reasonCode, decided_by: t.decidedById, decided_at: iso(t.decidedAt), escalated_at: iso(t.escalatedAt) })),
           timeline: record.events.map((e) => ({ event_type: e.eventType, from_status: e.fromStatus, to_status: e.toStatus, actor_type: e.actorType, actor_id: e.actorId, reason: e.reason, data: e.data, created_at: e.createdAt.toISOString() })),
+          screening: {
+            applicant: file.screening.applicant.map((a) => ({ names: a.names, date_of_birth: a.dateOfBirth ?? null, countries: a.countries ?? [] })),
+            hits: file.screening.hits.map((h) => ({
+              hit_id: h.id,
+              status: h.status,
+              trigger: h.trigger,
+              found_at: h.foundAt.toISOString(),
+              entry_id: h.entryId,
+              source: h.source,
+              kind: h.kind,
+              name: h.entryName,
+              matched_name: h.matchedName,
+              score: h.score,
+              explanation: h.explanation,
+              entry: h.entry && { names: h.entry.names, birth_dates: h.entry.birthDates, countries: h.entry.countries, programs: h.entry.programs, gender: h.entry.gender, entity_type: h.entry.entityType },
+              resolution: h.status === 'open' ? null : { by: h.resolvedBy, at: iso(h.resolvedAt), reason: h.reason },
+            })),
+            runs: file.screening.runs.map((r) => ({
+              run_id: r.id,
+              trigger: r.trigger,
+              result: r.result === 'potential_match' ? ('potential_match' as const) : ('clear' as const),
+              match_count: r.matchCount,
+              threshold: r.threshold,
+              created_at: r.createdAt.toISOString(),
+              lists: r.versions.map((v) => ({ version_id: v.id, source: v.source, publisher_version: v.publisherVersion, loaded_at: v.loadedAt.toISOString() })),
+            })),
+          },
         },
       };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/cases/:recordId/screening-hits/:hitId/resolution/',
+      operationId: 'resolveScreeningHit',
+      summary: 'Resolve a sanctions or PEP hit: false positive (cleared, with a reason) or true match (the case is rejected)',
+      description:
+        'Only whoever may decide the case (its assignee, or a senior reviewer) may resolve its hits. A false positive is cleared for this customer and this version of the entry: the same entry does not alert again unless the list changes it. A true match marks the record, restricts the wallet, raises an ops alert and rejects the case (reason code sanctions_hit; the customer reads a neutral text). An approval is refused while any hit is open.',
+      tags: TAGS,
+      access: REVIEWER_ROLES,
+      params: hitParamsSchema,
+      body: { schema: hitResolutionRequestSchema, example: { resolution: 'false_positive', reason: 'Different date of birth and nationality; the document was checked' } },
+      responses: { 200: { description: 'Resolved', schema: hitResolutionResponseSchema } },
+      problems: ['conflict', 'upstream_unavailable'],
+    },
+    async (req) => {
+      const result = await resolveScreeningHit(deps, principalOf(req), req.params.recordId, req.params.hitId, { resolution: req.body.resolution, reason: req.body.reason || null });
+      return { status: 200, body: { hit_id: req.params.hitId, status: result.status, open_hits: result.openLeft, case: result.review.outcome?.decision === 'reject' ? ('rejected' as const) : ('open' as const) } };
     },
   );
 

@@ -1,14 +1,17 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { type ReviewerRole } from '../../domain/review';
+import { hitResolutionRefusal, type ReviewerRole, type ReviewSituation } from '../../domain/review';
 import { type ExtractedIdentity } from '../../domain/risk';
-import { claimUpdate, decideUpdate, reviewStateQuery, reviewWorkflowId, type ReviewDecisionInput, type ReviewFailure, type ReviewState } from '../../workflows/kyc-review.contract';
+import { type HitResolution, screeningApprovalRefusal, screeningIdentitiesOf } from '../../domain/screening';
+import { claimUpdate, decideUpdate, reviewStateQuery, type ReviewDecisionInput, type ReviewFailure, type ReviewState } from '../../workflows/kyc-review.contract';
+import { screeningCaseWorkflowId, screeningReviewWorkflowId } from '../../workflows/screening-monitor.contract';
 import { type Principal } from '../auth';
 import { Problem, type ProblemCode } from '../problem';
 import { type UseCaseDeps } from './deps';
 
-// Manual review for reviewers: the case file, and claims and decisions, which go to the review
-// workflow as updates (its validators apply the rules of domain/review.ts).
+// Manual review for reviewers: the case file, claims and decisions, which go to the review
+// workflow as updates (its validators apply the rules of domain/review.ts), and the resolution of
+// sanctions and PEP hits (domain/screening.ts: no approval while a hit is open or confirmed).
 
 // Refusals of the review workflow, as HTTP problems: a map over the contract's closed list.
 const PROBLEM_OF: Record<ReviewFailure, ProblemCode> = {
@@ -19,6 +22,7 @@ const PROBLEM_OF: Record<ReviewFailure, ProblemCode> = {
   DecisionInProgress: 'conflict',
   AlreadyEscalated: 'conflict',
   ReasonCodeRequired: 'validation_failed',
+  DecisionNotOffered: 'conflict',
 };
 
 function reviewCallProblem(err: Error, logger: UseCaseDeps['logger']): Problem {
@@ -49,6 +53,10 @@ export async function claimReviewTask(deps: UseCaseDeps, principal: Principal, t
 
 export async function decideReviewTask(deps: UseCaseDeps, principal: Principal, taskId: string, decision: Pick<ReviewDecisionInput, 'decision' | 'reasonCode' | 'notes'>): Promise<ReviewState> {
   const task = await openTask(deps, taskId);
+  if (decision.decision === 'approve') {
+    const refusal = screeningApprovalRefusal(await deps.stores.screening.caseHitStatuses(task.kycRecordId));
+    if (refusal) throw new Problem('conflict', refusal);
+  }
   const { notes, ...rest } = decision;
   // Free text may name people: sealed with the customer's key before it enters the review's history.
   const sealedNotes = notes ? await deps.stores.personalData.seal(await deps.stores.records.subjectOf(task.kycRecordId), notes) : undefined;
@@ -67,9 +75,22 @@ interface StoredExtraction {
   riskLabels?: string[];
 }
 
-/** A case file: the submission next to what the vendor read, the risk reasons, the tasks, the timeline and the review's live state. */
+/** The review a record's tasks belong to: its latest one (a verification's own review, or a case opened by ongoing screening). */
+function reviewWorkflowOf(tasks: readonly { workflowId: string; createdAt: Date }[]): string | null {
+  return [...tasks].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0]?.workflowId ?? null;
+}
+
+const queryReview = (deps: Pick<UseCaseDeps, 'temporal'>, workflowId: string | null) =>
+  workflowId
+    ? deps.temporal.workflow
+        .getHandle(workflowId)
+        .query(reviewStateQuery)
+        .catch(() => null)
+    : Promise.resolve(null);
+
+/** A case file: the submission next to what the vendor read, the risk reasons, the screening hits, the tasks, the timeline and the review's live state. */
 export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'temporal'>, recordId: string) {
-  const { records } = deps.stores;
+  const { records, screening } = deps.stores;
   const record = await records.caseFile(recordId);
   if (!record) throw new Problem('not_found', 'No such KYC record');
   const application = await records.submittedApplication(record);
@@ -81,10 +102,7 @@ export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'tempora
     ['date_of_birth', application.date_of_birth, identity?.dateOfBirth],
     ['document_number', application.document_number, identity?.documentNumber],
   ];
-  const review = await deps.temporal.workflow
-    .getHandle(reviewWorkflowId(record.workflowId, record.attempt))
-    .query(reviewStateQuery)
-    .catch(() => null);
+  const [review, hits, runs] = await Promise.all([queryReview(deps, reviewWorkflowOf(record.reviewTasks)), screening.caseHits(recordId), screening.runsOf(recordId)]);
   return {
     record,
     submitted: {
@@ -106,5 +124,47 @@ export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'tempora
     extracted,
     comparison: pairs.map(([field, mine, theirs]) => ({ field, submitted: mine, extracted: theirs ?? null, match: theirs == null ? null : mine.trim().toLowerCase() === theirs.trim().toLowerCase() })),
     review,
+    screening: {
+      // The identities the applicant was screened under, to read next to each entry.
+      applicant: screeningIdentitiesOf({
+        submitted: { firstName: application.first_name, lastName: application.last_name, dateOfBirth: application.date_of_birth, nationality: application.nationality, country: application.country },
+        extracted: identity,
+      }),
+      hits,
+      runs,
+    },
   };
+}
+
+/**
+ * A reviewer resolves one sanctions or PEP hit of a case they may decide. false_positive clears
+ * it (with a reason); true_match records it (ops alert, wallet restricted) and rejects the case
+ * through the review workflow with the reason code sanctions_hit, whose customer text is neutral.
+ */
+export async function resolveScreeningHit(deps: UseCaseDeps, principal: Principal, recordId: string, caseHitId: string, input: { resolution: HitResolution; reason: string | null }) {
+  const tasks = await deps.stores.reviewTasks.openTasksOf(recordId);
+  const task = tasks[0];
+  if (!task) {
+    if (!(await deps.stores.records.get(recordId))) throw new Problem('not_found', 'No such KYC record');
+    throw new Problem('conflict', 'No review is open on this case: its hits can no longer be resolved');
+  }
+  const state = await queryReview(deps, task.workflowId);
+  if (!state) throw new Problem('upstream_unavailable', 'The review service is temporarily unavailable; retry in a minute');
+  const situation: ReviewSituation = { closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding: false, decisions: null };
+  const actor = { taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole };
+  const refusal = hitResolutionRefusal(situation, actor);
+  if (refusal) throw new Problem(PROBLEM_OF[refusal.type], refusal.message);
+
+  const monitoring = task.workflowId === screeningReviewWorkflowId(screeningCaseWorkflowId(recordId));
+  const resolved = await deps.stores.screening.resolve({ caseHitId, recordId, actorId: principal.userId, resolution: input.resolution, reason: input.reason, monitoring });
+  if (resolved.outcome === 'not_found') throw new Problem('not_found', 'No such screening hit on this case');
+  if (resolved.outcome === 'already_resolved') throw new Problem('conflict', `This hit is already resolved (${resolved.status.replace('_', ' ')})`);
+  if (resolved.status === 'false_positive') return { status: resolved.status, openLeft: resolved.openLeft, review: state };
+  const decided = await deps.temporal.workflow
+    .getHandle(task.workflowId)
+    .executeUpdate(decideUpdate, { args: [{ ...actor, decision: 'reject', reasonCode: 'sanctions_hit' }] })
+    .catch((err: Error) => {
+      throw reviewCallProblem(err, deps.logger);
+    });
+  return { status: resolved.status, openLeft: resolved.openLeft, review: decided.state };
 }

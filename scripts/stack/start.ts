@@ -246,7 +246,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   } finally {
     await temporalConnection.close();
   }
-  // What a deploy runs: the ops schedules, created or updated to this configuration.
+  // What a deploy runs: the ops and screening schedules, created or updated to this configuration.
   await runStep(node('schedules', 'scripts/schedules.ts'));
 
   console.log(`[stack] load balancer at ${lbUrl}`);

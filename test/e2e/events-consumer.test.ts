@@ -95,6 +95,6 @@ describe('a consumer of kyc.events validating against the AsyncAPI document', ()
       assert.deepEqual(sequence, Array.from({ length: sequence.length }, (_, i) => i + 1), `subject ${subject} arrived out of order or with a gap`);
     }
     const approved = waitingFor[0]![0];
-    assert.deepEqual(received.filter((m) => m.event.subject === approved).map((m) => m.event.type), ['KYC_CREATED', 'KYC_VERIFIED']);
+    assert.deepEqual(received.filter((m) => m.event.subject === approved).map((m) => m.event.type), ['KYC_CREATED', 'SCREENING_CLEARED', 'KYC_VERIFIED']);
   });
 });

@@ -76,15 +76,15 @@ describe('npm start on embedded defaults', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const login = async () => {
-    const response = await fetch(`${apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'testuser', password: 'testpass123' }) });
+  const login = async (username = 'testuser', password = 'testpass123') => {
+    const response = await fetch(`${apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
     assert.equal(response.status, 200);
     return ((await response.json()) as { access: string }).access;
   };
 
   let recordId = '';
 
-  test('when it starts, then it prints the URLs and a demo customer walks the flow to an upgraded wallet', async () => {
+  test('when it starts, then it prints the URLs, loads the bundled lists, and a demo customer walks the flow (screened) to an upgraded wallet', async () => {
     running = await startDev(env);
     const banner = running.output.join('');
     assert.match(banner, new RegExp(`API: +${apiUrl.replace(/[.]/g, '\\.')}`));
@@ -95,6 +95,16 @@ describe('npm start on embedded defaults', () => {
     // The UI it started (on whatever port) may ask the codec to decode without a token.
     const decoded = await fetch(`${apiUrl}/codec/decode`, { method: 'POST', headers: { origin: `http://127.0.0.1:${uiPort}`, 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [] }) });
     assert.equal(decoded.status, 200, await decoded.text());
+
+    // The bundled sanctions and PEP lists load after the banner, once; the service says when.
+    assert.match(banner, /Screening: +http:\/\/127\.0\.0\.1:\d+\/review\/screening/);
+    const ready = await eventually(async () => running!.output.join(''), (text) => text.includes('Screening lists ready'), 240_000, 'the bundled lists');
+    assert.match(ready, /Screening lists ready: ofac-sdn, un-sc, opensanctions \(loaded ofac-sdn, un-sc, opensanctions in \d+ s\)\./);
+    const reviewer = await login('reviewer', 'reviewpass123');
+    const lists = (await (await fetch(`${apiUrl}/api/screening/lists`, { headers: { authorization: `Bearer ${reviewer}` } })).json()) as { sources: { source: string; in_force: { entry_count: number } | null }[] };
+    assert.ok(lists.sources.every((s) => (s.in_force?.entry_count ?? 0) > 0), JSON.stringify(lists.sources));
+    const listed = await fetch(`${apiUrl}/api/screening/search`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reviewer}` }, body: JSON.stringify({ name: 'Ayman al-Zawahiri' }) });
+    assert.deepEqual(((await listed.json()) as { hits: { entry_id: string; match: boolean }[] }).hits.filter((h) => h.match).map((h) => h.entry_id).sort(), ['ofac-sdn:2676', 'un-sc:111923']);
 
     const token = await login();
     const started = await fetch(`${apiUrl}/api/kyc/records/start_verification/`, {
@@ -125,7 +135,7 @@ describe('npm start on embedded defaults', () => {
 
     // The events went out both ways: RabbitMQ (kyc.events) and the KYC_NOTIFY_URL subscriber.
     const published = await eventually(async () => consumer.received.filter((m) => m.event.subject === recordId).map((m) => m.event.type), (types) => types.includes('KYC_VERIFIED'), 30_000, 'the events on kyc.events');
-    assert.deepEqual(published.slice(0, 2), ['KYC_CREATED', 'KYC_VERIFIED']);
+    assert.deepEqual(published.slice(0, 3), ['KYC_CREATED', 'SCREENING_CLEARED', 'KYC_VERIFIED'], 'screened (and clear) before the approval');
     await eventually(async () => notifications.received.filter((r) => r.event.subject === recordId).map((r) => r.event.type), (types) => types.includes('KYC_VERIFIED'), 30_000, 'the notification webhook');
   });
 
@@ -133,6 +143,7 @@ describe('npm start on embedded defaults', () => {
     assert.ok(running && recordId, 'the first test must have run');
     await stopDev(running);
     running = await startDev(env);
+    await eventually(async () => running!.output.join(''), (text) => text.includes('Screening lists ready: ofac-sdn, un-sc, opensanctions (already loaded).'), 60_000, 'the lists found loaded');
     const token = await login();
     const response = await fetch(`${apiUrl}/api/kyc/records/${recordId}/status/`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(response.status, 200);

@@ -205,6 +205,7 @@ describe('the generated client on a migrated database', () => {
       piiErasedAt: null,
       restrictedAt: at('2026-01-09T00:00:00.000Z'),
       retainUntil: at('2031-01-09T00:00:00.000Z'),
+      screeningMatchConfirmedAt: at('2026-01-05T00:00:00.001Z'),
       createdAt: at('2026-01-02T04:00:00.000Z'),
       updatedAt: at('2026-01-03T00:00:00.002Z'),
     } satisfies Prisma.KycRecordUncheckedCreateInput;
@@ -238,6 +239,8 @@ describe('the generated client on a migrated database', () => {
       monthlyLimit: new Prisma.Decimal('123456789012.34'),
       upgradedAt: at('2026-01-03T00:00:01.000Z'),
       upgradedByRecordId: record.id,
+      restrictedAt: at('2026-01-05T00:00:00.002Z'),
+      restrictionReason: 'screening_match_confirmed',
       createdAt: at('2026-01-02T03:04:05.678Z'),
       updatedAt: at('2026-01-03T00:00:01.000Z'),
     } satisfies Prisma.WalletUncheckedCreateInput;
@@ -456,6 +459,44 @@ describe('the generated client on a migrated database', () => {
     assert.deepEqual(graph.outbox.map((o) => o.id), [outbox.id]);
     const deliveries = await prisma.webhookSubscription.findUniqueOrThrow({ where: { id: subscription.id }, include: { deliveries: { include: { outboxEvent: true, attemptLog: true } } } });
     assert.deepEqual(deliveries.deliveries.map((d) => [d.id, d.outboxEvent.id, d.attemptLog.map((a) => a.id)]), [[delivery.id, outbox.id, [attempt.id]]]);
+
+    // Screening as part of the verification: a run's hit on the record's case, and a rescreen.
+    const run = await prisma.screeningRun.create({ data: { subjectId: customer.id, recordId: record.id, trigger: 'list_update', listVersionIds: [], threshold: 0.8, result: 'potential_match', matchCount: 1 } });
+    const hit = await prisma.screeningHit.create({ data: { runId: run.id, entryId: 'un-sc:1', entryContentHash: 'a'.repeat(64), source: 'un-sc', kind: 'sanction', entryName: 'A', matchedName: 'A', score: 0.9, match: true, explanation: {} } });
+    const caseHit = {
+      id: randomUUID(),
+      recordId: record.id,
+      subjectId: customer.id,
+      hitId: hit.id,
+      entryId: hit.entryId,
+      entryContentHash: hit.entryContentHash,
+      status: 'true_match',
+      resolvedBy: reviewer.id,
+      resolvedAt: at('2026-01-05T00:00:00.000Z'),
+      reasonEnc: 'k1:reason',
+      createdAt: at('2026-01-04T00:00:00.000Z'),
+    } satisfies Prisma.ScreeningCaseHitUncheckedCreateInput;
+    assertEveryField('ScreeningCaseHit', Prisma.ScreeningCaseHitScalarFieldEnum, caseHit);
+    await prisma.screeningCaseHit.create({ data: caseHit });
+    assert.deepEqual(comparable(await prisma.screeningCaseHit.findUniqueOrThrow({ where: { id: caseHit.id } })), comparable(caseHit));
+    await assert.rejects(prisma.screeningCaseHit.create({ data: { ...caseHit, id: randomUUID() } }), 'one case hit per record and entry content');
+    const rescreen = {
+      id: randomUUID(),
+      workflowId: 'kyc-screening-rescreen-x',
+      trigger: 'list_update',
+      listVersionIds: [randomUUID()],
+      status: 'completed',
+      screened: 100_000,
+      withHits: 3,
+      casesOpened: 2,
+      batches: 201,
+      startedAt: at('2026-01-04T00:00:00.000Z'),
+      updatedAt: at('2026-01-04T00:10:00.000Z'),
+      completedAt: at('2026-01-04T00:10:00.001Z'),
+    } satisfies Prisma.ScreeningRescreenUncheckedCreateInput;
+    assertEveryField('ScreeningRescreen', Prisma.ScreeningRescreenScalarFieldEnum, rescreen);
+    await prisma.screeningRescreen.create({ data: rescreen });
+    assert.deepEqual(comparable(await prisma.screeningRescreen.findUniqueOrThrow({ where: { id: rescreen.id } })), comparable(rescreen));
   });
 
   test('column defaults match the schema', async () => {

@@ -18,8 +18,8 @@ export function sampleEventData<T extends EventType>(type: T, recordId: string):
     REVIEW_ESCALATED: { taskId, recordId, assigneeId: randomUUID(), dueAt: now },
     REVIEW_DECIDED: { taskId, recordId, decision: 'reject', reasonCode: 'document_invalid', decidedBy: randomUUID(), decidedAt: now },
     OPS_ALERT: { alert: 'review_sla_breached', taskId, recordId, overdueSince: now },
-    SCREENING_HIT: { recordId, screeningId: randomUUID(), lists: ['ofac_sdn'], matchCount: 2, topScore: 91.5, screenedAt: now },
-    SCREENING_CLEARED: { recordId, screeningId: randomUUID(), lists: ['ofac_sdn', 'un_consolidated'], screenedAt: now },
+    SCREENING_HIT: { recordId, screeningId: randomUUID(), trigger: 'onboarding', lists: ['ofac-sdn'], matchCount: 2, topScore: 0.915, screenedAt: now },
+    SCREENING_CLEARED: { recordId, screeningId: randomUUID(), trigger: 'onboarding', lists: ['ofac-sdn', 'un-sc'], screenedAt: now },
     DOCUMENT_CHECKED: { recordId, checkId: randomUUID(), verdict: 'review', reasonCodes: ['ELA_ANOMALY'], checkedAt: now },
   };
   return samples[type];

@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, type ReviewActor, type ReviewSituation } from '../../domain/review';
+import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, hitResolutionRefusal, type ReviewActor, type ReviewSituation } from '../../domain/review';
+import { SCREENING_REVIEW_DECISIONS, screeningApprovalRefusal } from '../../domain/screening';
 
 // The rules of manual review (domain/review.ts), which the review workflow's validators apply.
 
-const open: ReviewSituation = { closed: false, taskId: 't1', assigneeId: 'alice', level: 'standard', stage: 'review', firstApproverId: null, deciding: false };
+const open: ReviewSituation = { closed: false, taskId: 't1', assigneeId: 'alice', level: 'standard', stage: 'review', firstApproverId: null, deciding: false, decisions: null };
 const reviewer = (actorId: string, taskId = 't1'): ReviewActor => ({ taskId, actorId, actorRole: 'reviewer' });
 const senior = (actorId: string, taskId = 't1'): ReviewActor => ({ taskId, actorId, actorRole: 'senior_reviewer' });
 const refusalType = (refusal: { type: string } | null) => refusal?.type ?? null;
@@ -77,5 +78,33 @@ describe('four eyes', () => {
     assert.equal(approvalNeedsSecondReviewer({ stage: 'second_approval' }, 'approve', true), false);
     assert.equal(approvalNeedsSecondReviewer({ stage: 'review' }, 'reject', true), false);
     assert.equal(approvalNeedsSecondReviewer({ stage: 'review' }, 'approve', false), false);
+  });
+});
+
+describe('reviews that offer some decisions only, and sanctions and PEP hits', () => {
+  const decision = (actor: ReviewActor, what: 'approve' | 'reject' | 'request_resubmission', reasonCode?: 'sanctions_hit') => ({ ...actor, decision: what, reasonCode: reasonCode ?? null });
+  test('when a review opened by ongoing screening is asked to request a resubmission, then it is refused naming the decisions it offers', () => {
+    const screening: ReviewSituation = { ...open, decisions: SCREENING_REVIEW_DECISIONS };
+    const refusal = decisionRefusal(screening, decision(reviewer('alice'), 'request_resubmission'));
+    assert.equal(refusalType(refusal), 'DecisionNotOffered');
+    assert.match(refusal!.message, /approve, reject, escalate/);
+    assert.equal(decisionRefusal(screening, decision(reviewer('alice'), 'reject', 'sanctions_hit')), null);
+  });
+
+  test('when someone resolves a hit, then the assignee or a senior may, others and closed or escalated cases are refused', () => {
+    assert.equal(hitResolutionRefusal(open, reviewer('alice')), null);
+    assert.equal(hitResolutionRefusal(open, senior('carol')), null);
+    assert.equal(refusalType(hitResolutionRefusal(open, reviewer('bob'))), 'NotAssignee');
+    assert.equal(refusalType(hitResolutionRefusal({ ...open, closed: true }, reviewer('alice'))), 'ReviewClosed');
+    assert.equal(refusalType(hitResolutionRefusal({ ...open, level: 'senior' }, reviewer('alice'))), 'NotAllowed');
+    assert.equal(refusalType(hitResolutionRefusal(open, reviewer('alice', 'another-task'))), 'ReviewClosed');
+  });
+
+  test('when hits are open or one is confirmed, then approval is refused with the reason; when every hit is a false positive it is not', () => {
+    assert.match(screeningApprovalRefusal([{ status: 'open' }, { status: 'false_positive' }, { status: 'open' }]) ?? '', /^2 sanctions or PEP list hits are not resolved yet/);
+    assert.match(screeningApprovalRefusal([{ status: 'open' }]) ?? '', /^1 sanctions or PEP list hit is not resolved yet/);
+    assert.match(screeningApprovalRefusal([{ status: 'false_positive' }, { status: 'true_match' }]) ?? '', /confirmed as a true match/);
+    assert.equal(screeningApprovalRefusal([{ status: 'false_positive' }]), null);
+    assert.equal(screeningApprovalRefusal([]), null);
   });
 });

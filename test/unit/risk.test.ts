@@ -8,6 +8,7 @@ const base: RiskInput = {
   vendorAskedForReview: false,
   vendorRiskLabels: [],
   duplicateDocumentOnOtherCustomers: 0,
+  listMatches: { sanctions: 0, pep: 0 },
   highRiskCountries: ['KP', 'IR'],
   reviewThreshold: 80,
 };
@@ -77,6 +78,15 @@ describe('risk assessment', () => {
     assert.deepEqual(codes({ ...base, vendorAskedForReview: true }), ['VENDOR_REVIEW']);
     const r = assessRisk({ ...base, vendorAskedForReview: true });
     assert.deepEqual([r.needsReview, r.needsFourEyes], [true, false]);
+  });
+
+  test('when the applicant matches a sanctions entry or a PEP that no clearance covers, then each is a hard indicator that takes four eyes, whatever the score', () => {
+    const sanctioned = assessRisk({ ...base, listMatches: { sanctions: 2, pep: 0 } });
+    assert.deepEqual(sanctioned.reasons.map((r) => [r.code, r.hard, r.detail.endsWith('(2)')]), [['SANCTIONS_HIT', true, true]]);
+    assert.deepEqual([sanctioned.score, sanctioned.needsReview, sanctioned.needsFourEyes], [60, true, true]);
+    const pep = assessRisk({ ...base, listMatches: { sanctions: 0, pep: 1 } });
+    assert.deepEqual([pep.reasons.map((r) => r.code), pep.score, pep.needsReview, pep.needsFourEyes], [['PEP_HIT'], 40, true, true]);
+    assert.deepEqual(codes({ ...base, listMatches: { sanctions: 1, pep: 1 } }), ['SANCTIONS_HIT', 'PEP_HIT']);
   });
 
   test('the rule table names a weight for every code', () => {

@@ -7,7 +7,7 @@ import { KYC_FORM_FIELDS } from '../../web/kyc-form-fields';
 import { adminDashboardPage, adminUsersPage } from '../../web/pages/admin';
 import { kycHomePage, kycStartPage, kycStatusPage } from '../../web/pages/customer';
 import { homePage, signInPage } from '../../web/pages/public';
-import { reviewCasePage, reviewQueuePage } from '../../web/pages/review';
+import { reviewCasePage, reviewQueuePage, screeningPage } from '../../web/pages/review';
 import { webhooksPage } from '../../web/pages/webhooks';
 
 // The pages as the server renders them, before any browser: escaping, and nothing the
@@ -22,6 +22,7 @@ const PAGES: Record<string, string> = {
   kycStatus: kycStatusPage(RECORD),
   reviewQueue: reviewQueuePage('unassigned'),
   reviewCase: reviewCasePage(RECORD),
+  screening: screeningPage(),
   admin: adminDashboardPage({ baseUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
   adminUsers: adminUsersPage(),
   webhooks: webhooksPage(),

@@ -10,7 +10,7 @@ export function decisionOf(verification: DecisionVerification): VendorDecision {
   const person = verification.person ?? {};
   const document = verification.document ?? {};
   const extracted = verification.person || verification.document
-    ? { firstName: person.firstName ?? null, lastName: person.lastName ?? null, dateOfBirth: person.dateOfBirth ?? null, documentNumber: document.number ?? person.idNumber ?? null }
+    ? { firstName: person.firstName ?? null, lastName: person.lastName ?? null, dateOfBirth: person.dateOfBirth ?? null, documentNumber: document.number ?? person.idNumber ?? null, nationality: person.nationality ?? null }
     : null;
   return {
     sessionId: verification.id,

@@ -1,8 +1,10 @@
 /* global document */
-import { $, api, el, formatRelative, humanise, problemFieldErrors, problemView, replaceChildren, setBusy, shortId, showFieldErrors, startPage, statusBadge, timeEl } from './common.js';
+import { $, api, el, formatDateTime, formatRelative, humanise, problemFieldErrors, problemView, replaceChildren, setBusy, shortId, showFieldErrors, startPage, statusBadge, timeEl } from './common.js';
+import { adjustmentText, KIND_NAMES, SOURCE_NAMES } from './screening-words.js';
 
 // GET /api/review/cases/{recordId}/ and the task actions: claim, approve, reject (with a reason
-// code), escalate, request resubmission. Refusals (403, 409) are shown as the API words them.
+// code), escalate, request resubmission, and the resolution of each sanctions or PEP hit (false
+// positive with a reason, or true match). Refusals (403, 409) are shown as the API words them.
 
 const ACTORS = ['reviewer', 'senior_reviewer'];
 const FIELD_LABELS = { first_name: 'First name', last_name: 'Last name', date_of_birth: 'Date of birth', document_number: 'Document number' };
@@ -15,6 +17,8 @@ const outcomeBox = $('[data-outcome]');
 const actionProblem = $('[data-action-problem]');
 let session = null;
 let openTask = null;
+// Whether the signed-in reviewer may act on the open task (decide it, resolve its hits).
+let mayAct = false;
 
 const dl = (pairs) => el('dl', { class: 'facts' }, pairs.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', {}, value ?? '—')]));
 const muted = (text) => el('p', { class: 'muted', text });
@@ -117,6 +121,7 @@ function renderTask(data) {
   const box = $('[data-task]');
   const actor = ACTORS.includes(session.role);
   if (!openTask) {
+    mayAct = false;
     const decided = [...data.tasks].reverse().find((task) => task.decision);
     replaceChildren(box, el('p', { text: 'No review task is open on this case.' }), decided ? dl([['Last decision', humanise(decided.decision)], ['Reason code', decided.reason_code ? humanise(decided.reason_code) : '—'], ['By', who(decided.decided_by)], ['At', timeEl(decided.decided_at)]]) : null);
     claimButton.hidden = true;
@@ -146,15 +151,173 @@ function renderTask(data) {
   const blocked = !actor || firstApprover || (openTask.level === 'senior' && session.role !== 'senior_reviewer');
   claimButton.hidden = blocked || mine || (openTask.assignee_id !== null && session.role !== 'senior_reviewer');
   claimButton.textContent = openTask.assignee_id === null ? 'Claim this case' : 'Take this case over';
-  form.hidden = blocked || !(mine || session.role === 'senior_reviewer');
-  // An escalated case cannot be escalated again.
-  $('#f-decision-escalate').closest('.choice').hidden = openTask.level === 'senior';
+  mayAct = !blocked && (mine || session.role === 'senior_reviewer');
+  form.hidden = !mayAct;
+  // An escalated case cannot be escalated again; a review opened by ongoing screening offers fewer decisions.
+  for (const input of form.querySelectorAll('input[name="decision"]')) {
+    input.closest('.choice').hidden = (input.value === 'escalate' && openTask.level === 'senior') || (Array.isArray(review?.decisions) && !review.decisions.includes(input.value));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sanctions and PEP hits: each entry next to the applicant, the score and why, and its resolution
+
+const STATUS_VIEW = {
+  open: { text: 'Open: to resolve', tone: 'warn' },
+  false_positive: { text: 'Cleared: false positive', tone: 'ok' },
+  true_match: { text: 'Confirmed: true match', tone: 'bad' },
+};
+
+const birthDateText = (date) => ('from' in date ? `${date.from}–${date.to}` : `${date.date}${date.approximate ? ' (approximately)' : ''}`);
+const list = (items, empty = '—') => (items.length ? el('ul', { class: 'plain' }, items.map((item) => el('li', {}, item))) : empty);
+
+function sideBySide(hit, applicant) {
+  const entry = hit.entry;
+  const names = entry ? entry.names.map((n) => el('span', {}, n.name, ' ', el('span', { class: 'muted small', text: `${humanise(n.type)}${n.quality === 'weak' ? ', weak' : ''}` }))) : [hit.name];
+  const rows = [
+    ['Names and aliases', list([...new Set(applicant.flatMap((a) => a.names))]), list(names)],
+    ['Date of birth', list([...new Set(applicant.map((a) => a.date_of_birth).filter(Boolean))]), list(entry ? entry.birth_dates.map(birthDateText) : [])],
+    ['Nationalities and countries', list([...new Set(applicant.flatMap((a) => a.countries))]), list(entry ? entry.countries : [])],
+    ['Programmes', '—', list(entry ? entry.programs : [])],
+  ];
+  return el(
+    'div',
+    { class: 'table-wrap' },
+    el(
+      'table',
+      { class: 'comparison' },
+      el('caption', { class: 'visually-hidden', text: `The applicant next to list entry ${hit.entry_id}` }),
+      el('thead', {}, el('tr', {}, ['', 'Applicant', `Entry ${hit.entry_id}`].map((h) => el('th', { attrs: { scope: 'col' }, text: h })))),
+      el('tbody', {}, rows.map(([label, mine, theirs]) => el('tr', {}, el('th', { attrs: { scope: 'row' }, text: label }), el('td', {}, mine), el('td', {}, theirs)))),
+    ),
+  );
+}
+
+function explanationView(hit) {
+  const { name, adjustments } = hit.explanation;
+  const aligned = name.aligned.map((a) => `${a.entry_token} (${a.similarity.toFixed(2)})`).join(', ');
+  return el(
+    'details',
+    { class: 'explanation' },
+    el('summary', { text: `Why ${hit.score.toFixed(2)}` }),
+    dl([
+      ['Matched name', `${name.matched_name} (${humanise(name.name_type)}${name.quality === 'weak' ? ', weak alias' : ''})`],
+      ['Name score', name.score.toFixed(2)],
+      ['Name parts matched', aligned || '—'],
+      ['Name parts unmatched', name.unmatched_entry_tokens.join(', ') || '—'],
+      ['Adjustments', list(adjustments.map(adjustmentText), 'None')],
+    ]),
+  );
+}
+
+function resolutionForm(hit) {
+  const id = (name) => `f-${name}-${hit.hit_id}`;
+  const resolutionForm = el(
+    'form',
+    { class: 'form resolution', attrs: { novalidate: true, 'data-resolve': hit.hit_id } },
+    el(
+      'fieldset',
+      { class: 'field', attrs: { 'data-field': 'resolution' } },
+      el('legend', { text: 'Resolve this hit' }),
+      el('p', { class: 'field-error', attrs: { id: id('resolution-error'), hidden: true } }),
+      ...[
+        ['false_positive', 'False positive', 'Not this customer: cleared for this customer and this version of the entry.'],
+        ['true_match', 'True match', 'This customer is listed: the case is rejected (the customer reads a neutral text), the wallet restricted, ops alerted.'],
+      ].map(([value, label, hint]) =>
+        el('div', { class: 'choice' }, el('input', { attrs: { type: 'radio', name: 'resolution', id: id(value), value, 'aria-describedby': id(`${value}-hint`) } }), el('label', { attrs: { for: id(value) }, text: label }), el('p', { class: 'hint', attrs: { id: id(`${value}-hint`) }, text: hint })),
+      ),
+    ),
+    el(
+      'div',
+      { class: 'field', attrs: { 'data-field': 'reason' } },
+      el('label', { attrs: { for: id('reason') } }, 'Reason ', el('span', { class: 'muted', text: '(required for a false positive, stored encrypted)' })),
+      el('p', { class: 'field-error', attrs: { id: id('reason-error'), hidden: true } }),
+      el('textarea', { attrs: { id: id('reason'), name: 'reason', rows: '2' } }),
+    ),
+    el('div', { class: 'form-actions' }, el('button', { class: 'primary', attrs: { type: 'submit' }, text: 'Resolve hit' }), el('p', { class: 'form-status', attrs: { 'data-form-status': true, role: 'status' } })),
+  );
+  resolutionForm.addEventListener('submit', (event) => resolveHit(event, hit, resolutionForm));
+  return resolutionForm;
+}
+
+function resolutionView(hit) {
+  if (hit.status === 'open') return mayAct ? resolutionForm(hit) : el('p', { class: 'muted', text: 'To be resolved by the reviewer deciding the case.' });
+  const what = hit.status === 'false_positive' ? 'Cleared as a false positive' : 'Confirmed as a true match';
+  return el('p', { class: 'resolution-note' }, `${what} by ${who(hit.resolution.by)}, `, timeEl(hit.resolution.at), hit.resolution.reason ? el('span', {}, ': ', el('q', { text: hit.resolution.reason })) : '.');
+}
+
+function renderScreening(data) {
+  const { hits, runs, applicant } = data.screening;
+  const open = hits.filter((hit) => hit.status === 'open').length;
+  $('[data-hit-count]').textContent = hits.length ? `(${hits.length} ${hits.length === 1 ? 'hit' : 'hits'}, ${open} open)` : '';
+  const threshold = runs[0]?.threshold;
+  const cards = hits.map((hit) => {
+    const status = STATUS_VIEW[hit.status];
+    return el(
+      'article',
+      { class: `hit hit-${hit.status}`, attrs: { 'data-hit-id': hit.hit_id, 'aria-labelledby': `hit-${hit.hit_id}` } },
+      el('h3', { attrs: { id: `hit-${hit.hit_id}` } }, hit.name, ' ', el('span', { class: 'mono small', text: hit.entry_id })),
+      el(
+        'p',
+        { class: 'hit-badges' },
+        el('span', { class: `badge tone-${status.tone}`, text: status.text }),
+        el('span', { class: 'badge tone-info', text: KIND_NAMES[hit.kind] ?? humanise(hit.kind) }),
+        el('span', { class: 'badge tone-info', text: SOURCE_NAMES[hit.source] ?? hit.source }),
+        el('span', { class: 'badge tone-bad', text: `Score ${hit.score.toFixed(2)}${threshold !== undefined ? ` (match from ${threshold.toFixed(2)})` : ''}` }),
+        el('span', { class: 'muted small', text: `found by the ${humanise(hit.trigger).toLowerCase()} screening, ` }),
+        timeEl(hit.found_at),
+      ),
+      sideBySide(hit, applicant),
+      explanationView(hit),
+      resolutionView(hit),
+    );
+  });
+  const runList = el(
+    'details',
+    { class: 'runs' },
+    el('summary', { text: `Every screening of this verification (${runs.length})` }),
+    list(runs.map((run) => el('span', {}, timeEl(run.created_at), ` ${humanise(run.trigger)}: ${run.result === 'clear' ? 'clear' : `${run.match_count} to review`} against ${run.lists.length ? run.lists.map((l) => `${SOURCE_NAMES[l.source] ?? l.source} (loaded ${formatDateTime(l.loaded_at)})`).join(', ') : 'no list'}`)), 'Not screened yet.'),
+  );
+  replaceChildren(
+    $('[data-screening]'),
+    hits.length === 0 ? muted(runs.length ? 'No list entry matched.' : 'Not screened yet: screening runs once the identity vendor has decided.') : null,
+    open > 0 ? el('p', { class: 'notice warn', text: `Resolve every hit before approving: ${open} still open.` }) : null,
+    cards,
+    runList,
+  );
+}
+
+async function resolveHit(event, hit, hitForm) {
+  event.preventDefault();
+  const resolution = hitForm.querySelector('input[name="resolution"]:checked')?.value ?? '';
+  const reason = hitForm.elements.namedItem('reason').value.trim();
+  const errors = new Map();
+  if (!resolution) errors.set('resolution', ['Choose false positive or true match']);
+  if (resolution === 'false_positive' && !reason) errors.set('reason', ['A reason is required to clear a hit as a false positive']);
+  if (reason.length > 2000) errors.set('reason', ['Must be at most 2000 characters']);
+  showFieldErrors(hitForm, errors);
+  if (errors.size) return;
+  setBusy(hitForm, true, 'Recording the resolution…');
+  const result = await api('POST', `/api/review/cases/${encodeURIComponent(recordId)}/screening-hits/${encodeURIComponent(hit.hit_id)}/resolution/`, { resolution, ...(reason ? { reason } : {}) });
+  setBusy(hitForm, false);
+  if (result.ok) {
+    replaceChildren($('[data-hit-problem]'));
+    announce(result.data.case === 'rejected' ? 'Confirmed as a true match: the case is rejected, the wallet restricted and ops alerted.' : `Cleared as a false positive. ${result.data.open_hits === 0 ? 'No hit is open: the case may be approved.' : `${result.data.open_hits} still open.`}`);
+  } else if (result.status === 422 && Array.isArray(result.problem.errors)) {
+    showFieldErrors(hitForm, problemFieldErrors(result.problem));
+    return;
+  } else {
+    outcomeBox.hidden = true;
+    replaceChildren($('[data-hit-problem]'), problemView(result.problem, 'The hit was not resolved'));
+    $('[data-hit-problem]').focus();
+  }
+  await load();
 }
 
 async function load() {
   const result = await api('GET', `/api/review/cases/${encodeURIComponent(recordId)}/`);
   if (!result.ok) {
-    for (const box of main.querySelectorAll('[data-summary], [data-comparison], [data-risk], [data-timeline], [data-task]')) replaceChildren(box);
+    for (const box of main.querySelectorAll('[data-summary], [data-comparison], [data-risk], [data-screening], [data-timeline], [data-task]')) replaceChildren(box);
     replaceChildren($('[data-problem]'), problemView(result.problem, 'The case could not be loaded'));
     claimButton.hidden = true;
     form.hidden = true;
@@ -166,6 +329,7 @@ async function load() {
   renderRisk(result.data);
   renderTimeline(result.data);
   renderTask(result.data);
+  renderScreening(result.data);
 }
 
 function announce(message) {

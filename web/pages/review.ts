@@ -78,6 +78,11 @@ export function reviewCasePage(recordId: string): string {
     <h2 id="risk-heading">Risk reasons</h2>
     <div data-risk><p class="muted">Loading…</p></div>
   </section>
+  <section class="card" aria-labelledby="screening-heading">
+    <h2 id="screening-heading">Sanctions and PEP screening <span class="count" data-hit-count></span></h2>
+    <div data-hit-problem tabindex="-1"></div>
+    <div data-screening aria-live="polite"><p class="muted">Loading…</p></div>
+  </section>
   <section class="card" aria-labelledby="timeline-heading">
     <h2 id="timeline-heading">Timeline</h2>
     <div data-timeline><p class="muted">Loading…</p></div>
@@ -127,5 +132,77 @@ export function reviewCasePage(recordId: string): string {
   </section>
 </aside>
 </div>`,
+  });
+}
+
+// Ad-hoc screening against the lists in force (POST /api/screening/search) and the lists
+// themselves (GET /api/screening/lists): for reviewers, senior reviewers and admins; the auditor
+// reads. /assets/screening.js does the work; its client checks repeat the API's rules and words.
+export function screeningPage(): string {
+  const rules = {
+    name: [
+      { kind: 'required', message: 'must not be empty' },
+      { kind: 'max_length', limit: 200, message: 'must be at most 200 characters' },
+    ],
+    date_of_birth: [{ kind: 'pattern', pattern: '^\\d{4}(-\\d{2}-\\d{2})?$', flags: '', message: 'must be YYYY-MM-DD or YYYY' }],
+    country: [{ kind: 'pattern', pattern: '^[A-Za-z]{2}$', flags: '', message: 'must be an ISO 3166-1 alpha-2 code' }],
+  };
+  return renderPage({
+    title: 'Screening',
+    area: 'review',
+    path: '/review/screening',
+    script: 'screening.js',
+    roles: READERS,
+    body: html`<h1>Sanctions and PEP screening</h1>
+<p class="muted">Search a name against the lists in force. Nothing is stored: the person need not be a customer. A score from the match threshold up is a match.</p>
+<div data-problem></div>
+<section class="card" aria-labelledby="search-heading">
+  <h2 id="search-heading">Search</h2>
+  <form class="form" data-search novalidate>
+    <div class="error-summary" data-error-summary tabindex="-1" role="alert" hidden>
+      <h3>Please correct the search</h3>
+      <ul></ul>
+    </div>
+    <div class="field" data-field="name">
+      <label for="f-name">Name</label>
+      <p class="hint" id="f-name-hint">In any script: Latin, Cyrillic, Arabic, Greek, Chinese, Korean.</p>
+      <p class="field-error" id="f-name-error" hidden></p>
+      <input type="text" id="f-name" name="name" autocomplete="off" aria-describedby="f-name-hint" data-rules="${JSON.stringify(rules.name)}">
+    </div>
+    <div class="field" data-field="date_of_birth">
+      <label for="f-date_of_birth">Date of birth <span class="muted">(optional)</span></label>
+      <p class="hint" id="f-date_of_birth-hint">YYYY-MM-DD, or the year alone.</p>
+      <p class="field-error" id="f-date_of_birth-error" hidden></p>
+      <input type="text" id="f-date_of_birth" name="date_of_birth" autocomplete="off" inputmode="numeric" aria-describedby="f-date_of_birth-hint" data-rules="${JSON.stringify(rules.date_of_birth)}">
+    </div>
+    <div class="field" data-field="country">
+      <label for="f-country">Country <span class="muted">(optional)</span></label>
+      <p class="hint" id="f-country-hint">ISO 3166-1 alpha-2 code of a nationality or residence, e.g. RU.</p>
+      <p class="field-error" id="f-country-error" hidden></p>
+      <input type="text" id="f-country" name="country" autocomplete="off" maxlength="2" aria-describedby="f-country-hint" data-normalise="trim_upper" data-rules="${JSON.stringify(rules.country)}">
+    </div>
+    <div class="field" data-field="limit">
+      <label for="f-limit">Results</label>
+      <p class="field-error" id="f-limit-error" hidden></p>
+      <select id="f-limit" name="limit">${[5, 10, 20, 50].map((n) => html`<option value="${n}"${n === 10 ? html` selected` : ''}>${n}</option>`)}</select>
+    </div>
+    <div class="form-actions">
+      <button type="submit" class="primary">Search</button>
+      <p class="form-status" data-form-status role="status"></p>
+    </div>
+  </form>
+</section>
+<section class="card" aria-labelledby="results-heading">
+  <h2 id="results-heading">Results <span class="count" data-result-count></span></h2>
+  <div data-results aria-live="polite"><p class="muted">Search a name to see the closest entries.</p></div>
+</section>
+<section class="card" aria-labelledby="lists-heading">
+  <h2 id="lists-heading">Lists</h2>
+  <div data-lists><p class="muted">Loading…</p></div>
+</section>
+<section class="card" aria-labelledby="rescreens-heading">
+  <h2 id="rescreens-heading">Rescreens of approved customers</h2>
+  <div data-rescreens><p class="muted">Loading…</p></div>
+</section>`,
   });
 }

@@ -1,0 +1,475 @@
+import { type z } from 'zod';
+import { type Prisma } from '../generated/prisma/client';
+import { screeningTrueMatchAlert } from '../domain/alerts';
+import { type CaseHitStatus, ENTRY_KINDS, type EntryKind, type HitResolution, isCaseHitStatus, isScreeningSource, type ScreeningSource } from '../domain/screening';
+import { type Db } from '../infra/db';
+import { activeVersions, entryFromRow, ENTRY_COLUMNS, listVersions } from '../screening/lists';
+import { type Explanation, explanationSchema } from '../screening/match';
+import { clearHit, recordClearRuns, recordScreeningRunIn, type ScreeningTrigger } from '../screening/results';
+import { type ScreeningHit } from '../screening/screen-person';
+import { type screeningSearchRequestSchema, type ScreeningSearchResponse, searchScreening } from '../screening/search-contract';
+import { type BirthDate, type EntryName } from '../screening/types';
+import { raiseAlerts } from './alerts';
+import { alreadyRecorded, appendEvent, type Tx } from './audit';
+import { enqueueEvent } from './outbox';
+import { type PersonalData, SubjectErased } from './personal-data';
+import { type ErasureContext, type PersonalDataHolder } from './privacy';
+
+// Screening as part of a verification: the runs of the engine (screening/results.ts) written in
+// the transaction that also opens the case hits a reviewer must resolve and writes the audit and
+// outbox events; the reviewers' resolutions (a clearance, or a confirmed match with its ops alert
+// and the wallet frozen); the rescreens of approved customers and their progress. Reasons given
+// by reviewers are free text about a customer: sealed with the customer's key (reason_enc), like
+// review notes. screeningPersonalData below erases, keeps and exports all of it with the customer.
+
+export interface ScreeningRunInput {
+  subjectId: string;
+  recordId: string;
+  trigger: Exclude<ScreeningTrigger, 'manual'>;
+  hits: ScreeningHit[];
+  listVersionIds: string[];
+  threshold: number;
+}
+
+export interface WrittenRun {
+  runId: string;
+  result: 'clear' | 'potential_match';
+  /** Matches no clearance covers, by the kind of their entry. */
+  openMatches: { entryId: string; kind: ScreeningHit['kind']; source: ScreeningSource; score: number }[];
+  /** Case hits this run opened (the same entry content already on the record's case adds none). */
+  newCaseHits: number;
+}
+
+const isEntryKind = (value: string): value is EntryKind => (ENTRY_KINDS as readonly string[]).includes(value);
+
+async function sourcesOf(tx: Tx, versionIds: string[]): Promise<ScreeningSource[]> {
+  if (versionIds.length === 0) return [];
+  const versions = await tx.screeningListVersion.findMany({ where: { id: { in: versionIds } }, select: { source: true } });
+  return [...new Set(versions.map((v) => v.source).filter(isScreeningSource))].sort();
+}
+
+/**
+ * Records one screening of a customer's verification inside the caller's transaction: the run
+ * and its hits, a case hit for each match no clearance covers, and SCREENING_HIT (new case hits)
+ * or, for the onboarding screening, SCREENING_CLEARED (no match).
+ */
+export async function writeScreeningRun(tx: Tx, input: ScreeningRunInput, screenedAt: Date): Promise<WrittenRun> {
+  const run = await recordScreeningRunIn(tx, input);
+  let newCaseHits = 0;
+  if (run.openMatches.length > 0) {
+    const created = await tx.screeningCaseHit.createMany({
+      data: run.openMatches.map((hit) => ({ recordId: input.recordId, subjectId: input.subjectId, hitId: hit.hitId, entryId: hit.entryId, entryContentHash: hit.entryContentHash })),
+      skipDuplicates: true,
+    });
+    newCaseHits = created.count;
+  }
+  if (newCaseHits > 0) {
+    await enqueueEvent(tx, {
+      type: 'SCREENING_HIT',
+      recordId: input.recordId,
+      data: {
+        recordId: input.recordId,
+        screeningId: run.runId,
+        trigger: input.trigger,
+        lists: [...new Set(run.openMatches.map((h) => h.source))].sort(),
+        matchCount: run.openMatches.length,
+        topScore: Math.max(...run.openMatches.map((h) => h.score)),
+        screenedAt: screenedAt.toISOString(),
+      },
+      dedupeKey: `${run.runId}:SCREENING_HIT`,
+    });
+  } else if (run.result === 'clear' && input.trigger === 'onboarding') {
+    await enqueueEvent(tx, {
+      type: 'SCREENING_CLEARED',
+      recordId: input.recordId,
+      data: { recordId: input.recordId, screeningId: run.runId, trigger: 'onboarding', lists: await sourcesOf(tx, input.listVersionIds), screenedAt: screenedAt.toISOString() },
+      dedupeKey: `${run.runId}:SCREENING_CLEARED`,
+    });
+  }
+  return {
+    runId: run.runId,
+    result: run.result,
+    openMatches: run.openMatches.map((hit) => ({ entryId: hit.entryId, kind: hit.kind, source: hit.source, score: hit.score })),
+    newCaseHits,
+  };
+}
+
+/** A customer's approved verification as a rescreen found it, with the hits of its identities. */
+export interface RescreenedSubject {
+  recordId: string;
+  userId: string;
+  hits: ScreeningHit[];
+}
+
+export interface ResolveHitInput {
+  caseHitId: string;
+  recordId: string;
+  actorId: string;
+  resolution: HitResolution;
+  reason: string | null;
+  /** The case was opened by ongoing screening of an approved customer (for the ops alert). */
+  monitoring: boolean;
+}
+
+export type ResolveHitResult =
+  | { outcome: 'resolved'; status: HitResolution; openLeft: number }
+  | { outcome: 'not_found' }
+  | { outcome: 'already_resolved'; status: CaseHitStatus };
+
+export interface RescreenProgress {
+  screened: number;
+  withHits: number;
+  casesOpened: number;
+  batches: number;
+}
+
+/** A hit on a case as a reviewer sees it: the entry as it was screened, the score and why, and what was decided. */
+export interface CaseHitView {
+  id: string;
+  status: CaseHitStatus;
+  trigger: string;
+  runId: string;
+  foundAt: Date;
+  entryId: string;
+  source: ScreeningSource;
+  kind: EntryKind;
+  entryName: string;
+  matchedName: string;
+  score: number;
+  explanation: Explanation;
+  entry: { names: EntryName[]; birthDates: BirthDate[]; countries: string[]; gender: string | null; programs: string[]; entityType: string } | null;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  reason: string | null;
+}
+
+export class ScreeningStore {
+  constructor(
+    private readonly db: Db,
+    private readonly personalData: PersonalData,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The entry ids among `hits` whose screened content a clearance for this customer covers. */
+  async clearedEntryIds(subjectId: string, hits: readonly Pick<ScreeningHit, 'entryId' | 'entryContentHash'>[]): Promise<Set<string>> {
+    if (hits.length === 0) return new Set();
+    const clearances = await this.db.screeningClearance.findMany({ where: { subjectId, entryId: { in: hits.map((h) => h.entryId) } }, select: { entryId: true, entryContentHash: true } });
+    const keys = new Set(clearances.map((c) => `${c.entryId}\u0000${c.entryContentHash}`));
+    return new Set(hits.filter((h) => keys.has(`${h.entryId}\u0000${h.entryContentHash}`)).map((h) => h.entryId));
+  }
+
+  /**
+   * A rescreen batch: one clear run for each customer without a match, and for each with matches
+   * its run, its new case hits, an audit event on the record and SCREENING_HIT, in a transaction
+   * of its own. Returns the records that got new case hits (each needs a review case).
+   */
+  async recordRescreenBatch(input: { trigger: 'list_update' | 'periodic'; listVersionIds: string[]; threshold: number; subjects: RescreenedSubject[] }): Promise<{ withHits: number; newCases: { recordId: string; userId: string }[] }> {
+    const { trigger, listVersionIds, threshold } = input;
+    const clear = input.subjects.filter((s) => s.hits.length === 0);
+    await recordClearRuns(this.db, { subjects: clear.map((s) => ({ subjectId: s.userId, recordId: s.recordId })), trigger, listVersionIds, threshold });
+    const newCases: { recordId: string; userId: string }[] = [];
+    let withHits = 0;
+    for (const subject of input.subjects.filter((s) => s.hits.length > 0)) {
+      const written = await this.db.$transaction(async (tx) => {
+        const run = await writeScreeningRun(tx, { subjectId: subject.userId, recordId: subject.recordId, trigger, hits: subject.hits, listVersionIds, threshold }, this.now());
+        if (run.newCaseHits > 0) {
+          await appendEvent(tx, {
+            recordId: subject.recordId,
+            type: 'SCREENING_HIT_FOUND',
+            actor: { type: 'system' },
+            reason: `${trigger === 'periodic' ? 'Periodic rescreen' : 'Rescreen after a list update'}: ${run.newCaseHits} new sanctions or PEP list ${run.newCaseHits === 1 ? 'hit' : 'hits'} to review`,
+            data: { runId: run.runId, trigger, newCaseHits: run.newCaseHits, sources: [...new Set(run.openMatches.map((h) => h.source))].sort() },
+            dedupeKey: `${run.runId}:SCREENING_HIT_FOUND`,
+          });
+        }
+        return run;
+      });
+      if (written.openMatches.length > 0) withHits++;
+      if (written.newCaseHits > 0) newCases.push({ recordId: subject.recordId, userId: subject.userId });
+    }
+    return { withHits, newCases };
+  }
+
+  /** The case hits of a record, newest first, with the entry each was screened against and the decrypted reasons. */
+  async caseHits(recordId: string): Promise<CaseHitView[]> {
+    const rows = await this.db.screeningCaseHit.findMany({
+      where: { recordId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      include: { hit: { include: { run: { select: { trigger: true, createdAt: true } } } } },
+    });
+    if (rows.length === 0) return [];
+    // Entry rows never change: the row with the screened content hash is the entry as screened.
+    const entries = await this.db.screeningEntry.findMany({
+      where: { OR: rows.map((row) => ({ entryId: row.entryId, contentHash: row.entryContentHash })) },
+      select: ENTRY_COLUMNS,
+    });
+    const entryOf = new Map(entries.map((row) => [`${row.entryId}\u0000${row.contentHash}`, entryFromRow(row)]));
+    return Promise.all(rows.map(async (row) => {
+      const entry = entryOf.get(`${row.entryId}\u0000${row.entryContentHash}`) ?? null;
+      // Written by the engine from its own types: a row that does not read back is a bug to see, not to hide.
+      if (!isScreeningSource(row.hit.source) || !isEntryKind(row.hit.kind)) throw new Error(`screening hit ${row.hitId} has an unknown source or kind`);
+      return {
+        id: row.id,
+        status: isCaseHitStatus(row.status) ? row.status : 'open',
+        trigger: row.hit.run.trigger,
+        runId: row.hit.runId,
+        foundAt: row.createdAt,
+        entryId: row.entryId,
+        source: row.hit.source,
+        kind: row.hit.kind,
+        entryName: row.hit.entryName,
+        matchedName: row.hit.matchedName,
+        score: row.hit.score,
+        explanation: explanationSchema.parse(row.hit.explanation),
+        entry: entry && { names: entry.names, birthDates: entry.birthDates, countries: entry.countries, gender: entry.gender, programs: entry.programs, entityType: entry.entityType },
+        resolvedBy: row.resolvedBy,
+        resolvedAt: row.resolvedAt,
+        reason: row.reasonEnc ? await this.openReason(row.subjectId, row.reasonEnc) : null,
+      };
+    }));
+  }
+
+  private async openReason(subjectId: string, sealed: string): Promise<string | null> {
+    try {
+      return await this.personalData.open(subjectId, sealed);
+    } catch (err) {
+      if (err instanceof SubjectErased) return null;
+      throw err;
+    }
+  }
+
+  /** The statuses of a record's case hits: what the approval rule looks at. */
+  async caseHitStatuses(recordId: string): Promise<{ status: CaseHitStatus }[]> {
+    const rows = await this.db.screeningCaseHit.findMany({ where: { recordId }, select: { status: true } });
+    return rows.map((row) => ({ status: isCaseHitStatus(row.status) ? row.status : 'open' }));
+  }
+
+  /** The runs of a record (every screening, with or without a hit), newest first, with the versions they used. */
+  async runsOf(recordId: string, limit = 20) {
+    const runs = await this.db.screeningRun.findMany({ where: { recordId }, orderBy: { createdAt: 'desc' }, take: limit });
+    const versionIds = [...new Set(runs.flatMap((run) => run.listVersionIds))];
+    const versions = versionIds.length ? await this.db.screeningListVersion.findMany({ where: { id: { in: versionIds } }, select: { id: true, source: true, loadedAt: true, publisherVersion: true } }) : [];
+    const versionOf = new Map(versions.map((v) => [v.id, v]));
+    return runs.map((run) => ({ ...run, versions: run.listVersionIds.map((id) => versionOf.get(id)).filter((v) => v !== undefined) }));
+  }
+
+  /**
+   * A reviewer's resolution of one case hit, in one transaction with its consequences:
+   * false_positive clears the entry content for this customer; true_match marks the record,
+   * freezes the customer's wallet and raises a critical ops alert. Both go on the audit trail; the
+   * last false positive of a case also writes SCREENING_CLEARED.
+   */
+  async resolve(input: ResolveHitInput): Promise<ResolveHitResult> {
+    const at = this.now();
+    const subject = await this.db.screeningCaseHit.findUnique({ where: { id: input.caseHitId }, select: { subjectId: true } });
+    const reasonEnc = subject && input.reason ? await this.personalData.seal(subject.subjectId, input.reason) : null;
+    return this.db.$transaction(async (tx): Promise<ResolveHitResult> => {
+      const hit = await tx.screeningCaseHit.findUnique({ where: { id: input.caseHitId }, include: { hit: { select: { runId: true, source: true, kind: true } } } });
+      if (!hit || hit.recordId !== input.recordId) return { outcome: 'not_found' };
+      // Guarded by status: of two reviewers resolving the same hit at once, one changes it.
+      const updated = await tx.screeningCaseHit.updateMany({
+        where: { id: hit.id, status: 'open' },
+        data: { status: input.resolution, resolvedBy: input.actorId, resolvedAt: at, reasonEnc },
+      });
+      if (updated.count === 0) {
+        const current = await tx.screeningCaseHit.findUniqueOrThrow({ where: { id: hit.id }, select: { status: true } });
+        return { outcome: 'already_resolved', status: isCaseHitStatus(current.status) ? current.status : 'open' };
+      }
+      const data = { caseHitId: hit.id, entryId: hit.entryId, source: hit.hit.source, kind: hit.hit.kind, resolution: input.resolution, hasReason: input.reason !== null };
+      if (input.resolution === 'false_positive') {
+        await clearHit(tx, { subjectId: hit.subjectId, entryId: hit.entryId, entryContentHash: hit.entryContentHash, clearedBy: input.actorId });
+        await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_HIT_CLEARED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit cleared as a false positive (for this customer and this version of the entry)', data, dedupeKey: `${hit.id}:resolved` });
+      } else {
+        await tx.kycRecord.update({ where: { id: hit.recordId }, data: { screeningMatchConfirmedAt: at } });
+        await tx.wallet.updateMany({ where: { userId: hit.subjectId }, data: { restrictedAt: at, restrictionReason: 'screening_match_confirmed' } });
+        await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_MATCH_CONFIRMED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit confirmed as this customer: wallet restricted, ops alerted', data, dedupeKey: `${hit.id}:resolved` });
+        await raiseAlerts(tx, [screeningTrueMatchAlert({ recordId: hit.recordId, caseHitId: hit.id, entryId: hit.entryId, kind: hit.hit.kind, resolvedBy: input.actorId, monitoring: input.monitoring })]);
+      }
+      const left = await tx.screeningCaseHit.groupBy({ by: ['status'], where: { recordId: hit.recordId }, _count: { _all: true } });
+      const count = (status: CaseHitStatus) => left.find((g) => g.status === status)?._count._all ?? 0;
+      if (input.resolution === 'false_positive' && count('open') === 0 && count('true_match') === 0) {
+        const sources = await tx.screeningCaseHit.findMany({ where: { recordId: hit.recordId }, select: { hit: { select: { source: true } } } });
+        await enqueueEvent(tx, {
+          type: 'SCREENING_CLEARED',
+          recordId: hit.recordId,
+          data: { recordId: hit.recordId, screeningId: hit.hit.runId, trigger: 'review', lists: [...new Set(sources.map((s) => s.hit.source).filter(isScreeningSource))].sort(), screenedAt: at.toISOString() },
+          dedupeKey: `${hit.id}:SCREENING_CLEARED`,
+        });
+      }
+      return { outcome: 'resolved', status: input.resolution, openLeft: count('open') };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cases opened by ongoing screening (workflows/screening-monitor.ts: screeningCase)
+
+  /** SCREENING_HIT_ACTION=restrict: the customer's wallet is frozen while the case is reviewed. Once per case. */
+  async restrictWallet(input: { recordId: string; caseId: string }): Promise<'restricted' | 'already_restricted' | 'no_wallet'> {
+    return this.db.$transaction(async (tx) => {
+      const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true } });
+      const wallet = await tx.wallet.findUnique({ where: { userId: record.userId } });
+      if (!wallet) return 'no_wallet';
+      if (wallet.restrictedAt) return 'already_restricted';
+      await tx.wallet.update({ where: { id: wallet.id }, data: { restrictedAt: this.now(), restrictionReason: 'screening_hit' } });
+      await appendEvent(tx, { recordId: input.recordId, type: 'WALLET_RESTRICTED', actor: { type: 'system' }, reason: 'Wallet restricted while a sanctions or PEP list hit is reviewed', data: { caseId: input.caseId, reason: 'screening_hit' }, dedupeKey: `${input.caseId}:WALLET_RESTRICTED` });
+      return 'restricted';
+    });
+  }
+
+  /**
+   * Applies the review's outcome: cleared lifts the restriction this case placed (a confirmed
+   * match's stays); confirmed marks the record and keeps the wallet restricted for good.
+   */
+  async settleCase(input: { recordId: string; caseId: string; outcome: 'cleared' | 'confirmed' }): Promise<void> {
+    const at = this.now();
+    await this.db.$transaction(async (tx) => {
+      if (await alreadyRecorded(tx, `${input.caseId}:SCREENING_CASE_CLOSED`)) return;
+      const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true, screeningMatchConfirmedAt: true } });
+      const wallet = await tx.wallet.findUnique({ where: { userId: record.userId } });
+      if (input.outcome === 'cleared') {
+        if (wallet?.restrictionReason === 'screening_hit') {
+          await tx.wallet.update({ where: { id: wallet.id }, data: { restrictedAt: null, restrictionReason: null } });
+          await appendEvent(tx, { recordId: input.recordId, type: 'WALLET_RESTRICTION_LIFTED', actor: { type: 'system' }, reason: 'The list hits were cleared: wallet restriction lifted', data: { caseId: input.caseId }, dedupeKey: `${input.caseId}:WALLET_RESTRICTION_LIFTED` });
+        }
+      } else {
+        if (!record.screeningMatchConfirmedAt) await tx.kycRecord.update({ where: { id: input.recordId }, data: { screeningMatchConfirmedAt: at } });
+        if (wallet && wallet.restrictionReason !== 'screening_match_confirmed') {
+          await tx.wallet.update({ where: { id: wallet.id }, data: { restrictedAt: wallet.restrictedAt ?? at, restrictionReason: 'screening_match_confirmed' } });
+        }
+      }
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'SCREENING_CASE_CLOSED',
+        actor: { type: 'system' },
+        reason: input.outcome === 'cleared' ? 'Screening case closed: the list hits were cleared, the verification stands' : 'Screening case closed: a list match was confirmed, the wallet stays restricted',
+        data: { caseId: input.caseId, outcome: input.outcome },
+        dedupeKey: `${input.caseId}:SCREENING_CASE_CLOSED`,
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Staff reads: ad-hoc search, the lists, the rescreens
+
+  /** An ad-hoc search (the console's screening page, other tools): list data only, nothing about customers is read. */
+  async search(request: z.output<typeof screeningSearchRequestSchema>, threshold: number): Promise<ScreeningSearchResponse> {
+    return searchScreening(this.db, request, threshold);
+  }
+
+  /** The version in force of each source, the recent versions, and the recent rescreens with their progress. */
+  async listsOverview() {
+    const [inForce, versions, rescreens] = await Promise.all([activeVersions(this.db), listVersions(this.db, { limit: 50 }), this.rescreens(10)]);
+    return { inForce, versions, rescreens };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rescreens
+
+  /** Versions loaded that no rescreen has taken yet (the refresh starts one for them). */
+  async versionsAwaitingRescreen(): Promise<string[]> {
+    const rows = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT v.id::text AS id FROM screening_list_versions v
+       WHERE NOT EXISTS (SELECT 1 FROM screening_rescreens r WHERE v.id = ANY(r.list_version_ids))
+       ORDER BY v.loaded_at, v.id`;
+    return rows.map((row) => row.id);
+  }
+
+  /** Registers a rescreen (once per workflow id; a retry or a continued run finds its row). */
+  async startRescreen(input: { workflowId: string; trigger: 'list_update' | 'periodic'; listVersionIds: string[] }): Promise<void> {
+    await this.db.screeningRescreen.createMany({ data: [{ workflowId: input.workflowId, trigger: input.trigger, listVersionIds: input.listVersionIds }], skipDuplicates: true });
+  }
+
+  /** The progress so far (absolute figures, so a retried write changes nothing). */
+  async rescreenProgress(workflowId: string, progress: RescreenProgress, completed: boolean): Promise<void> {
+    const at = this.now();
+    await this.db.screeningRescreen.update({ where: { workflowId }, data: { ...progress, updatedAt: at, ...(completed ? { status: 'completed', completedAt: at } : {}) } });
+  }
+
+  async rescreens(limit = 20) {
+    return this.db.screeningRescreen.findMany({ orderBy: { startedAt: 'desc' }, take: limit });
+  }
+}
+
+/**
+ * Screening results are personal data of the customer screened (that they were screened, when,
+ * against what, what matched and the reviewers' reasons). Erasure deletes the runs, hits and case
+ * hits of the verifications it erases and the customer's clearances; for the verifications kept under
+ * anti-money-laundering rules (the screening is part of that due diligence) it keeps them, reasons
+ * re-sealed under the `retained` key, until their retention ends.
+ */
+export function screeningPersonalData(deps: { db: Db; personalData: PersonalData }): PersonalDataHolder {
+  const { db, personalData } = deps;
+
+  /** Deletes the screening of these records (all of the subject's when `recordIds` is null, runs without a record too). */
+  async function deleteScreening(subjectId: string, recordIds: readonly string[] | null, keepRecordIds: readonly string[] = []): Promise<number> {
+    const runWhere: Prisma.ScreeningRunWhereInput = recordIds
+      ? { subjectId, recordId: { in: [...recordIds] } }
+      : { subjectId, OR: [{ recordId: null }, { recordId: { notIn: [...keepRecordIds] } }] };
+    return db.$transaction(async (tx) => {
+      const runs = await tx.screeningRun.findMany({ where: runWhere, select: { id: true } });
+      const runIds = runs.map((r) => r.id);
+      await tx.screeningCaseHit.deleteMany({ where: { subjectId, OR: [{ hit: { runId: { in: runIds } } }, ...(recordIds ? [{ recordId: { in: [...recordIds] } }] : [{ recordId: { notIn: [...keepRecordIds] } }])] } });
+      // Hits go with their runs (ON DELETE CASCADE).
+      const deleted = await tx.screeningRun.deleteMany({ where: { id: { in: runIds } } });
+      const left = await tx.screeningRun.count({ where: { subjectId } });
+      if (left === 0) await tx.screeningClearance.deleteMany({ where: { subjectId } });
+      return deleted.count;
+    });
+  }
+
+  return {
+    kind: 'screening_results',
+
+    async erase(subjectId: string, context: ErasureContext) {
+      const kept = context.retainedRecordIds;
+      const erased = await deleteScreening(subjectId, null, kept);
+      const reasons = await db.screeningCaseHit.findMany({ where: { subjectId, recordId: { in: [...kept] }, reasonEnc: { not: null } }, select: { id: true, reasonEnc: true } });
+      for (const row of reasons) {
+        // Already under the retained key when a retried activity comes back: reseal opens either.
+        await db.screeningCaseHit.update({ where: { id: row.id }, data: { reasonEnc: await context.reseal(row.reasonEnc!) } });
+      }
+      const retained = await db.screeningRun.count({ where: { subjectId } });
+      return { erased, retained };
+    },
+
+    async endRetention(subjectId: string, recordIds: readonly string[]) {
+      return deleteScreening(subjectId, recordIds);
+    },
+
+    async export(subjectId: string, access: { restricted: boolean }) {
+      const restricted = new Set(
+        (await db.kycRecord.findMany({ where: { userId: subjectId, restrictedAt: { not: null } }, select: { id: true } })).map((r) => r.id),
+      );
+      const runs = await db.screeningRun.findMany({
+        where: { subjectId },
+        orderBy: { createdAt: 'asc' },
+        include: { hits: { include: { caseHits: { select: { status: true, resolvedAt: true, reasonEnc: true } } } } },
+      });
+      const visible = runs.filter((run) => access.restricted || !run.recordId || !restricted.has(run.recordId));
+      return Promise.all(
+        visible.map(async (run) => ({
+          verification_id: run.recordId,
+          trigger: run.trigger,
+          screened_at: run.createdAt.toISOString(),
+          result: run.result,
+          hits: await Promise.all(
+            run.hits.map(async (hit) => ({
+              list: hit.source,
+              kind: hit.kind,
+              listed_name: hit.entryName,
+              score: hit.score,
+              match: hit.match,
+              resolutions: await Promise.all(
+                hit.caseHits.map(async (c) => ({
+                  status: c.status,
+                  resolved_at: c.resolvedAt?.toISOString() ?? null,
+                  reason: c.reasonEnc ? await personalData.open(subjectId, c.reasonEnc).catch((err: unknown) => (err instanceof SubjectErased ? null : Promise.reject(err))) : null,
+                })),
+              ),
+            })),
+          ),
+        })),
+      );
+    },
+  };
+}
