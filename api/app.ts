@@ -71,12 +71,13 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
-  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security));
+  const stores = createStores(deps.db, deps.cipher, now);
+  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
   const useCases: UseCaseDeps = {
-    stores: createStores(deps.db, deps.cipher, now),
+    stores,
     temporal: deps.temporal,
     config,
     logger,

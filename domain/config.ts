@@ -71,6 +71,10 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port of the API.'),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:8000').describe('Our public URL (Veriff webhooks are configured to <this>/api/kyc/webhook/veriff/).'),
   FRONTEND_URL: z.string().url().default('http://localhost:8000').describe('Where Veriff sends the browser back after the flow.'),
+  KYC_VENDOR: z
+    .enum(['veriff', 'local'])
+    .default('veriff')
+    .describe('The identity-verification vendor of this deployment: veriff (its hosted flow and webhooks), or local (customers upload their document to our pages and the self-hosted document check decides; no external service).'),
   VERIFF_BASE_URL: z.string().url().default(DEV_VERIFF_BASE_URL).describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production).'),
   VERIFF_API_KEY: z.string().min(1).default(DEV_VERIFF_API_KEY).describe('Veriff integration API key (X-AUTH-CLIENT on our calls and on its webhooks).'),
   VERIFF_API_SECRET: secret('Veriff shared secret used to sign API calls.', DEV_VERIFF_SECRET),
@@ -156,6 +160,30 @@ export const configSchema = z.object({
     .regex(/^(true|false|[0-9A-Fa-f.:]+\/\d{1,3}(\s*,\s*[0-9A-Fa-f.:]+\/\d{1,3})*)$/, 'must be true, false or a comma-separated list of CIDR ranges')
     .optional()
     .describe('Webhook subscriber addresses: "true" allows private, loopback and link-local ones, "false" refuses them, a comma-separated CIDR list allows those ranges only. Unset: refused in production, allowed otherwise.'),
+  // Identity documents (document-check/, store/documents.ts).
+  KYC_DOCUMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(50 * 1024 * 1024)
+    .default(10 * 1024 * 1024)
+    .describe('Largest document image accepted (uploads and POST /api/v1/verify), in bytes.'),
+  KYC_DOCUMENT_OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1).describe('OCR workers of each process that checks documents (each holds about 100 MB and one core while it reads).'),
+  KYC_DOCUMENT_CHECK_TIMEOUT: seconds(300, 'Seconds one document check may take in the worker before it is retried (the check itself takes 1-8 s of CPU; the rest is waiting for an OCR worker).'),
+  KYC_DOCUMENT_CHECK_SETTINGS: z
+    .string()
+    .default('{}')
+    .describe('Thresholds of the document check as JSON, any subset of the tree in document-check/settings.ts, e.g. {"ela":{"failScore":50}}; the rest keep their defaults.')
+    .transform((value, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        // Reported below, with the rule.
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"ela":{"failScore":50}}' });
+      return z.NEVER;
+    }),
   // Sanctions and PEP screening (screening/).
   SCREENING_MATCH_THRESHOLD: z.coerce
     .number()
@@ -256,10 +284,12 @@ function assertProductionSafe(config: Config): void {
     const weak = weakSecretReason(config[name]);
     if (weak) problems.push(`${name}: ${weak}`);
   }
-  if (config.VERIFF_API_KEY === DEV_VERIFF_API_KEY) problems.push("VERIFF_API_KEY: the simulator's key is refused in production");
-  const veriff = new URL(config.VERIFF_BASE_URL);
-  if (isLoopbackHost(veriff.hostname)) problems.push('VERIFF_BASE_URL: names this machine (the simulator); production talks to Veriff, e.g. https://stationapi.veriff.com');
-  else if (veriff.protocol !== 'https:') problems.push('VERIFF_BASE_URL: must be https in production');
+  if (config.KYC_VENDOR === 'veriff') {
+    if (config.VERIFF_API_KEY === DEV_VERIFF_API_KEY) problems.push("VERIFF_API_KEY: the simulator's key is refused in production");
+    const veriff = new URL(config.VERIFF_BASE_URL);
+    if (isLoopbackHost(veriff.hostname)) problems.push('VERIFF_BASE_URL: names this machine (the simulator); production talks to Veriff, e.g. https://stationapi.veriff.com');
+    else if (veriff.protocol !== 'https:') problems.push('VERIFF_BASE_URL: must be https in production');
+  }
   if (config.KYC_DEMO_ACCOUNTS) problems.push('KYC_DEMO_ACCOUNTS: must be false in production');
   if (config.KYC_JWT_PUBLIC_KEY_URL && !config.KYC_JWT_PUBLIC_KEY_URL.startsWith('https://')) problems.push('KYC_JWT_PUBLIC_KEY_URL: must be https in production');
   if (config.KYC_CODEC_LOCAL_UI === 'true') problems.push('KYC_CODEC_LOCAL_UI: must not be true in production (the codec would decode for anyone on the host without a token)');

@@ -1,8 +1,10 @@
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
+import { DocumentStore } from './documents';
 import { RecordStore } from './records';
 import { ReviewTaskStore } from './review-tasks';
 import { SecurityEventStore } from './security-events';
+import { ServiceAccountStore } from './service-accounts';
 import { UserStore } from './users';
 import { WalletStore } from './wallets';
 import { WebhookReceiptStore } from './webhook-receipts';
@@ -17,6 +19,8 @@ export interface Stores {
   users: UserStore;
   securityEvents: SecurityEventStore;
   webhookSubscriptions: WebhookSubscriptionStore;
+  documents: DocumentStore;
+  serviceAccounts: ServiceAccountStore;
 }
 
 export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => new Date()): Stores {
@@ -28,5 +32,7 @@ export function createStores(db: Db, cipher: PiiCipher, now: () => Date = () => 
     users: new UserStore(db),
     securityEvents: new SecurityEventStore(db),
     webhookSubscriptions: new WebhookSubscriptionStore(db, cipher),
+    documents: new DocumentStore(db, cipher),
+    serviceAccounts: new ServiceAccountStore(db, now),
   };
 }

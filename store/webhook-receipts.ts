@@ -20,12 +20,12 @@ export class WebhookReceiptStore {
   ) {}
 
   /** A signed, recognised webhook: stored once per fact (its dedupe key); a redelivery finds the first copy. */
-  async storeRecognised(input: { kind: 'decision' | 'event'; sessionId: string; attemptId: string; statusOrAction: string; dedupeKey: string; rawBody: string }): Promise<StoredReceipt> {
+  async storeRecognised(input: { kind: 'decision' | 'event'; sessionId: string; attemptId: string; statusOrAction: string; dedupeKey: string; rawBody: string; source?: 'veriff' | 'local' }): Promise<StoredReceipt> {
     const select = { id: true, processedAt: true, outcome: true } as const;
     const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
     if (existing) return existing;
     await this.db.webhookReceipt.createMany({
-      data: [{ kind: input.kind, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, rawBodyEnc: this.cipher.encrypt(input.rawBody), signatureVerdict: 'valid' }],
+      data: [{ ...(input.source ? { source: input.source } : {}), kind: input.kind, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, rawBodyEnc: this.cipher.encrypt(input.rawBody), signatureVerdict: input.source === 'local' ? 'not_applicable' : 'valid' }],
       // Two deliveries of one fact at once: one row is written, both find it (ON CONFLICT DO NOTHING).
       skipDuplicates: true,
     });

@@ -13,7 +13,7 @@ import { type UseCaseDeps } from '../use-cases/deps';
 
 const TAGS = ['admin'];
 
-export const staffRoleSchema = roleSchema.exclude(['customer']).describe('A staff role; customers register themselves');
+export const staffRoleSchema = roleSchema.exclude(['customer', 'service']).describe('A staff role; customers register themselves, service accounts are created with POST /api/admin/service-accounts');
 
 const reasonSchema = z.string().trim().min(3, 'at least 3 characters').max(500, 'at most 500 characters').describe('Why: kept on the audit trail with who and when');
 
