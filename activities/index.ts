@@ -1,3 +1,4 @@
+import { type DocumentCheckSettings, type OcrPool } from '../document-check';
 import { type Config } from '../domain/config';
 import { type Db } from '../infra/db';
 import { type WebhookDispatcher } from '../events/dispatch';
@@ -5,6 +6,7 @@ import { type AddressPolicy } from '../events/ssrf-guard';
 import { type PiiCipher } from '../infra/crypto';
 import { type Stores } from '../store';
 import { type IdentityVendor } from '../vendors/identity-vendor';
+import { createDocumentActivities } from './documents';
 import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
 import { createReviewActivities } from './review';
@@ -21,18 +23,21 @@ export interface ActivityDeps {
   vendor: IdentityVendor;
   webhooks: WebhookDispatcher;
   addressPolicy: AddressPolicy;
-  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS'>;
+  /** The process's one OCR pool and the engine's thresholds (the local vendor's checks run here). */
+  documentCheck: { ocr: OcrPool; settings: DocumentCheckSettings };
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'KYC_DOCUMENT_MAX_BYTES'>;
   now?: () => Date;
 }
 
 // The one place the worker wires I/O into activities; workflows import only this factory's type.
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  const { records, reviewTasks, receipts, wallets } = deps.stores;
+  const { records, reviewTasks, receipts, wallets, documents } = deps.stores;
   return {
     ...createRecordActivities(records),
     ...createVendorSessionActivities({ records, receipts, vendor: deps.vendor, frontendUrl: deps.config.FRONTEND_URL }),
     ...createRiskActivities({ records, receipts, vendor: deps.vendor, settings: { reviewThreshold: deps.config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: deps.config.KYC_HIGH_RISK_COUNTRIES } }),
+    ...createDocumentActivities({ records, receipts, documents, vendor: deps.vendor, ...deps.documentCheck, maxBytes: deps.config.KYC_DOCUMENT_MAX_BYTES }),
     ...createWalletActivities(wallets),
     ...createReviewActivities(reviewTasks),
     ...createNotificationActivities(deps.webhooks),

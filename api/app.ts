@@ -1,5 +1,6 @@
 import { type Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { OcrPool } from '../document-check';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -46,6 +47,9 @@ export interface AppDeps {
   now?: () => Date;
   // Prometheus observations of requests and webhooks (served on METRICS_PORT by the caller).
   metrics?: ApiMetrics;
+  // The process's OCR pool for POST /api/v1/verify (its owner terminates it); without one the app
+  // makes its own, whose workers start only if that endpoint is called.
+  ocr?: OcrPool;
 }
 
 const JSON_BODY_LIMIT = '64kb';

@@ -2,7 +2,8 @@ import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createOpsActivities } from '../activities/ops';
-import { type Config } from '../domain/config';
+import { documentCheckSettingsSchema, type DocumentCheckSettings, type OcrPool } from '../document-check';
+import { ConfigError, type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
 import { addressPolicy } from '../events/ssrf-guard';
@@ -11,6 +12,8 @@ import { KeyRing, PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { kycDataConverter } from '../infra/temporal';
 import { createStores } from '../store';
+import { type IdentityVendor } from '../vendors/identity-vendor';
+import { LocalVendor } from '../vendors/local/vendor';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
 
@@ -22,6 +25,22 @@ export interface KycWorkerOptions {
   workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
   taskQueue?: string;
   now?: () => Date;
+  /** The process's one OCR pool (its owner terminates it after the worker stops). */
+  ocr: OcrPool;
+}
+
+/** The vendor of this deployment (KYC_VENDOR): Veriff, or the self-hosted document check behind our own upload page. */
+export function identityVendor(config: Config): IdentityVendor {
+  if (config.KYC_VENDOR === 'local') return new LocalVendor((recordId) => `${config.FRONTEND_URL}/kyc/records/${recordId}/documents`);
+  return new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }));
+}
+
+/** The engine's thresholds: KYC_DOCUMENT_CHECK_SETTINGS over the defaults; a value out of range stops the worker naming the variable and the setting. */
+export function documentCheckSettings(config: Pick<Config, 'KYC_DOCUMENT_CHECK_SETTINGS'>): DocumentCheckSettings {
+  const parsed = documentCheckSettingsSchema.safeParse(config.KYC_DOCUMENT_CHECK_SETTINGS);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  KYC_DOCUMENT_CHECK_SETTINGS.${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 
 export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
@@ -38,7 +57,8 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     db: options.db,
     stores,
     secrets: cipher,
-    vendor: new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS })),
+    vendor: identityVendor(config),
+    documentCheck: { ocr: options.ocr, settings: documentCheckSettings(config) },
     webhooks: new WebhookDispatcher({ db: options.db, temporal, taskQueue, policy: webhookRetryPolicy(config) }),
     addressPolicy: addressPolicy(config),
     config,

@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '@temporalio/common';
+import { type DocumentCheckFailure } from './document-check.contract';
 import { type VerificationFailure } from './kyc-verification.contract';
 
 // Named timeouts and retry policies: one place to read how hard we try before giving up. The
@@ -10,6 +11,8 @@ export const ACTIVITY_TIMEOUTS = {
   vendor: '30 seconds',
   // One webhook POST (KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, at most a minute) and its log rows.
   webhookAttempt: '90 seconds',
+  // One image downloaded from the vendor (each call has its own VERIFF_TIMEOUT_MS) and stored.
+  vendorMedia: '2 minutes',
 } as const;
 
 const nonRetryable = (...types: VerificationFailure[]): string[] => types;
@@ -40,4 +43,14 @@ export const WALLET_RETRY: RetryPolicy = {
   maximumInterval: '30 seconds',
   maximumAttempts: 10,
   nonRetryableErrorTypes: nonRetryable('WalletUpgradeRefused'),
+};
+
+// The document check runs the engine (seconds of CPU, more while OCR workers are busy): a worker
+// that died mid-check is retried elsewhere; a document the engine cannot read at all is not.
+export const DOCUMENT_CHECK_RETRY: RetryPolicy = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '2 minutes',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: ['DocumentNotCheckable'] satisfies DocumentCheckFailure[],
 };
