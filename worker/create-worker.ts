@@ -2,8 +2,8 @@ import { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createOpsActivities } from '../activities/ops';
-import { documentCheckSettingsSchema, type DocumentCheckSettings, type OcrPool } from '../document-check';
-import { ConfigError, type Config } from '../domain/config';
+import { documentCheckSettingsFrom, type OcrPool } from '../document-check';
+import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
 import { addressPolicy } from '../events/ssrf-guard';
@@ -35,14 +35,6 @@ export function identityVendor(config: Config): IdentityVendor {
   return new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }));
 }
 
-/** The engine's thresholds: KYC_DOCUMENT_CHECK_SETTINGS over the defaults; a value out of range stops the worker naming the variable and the setting. */
-export function documentCheckSettings(config: Pick<Config, 'KYC_DOCUMENT_CHECK_SETTINGS'>): DocumentCheckSettings {
-  const parsed = documentCheckSettingsSchema.safeParse(config.KYC_DOCUMENT_CHECK_SETTINGS);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  KYC_DOCUMENT_CHECK_SETTINGS.${issue.path.join('.')}: ${issue.message}`);
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-}
-
 export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
   const { config } = options;
   const now = options.now ?? (() => new Date());
@@ -58,7 +50,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     stores,
     secrets: cipher,
     vendor: identityVendor(config),
-    documentCheck: { ocr: options.ocr, settings: documentCheckSettings(config) },
+    documentCheck: { ocr: options.ocr, settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
     webhooks: new WebhookDispatcher({ db: options.db, temporal, taskQueue, policy: webhookRetryPolicy(config) }),
     addressPolicy: addressPolicy(config),
     config,
