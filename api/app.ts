@@ -1,6 +1,6 @@
 import { type Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import { OcrPool } from '../document-check';
+import { documentCheckSettingsFrom, OcrPool } from '../document-check';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -26,6 +26,7 @@ import { applicationRoutes } from './routes/applications';
 import { asyncApiRoute } from './routes/asyncapi';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
+import { documentVerifyRoutes } from './routes/document-verify';
 import { openApiRoute, swaggerUiRouter } from './routes/docs';
 import { healthRoutes, SERVICE_VERSION } from './routes/health';
 import { kycRoutes } from './routes/kyc';
@@ -61,7 +62,7 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Service health', 'Operations', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Document check', 'Service health', 'Operations', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
       dispatcher: new WebhookDispatcher({ db: deps.db, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) }),
       addressPolicy: addressPolicy(config),
     },
+    documentCheck: { ocr: deps.ocr ?? new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
   };
   const app = express();
   app.disable('x-powered-by');
@@ -116,6 +118,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
   mount('/api/verifications', (api) => verificationRoutes(api, useCases));
   mount('/api/v1', (api) => healthRoutes(api, deps));
+  mount('/api/v1', (api) => documentVerifyRoutes(api, useCases));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
   mount('/api/admin/webhook-subscriptions', (api) => webhookSubscriptionRoutes(api, useCases));
