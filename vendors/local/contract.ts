@@ -36,13 +36,16 @@ export function decisionStatusOf(result: Pick<DocumentCheckResult, 'decision' | 
 
 /**
  * The decision of one session. Only a zone whose check digits hold is reported as read: its dates
- * and document number are then exactly what the document says (names are not protected by check
- * digits; the risk rules compare them again and send a difference to a reviewer).
+ * and document number are then exactly what the document says, and the risk rules compare them with
+ * the submission again. Names are not protected by check digits and OCR reads look-alike letters
+ * (O for Q); the engine compares them knowing that, so a name it found matching is not reported for
+ * a second, letter-exact comparison (the reviewer still sees it among the findings).
  */
 export function localDecision(input: { sessionId: string; attemptId: string; checkId: string; result: DocumentCheckResult }): LocalDecision {
   const { result } = input;
   const mrz = result.details.ocr.mrz;
   const fields = mrz?.valid ? mrz.fields : null;
+  const namesMatch = result.details.ocr.comparisons.some((c) => c.field === 'fullName' && c.between === 'submission_and_mrz' && c.outcome === 'match');
   return {
     vendor: 'local',
     sessionId: input.sessionId,
@@ -50,7 +53,7 @@ export function localDecision(input: { sessionId: string; attemptId: string; che
     checkId: input.checkId,
     ...decisionStatusOf(result),
     engine: { decision: result.decision, retake: result.retake, checks: result.checks },
-    extracted: fields ? { firstName: fields.givenNames, lastName: fields.surname, dateOfBirth: fields.dateOfBirth, documentNumber: fields.documentNumber } : null,
+    extracted: fields ? { firstName: namesMatch ? null : fields.givenNames, lastName: namesMatch ? null : fields.surname, dateOfBirth: fields.dateOfBirth, documentNumber: fields.documentNumber } : null,
     document: fields ? { type: fields.documentCode, number: fields.documentNumber, country: fields.issuingState, nationality: fields.nationality, validUntil: fields.dateOfExpiry } : null,
   };
 }
