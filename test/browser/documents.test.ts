@@ -13,11 +13,10 @@ import { decide } from '../support/veriff';
 
 const PASSWORD = 'correct horse battery';
 
+// Every image matching the selector has loaded, from an object URL (written as a string: it runs in the page).
 function imageShown(page: Page, selector: string) {
-  return page.waitForFunction((css) => {
-    const images = [...document.querySelectorAll(css)] as HTMLImageElement[];
-    return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'));
-  }, selector, { timeout: 20_000 });
+  const images = `[...document.querySelectorAll(${JSON.stringify(selector)})]`;
+  return page.waitForFunction(`${images}.length > 0 && ${images}.every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'))`, undefined, { timeout: 20_000 });
 }
 
 const viewsOf = (system: TestSystem, recordId: string) => system.db.kycEvent.findMany({ where: { kycRecordId: recordId, eventType: 'DOCUMENT_VIEWED' }, orderBy: { createdAt: 'asc' } });
