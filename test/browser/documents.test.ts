@@ -13,10 +13,23 @@ import { decide } from '../support/veriff';
 
 const PASSWORD = 'correct horse battery';
 
-// Every image matching the selector has loaded, from an object URL (written as a string: it runs in the page).
+// The page's own view of an image element (the test compiles without the DOM's types).
+interface ShownImage {
+  complete: boolean;
+  naturalWidth: number;
+  src: string;
+}
+
+// Every image matching the selector has loaded, from an object URL.
 function imageShown(page: Page, selector: string) {
-  const images = `[...document.querySelectorAll(${JSON.stringify(selector)})]`;
-  return page.waitForFunction(`${images}.length > 0 && ${images}.every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'))`, undefined, { timeout: 20_000 });
+  return page.waitForFunction(
+    (css: string) => {
+      const images = Array.from((globalThis as unknown as { document: { querySelectorAll(css: string): ArrayLike<ShownImage> } }).document.querySelectorAll(css));
+      return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'));
+    },
+    selector,
+    { timeout: 20_000 },
+  );
 }
 
 const viewsOf = (system: TestSystem, recordId: string) => system.db.kycEvent.findMany({ where: { kycRecordId: recordId, eventType: 'DOCUMENT_VIEWED' }, orderBy: { createdAt: 'asc' } });

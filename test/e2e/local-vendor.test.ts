@@ -53,8 +53,8 @@ describe('the local vendor: uploads checked by the document-check engine', () =>
 
     const final = await untilStatus(started, 'approved');
     assert.equal(final.status, 'approved');
-    const wallet = await system.db.wallet.findUniqueOrThrow({ where: { userId: started.user.id } });
-    assert.equal(wallet.walletType, 'verified');
+    // The upgrade follows the approval.
+    await eventually(() => system.db.wallet.findUniqueOrThrow({ where: { userId: started.user.id } }), (wallet) => wallet.walletType === 'verified', 20_000, 'the wallet upgrade');
 
     const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id: started.recordId } });
     assert.equal(record.vendorStatus, 'approved');
