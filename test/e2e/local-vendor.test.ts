@@ -140,4 +140,32 @@ describe('the local vendor: uploads checked by the document-check engine', () =>
     assert.equal(foreign.status, 404, "another customer's record does not exist for them");
     assert.equal(await system.db.document.count({ where: { kycRecordId: started.recordId } }), 0);
   });
+
+  test('when an application references a file uploaded first (applications API), then the file joins the verification, shows in documents[], and its check decides', async () => {
+    const user = await createUser(system);
+    // Seeds differ from the other tests': the same document on two customers would go to review as a duplicate.
+    const { specimen, application } = await specimenApplicant({ seed: 40 });
+    const uploaded = await postForm(system, '/v1/kyc/applications/documents', fileForm({ kind: 'front' }, { field: 'file', bytes: specimen.image }), user.token);
+    assert.equal(uploaded.status, 201, uploaded.text);
+    const fileId = uploaded.json.file_id as string;
+    assert.equal((await postForm(system, '/v1/kyc/applications/documents', fileForm({ kind: 'front' }, { field: 'file', bytes: specimen.image }), user.token)).json.file_id, fileId, 'the same file twice is one file');
+
+    // Refused before anything starts: an id that is not the caller's waiting upload, a type that is not the application's.
+    const other = await createUser(system);
+    const foreign = await api(system, 'POST', '/v1/kyc/applications', { token: other.token, body: { ...application, documents: [{ file_id: fileId }] } });
+    assert.equal(foreign.status, 422, foreign.text);
+    assert.deepEqual((foreign.json.errors as { field: string; rule: string }[]).map((e) => [e.field, e.rule]), [['documents.0.file_id', 'unknown_file']]);
+    const wrongType = await api(system, 'POST', '/v1/kyc/applications', { token: user.token, body: { ...application, documents: [{ file_id: fileId, doc_type: 'ID_CARD' }] } });
+    assert.equal(wrongType.status, 422, wrongType.text);
+    assert.equal(await system.db.kycRecord.count({ where: { userId: { in: [user.id, other.id] } } }), 0);
+
+    const created = await api(system, 'POST', '/v1/kyc/applications', { token: user.token, body: { ...application, documents: [{ doc_type: 'PASSPORT', file_id: fileId, issued_country: application.nationality }] } });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.json.documents, [{ doc_type: 'PASSPORT', issued_country: application.nationality, file_id: fileId, side: 'front' }]);
+    const id = created.json.id as string;
+    const verified = await eventually(() => api(system, 'GET', `/v1/kyc/applications/${id}`, { token: user.token }), (r) => r.json.status === 'VERIFIED', 60_000, 'the application to be verified');
+    assert.equal((verified.json.documents as { file_id: string }[])[0]!.file_id, fileId);
+    const check = await system.db.documentCheck.findFirstOrThrow({ where: { kycRecordId: id } });
+    assert.equal(check.documentId, fileId);
+  });
 });
