@@ -22,7 +22,7 @@ import { securityHeaders } from './security-headers';
 import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
 import { adminUserRoutes } from './routes/admin-users';
-import { applicationRoutes } from './routes/applications';
+import { applicationFileRoutes, applicationRoutes } from './routes/applications';
 import { asyncApiRoute } from './routes/asyncapi';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/review', (api) => reviewRoutes(api, useCases));
   mount('/api/kyc', (api) => kycRoutes(api, useCases));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
+  mount('/v1/kyc/files', (api) => applicationFileRoutes(api, useCases));
   mount('/api/verifications', (api) => verificationRoutes(api, useCases));
   mount('/api/v1', (api) => healthRoutes(api, deps));
   mount('/api/v1', (api) => documentVerifyRoutes(api, useCases));

@@ -51,7 +51,7 @@ export const applicationFileSchema = z.object({
   created_at: z.iso.datetime(),
 });
 
-const applicationRequestSchema = kycApplicationSchema.extend({ documents: applicationDocumentRefsSchema.optional().describe('Files uploaded first with POST /v1/kyc/applications/documents') });
+const applicationRequestSchema = kycApplicationSchema.extend({ documents: applicationDocumentRefsSchema.optional().describe('Files uploaded first with POST /v1/kyc/files') });
 
 export const applicationListSchema = z.object({
   items: z.array(applicationSchema),
@@ -140,31 +140,6 @@ export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
 
   api.route(
     {
-      method: 'post',
-      path: '/documents',
-      operationId: 'uploadApplicationFile',
-      summary: 'Upload a document image ahead of an application; answers its file_id',
-      description:
-        'multipart/form-data with `kind` (front, back or selfie; default front) and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES). The image is checked to be what it says and stored encrypted, ' +
-        'waiting for POST /v1/kyc/applications to reference it in documents[] by file_id. The same file uploaded twice answers the same file_id.',
-      tags: TAGS,
-      access: ['customer'],
-      multipart: { fields: uploadFieldsSchema, file: { name: 'file', description: 'The image: JPEG or PNG', required: true }, maxFileBytes: deps.config.KYC_DOCUMENT_MAX_BYTES },
-      responses: { 201: { description: 'Stored', schema: applicationFileSchema } },
-      problems: ['image_not_accepted', 'image_type_unsupported'],
-    },
-    async (req) => {
-      // multipartBody refuses a form without its required file before this runs.
-      const { document } = await uploadApplicationFile(deps, principalOf(req), { kind: req.body.kind, file: req.file!.buffer });
-      return {
-        status: 201,
-        body: { file_id: document.id, kind: document.kind, content_type: document.contentType as 'image/jpeg' | 'image/png', size: document.byteSize, width: document.width, height: document.height, created_at: document.createdAt.toISOString() },
-      };
-    },
-  );
-
-  api.route(
-    {
       method: 'get',
       path: '',
       operationId: 'listApplications',
@@ -227,6 +202,35 @@ export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
     async (req) => {
       const record = await amendPendingApplication(deps, principalOf(req), req.params.id, req.body);
       return { status: 200, body: await viewOf(record.id) };
+    },
+  );
+}
+
+// The applications API's files (/v1/kyc/files): document images uploaded ahead of an application,
+// which references them by file_id. A path of its own, so it never meets /v1/kyc/applications/{id}.
+export function applicationFileRoutes(api: ApiRouter, deps: UseCaseDeps): void {
+  api.route(
+    {
+      method: 'post',
+      path: '',
+      operationId: 'uploadApplicationFile',
+      summary: 'Upload a document image ahead of an application; answers its file_id',
+      description:
+        'multipart/form-data with `kind` (front, back or selfie; default front) and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES). The image is checked to be what it says and stored encrypted, ' +
+        'waiting for POST /v1/kyc/applications to reference it in documents[] by file_id. The same file uploaded twice answers the same file_id.',
+      tags: TAGS,
+      access: ['customer'],
+      multipart: { fields: uploadFieldsSchema, file: { name: 'file', description: 'The image: JPEG or PNG', required: true }, maxFileBytes: deps.config.KYC_DOCUMENT_MAX_BYTES },
+      responses: { 201: { description: 'Stored', schema: applicationFileSchema } },
+      problems: ['image_not_accepted', 'image_type_unsupported'],
+    },
+    async (req) => {
+      // multipartBody refuses a form without its required file before this runs.
+      const { document } = await uploadApplicationFile(deps, principalOf(req), { kind: req.body.kind, file: req.file!.buffer });
+      return {
+        status: 201,
+        body: { file_id: document.id, kind: document.kind, content_type: document.contentType as 'image/jpeg' | 'image/png', size: document.byteSize, width: document.width, height: document.height, created_at: document.createdAt.toISOString() },
+      };
     },
   );
 }

@@ -9,13 +9,13 @@ import { startDocumentCheck } from './start-document-check';
 import { startVerification, type StartedVerification } from './start-verification';
 
 // An application of the applications API: the KYC application fields, plus `documents[]`
-// referencing files the customer uploaded first (POST /v1/kyc/applications/documents) by
+// referencing files the customer uploaded first (POST /v1/kyc/files) by
 // `file_id`. The files are checked to be the caller's and waiting before anything starts; once the
 // verification exists they belong to its first attempt, and with the local vendor a front starts
 // the document check at once.
 
 export const applicationDocumentRefSchema = z.strictObject({
-  file_id: z.uuid().describe('The id POST /v1/kyc/applications/documents answered'),
+  file_id: z.uuid().describe('The id POST /v1/kyc/files answered'),
   doc_type: z.enum(['PASSPORT', 'ID_CARD', 'DRIVERS_LICENSE', 'RESIDENCE_PERMIT']).optional().describe("The application's document type, when given"),
   issued_country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code').optional().describe('The issuing country (nationality for passports and ID cards, residence otherwise), when given'),
 });
@@ -34,7 +34,7 @@ export async function submitApplication(deps: UseCaseDeps, principal: Principal,
   const waiting = await deps.stores.documents.unattachedUploads(principal.userId, refs.map((ref) => ref.file_id));
   refs.forEach((ref, index) => {
     if (!waiting.some((document) => document.id === ref.file_id)) {
-      errors.push({ field: `documents.${index}.file_id`, rule: 'unknown_file', message: 'No upload of yours waiting for an application has this id (upload with POST /v1/kyc/applications/documents)' });
+      errors.push({ field: `documents.${index}.file_id`, rule: 'unknown_file', message: 'No upload of yours waiting for an application has this id (upload with POST /v1/kyc/files)' });
     }
   });
   if (isObject(body) && typeof body.document_type === 'string') {

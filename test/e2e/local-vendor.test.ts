@@ -145,10 +145,10 @@ describe('the local vendor: uploads checked by the document-check engine', () =>
     const user = await createUser(system);
     // Seeds differ from the other tests': the same document on two customers would go to review as a duplicate.
     const { specimen, application } = await specimenApplicant({ seed: 40 });
-    const uploaded = await postForm(system, '/v1/kyc/applications/documents', fileForm({ kind: 'front' }, { field: 'file', bytes: specimen.image }), user.token);
+    const uploaded = await postForm(system, '/v1/kyc/files', fileForm({ kind: 'front' }, { field: 'file', bytes: specimen.image }), user.token);
     assert.equal(uploaded.status, 201, uploaded.text);
     const fileId = uploaded.json.file_id as string;
-    assert.equal((await postForm(system, '/v1/kyc/applications/documents', fileForm({ kind: 'front' }, { field: 'file', bytes: specimen.image }), user.token)).json.file_id, fileId, 'the same file twice is one file');
+    assert.equal((await postForm(system, '/v1/kyc/files', fileForm({ kind: 'front' }, { field: 'file', bytes: specimen.image }), user.token)).json.file_id, fileId, 'the same file twice is one file');
 
     // Refused before anything starts: an id that is not the caller's waiting upload, a type that is not the application's.
     const other = await createUser(system);
