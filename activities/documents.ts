@@ -41,7 +41,7 @@ function reasonCodesOf(result: DocumentCheckResult): string[] {
   return [...new Set(codes)];
 }
 
-export async function imageFacts(bytes: Buffer, maxBytes: number, field: string): Promise<ImageFacts> {
+async function imageFacts(bytes: Buffer, maxBytes: number, field: string): Promise<ImageFacts> {
   const accepted = await acceptImage(bytes, { maxBytes, maxPixels: 40_000_000 }, field);
   return { contentType: CONTENT_TYPES[accepted.format], width: accepted.width, height: accepted.height };
 }

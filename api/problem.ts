@@ -19,7 +19,7 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: 'This method is not allowed on this resource' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
-  unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
+  unsupported_media_type: { status: 415, title: 'The request body is not of the media type this endpoint takes' },
   image_type_unsupported: { status: 415, title: 'The file must be a JPEG or PNG image' },
   image_not_accepted: { status: 422, title: 'The file is not an image that can be read' },
   rate_limited: { status: 429, title: 'Too many requests' },
