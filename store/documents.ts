@@ -205,18 +205,6 @@ export class DocumentStore {
     return rows.map(toSummary);
   }
 
-  /** Documents of an owner referenced by id (the applications API shows an application's files). */
-  async byIds(ids: readonly string[]): Promise<DocumentSummary[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.document.findMany({ where: { id: { in: [...ids] } }, select: summarySelect });
-    return rows.map(toSummary);
-  }
-
-  async get(id: string): Promise<DocumentSummary | null> {
-    const row = await this.db.document.findUnique({ where: { id }, select: summarySelect });
-    return row ? toSummary(row) : null;
-  }
-
   /** The image itself, unsealed. */
   async content(id: string): Promise<{ document: DocumentSummary; bytes: Buffer } | null> {
     const row = await this.db.document.findUnique({ where: { id }, select: { ...summarySelect, contentEnc: true } });
