@@ -2,6 +2,7 @@
 #   api      npx tsx api/server.ts        (the default)
 #   worker   npx tsx worker/main.ts
 #   migrate  npx tsx scripts/migrate.ts   (one-shot, before api and worker start)
+#   simulator npx tsx simulator/server.ts (the Veriff stand-in, for trials without Veriff)
 # docker-compose.yml wires them together.
 
 FROM node:20-bookworm-slim AS build
@@ -18,6 +19,11 @@ RUN bash scripts/prisma-generate.sh \
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# The fonts of the generated identity documents (document-check/specimens.ts): the Veriff simulator
+# (`npx tsx simulator/server.ts`) serves them as session media. OCR itself needs no system package.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fontconfig fonts-ocr-b fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 # npx resolves tsx from node_modules; it must not look for npm updates from inside a container.
 ENV NODE_ENV=production PORT=8000 NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false
 # Owned by root, run as `node`: the process cannot rewrite its own code or dependencies.

@@ -1,3 +1,4 @@
+import { type DocumentCheckSettings, type OcrPool } from '../document-check';
 import { type Config } from '../domain/config';
 import { type Db } from '../infra/db';
 import { type WebhookDispatcher } from '../events/dispatch';
@@ -5,6 +6,7 @@ import { type AddressPolicy } from '../events/ssrf-guard';
 import { type PiiCipher } from '../infra/crypto';
 import { type Stores } from '../store';
 import { type IdentityVendor } from '../vendors/identity-vendor';
+import { createDocumentActivities } from './documents';
 import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
 import { createReviewActivities } from './review';
@@ -22,14 +24,16 @@ export interface ActivityDeps {
   vendor: IdentityVendor;
   webhooks: WebhookDispatcher;
   addressPolicy: AddressPolicy;
-  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES'>;
+  /** The process's one OCR pool and the engine's thresholds (the local vendor's checks run here). */
+  documentCheck: { ocr: OcrPool; settings: DocumentCheckSettings };
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'KYC_DOCUMENT_MAX_BYTES' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES'>;
   now?: () => Date;
 }
 
 // The one place the worker wires I/O into activities; workflows import only this factory's type.
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  const { records, reviewTasks, receipts, wallets, screening } = deps.stores;
+  const { records, reviewTasks, receipts, wallets, screening, documents } = deps.stores;
   const { config } = deps;
   return {
     ...createRecordActivities(records),
@@ -43,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
       settings: { reviewThreshold: config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: config.KYC_HIGH_RISK_COUNTRIES, screeningThreshold: config.SCREENING_MATCH_THRESHOLD },
     }),
     ...createScreeningActivities({ db: deps.db, records, screening, settings: { threshold: config.SCREENING_MATCH_THRESHOLD, sources: config.SCREENING_SOURCES } }),
+    ...createDocumentActivities({ records, receipts, documents, vendor: deps.vendor, ...deps.documentCheck, maxBytes: config.KYC_DOCUMENT_MAX_BYTES }),
     ...createWalletActivities(wallets),
     ...createReviewActivities(reviewTasks),
     ...createNotificationActivities(deps.webhooks),

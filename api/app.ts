@@ -1,5 +1,6 @@
 import { type Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { documentCheckSettingsFrom, OcrPool } from '../document-check';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -21,10 +22,11 @@ import { securityHeaders } from './security-headers';
 import { SecurityLog } from './security-log';
 import { adminRoutes } from './routes/admin';
 import { adminUserRoutes } from './routes/admin-users';
-import { applicationRoutes } from './routes/applications';
+import { applicationFileRoutes, applicationRoutes } from './routes/applications';
 import { asyncApiRoute } from './routes/asyncapi';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
+import { documentVerifyRoutes } from './routes/document-verify';
 import { openApiRoute, swaggerUiRouter } from './routes/docs';
 import { healthRoutes, SERVICE_VERSION } from './routes/health';
 import { kycRoutes } from './routes/kyc';
@@ -50,6 +52,9 @@ export interface AppDeps {
   now?: () => Date;
   // Prometheus observations of requests and webhooks (served on METRICS_PORT by the caller).
   metrics?: ApiMetrics;
+  // The process's OCR pool for POST /api/v1/verify (its owner terminates it); without one the app
+  // makes its own, whose workers start only if that endpoint is called.
+  ocr?: OcrPool;
 }
 
 const JSON_BODY_LIMIT = '64kb';
@@ -61,7 +66,7 @@ function trustProxy(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Screening', 'Service health', 'Operations', 'Privacy', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
+const API_TAG_ORDER = ['Accounts', 'KYC records', 'Applications', 'Passport verifications', 'Manual review', 'Screening', 'Document check', 'Service health', 'Operations', 'Privacy', 'Webhook subscriptions', 'Temporal codec', 'Veriff webhook', 'Docs'];
 
 const API_DESCRIPTION = [
   'KYC verification on Temporal: one domain (kyc_records and their workflows) behind several API families:',
@@ -75,12 +80,13 @@ export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
-  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security));
+  const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
+  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
   const useCases: UseCaseDeps = {
-    stores: createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now),
+    stores,
     temporal: deps.temporal,
     config,
     logger,
@@ -90,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
       dispatcher: new WebhookDispatcher({ db: deps.db, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) }),
       addressPolicy: addressPolicy(config),
     },
+    documentCheck: { ocr: deps.ocr ?? new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
   };
   const app = express();
   app.disable('x-powered-by');
@@ -114,8 +121,10 @@ export function createApp(deps: AppDeps): Express {
   mount('/api/screening', (api) => screeningRoutes(api, useCases));
   mount('/api/kyc', (api) => kycRoutes(api, useCases));
   mount('/v1/kyc/applications', (api) => applicationRoutes(api, useCases));
+  mount('/v1/kyc/files', (api) => applicationFileRoutes(api, useCases));
   mount('/api/verifications', (api) => verificationRoutes(api, useCases));
   mount('/api/v1', (api) => healthRoutes(api, deps));
+  mount('/api/v1', (api) => documentVerifyRoutes(api, useCases));
   mount('/api/admin/stats', (api) => opsStatsRoutes(api, { db: deps.db, config, now }));
   mount('/api/admin/alerts', (api) => opsAlertRoutes(api, { db: deps.db, now }));
   mount('/api/privacy', (api) => privacyRoutes(api, useCases));

@@ -35,6 +35,11 @@ export interface AccountState {
 /** The account's current state, or null when it no longer exists. */
 export type AccountLookup = (userId: string) => Promise<AccountState | null>;
 
+/** The service account an API key (`kyc_sk_...`) belongs to, or null (unknown, revoked, deactivated). */
+export type ServiceKeyLookup = (key: string) => Promise<{ userId: string; username: string } | null>;
+
+const SERVICE_KEY = /^kyc_sk_[A-Za-z0-9_-]{20,100}$/;
+
 // One primary-key read per authenticated request (bench/auth-lookup.ts measured it): every API
 // process sees a deactivation, a role change or a deletion on the next request, with no cache to
 // invalidate across processes.
@@ -49,6 +54,7 @@ export class TokenService {
     private readonly config: Pick<Config, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_TTL_SECONDS'>,
     private readonly accounts: AccountLookup,
     private readonly external?: ExternalIdentity,
+    private readonly serviceKeys?: ServiceKeyLookup,
   ) {
     this.key = new TextEncoder().encode(config.JWT_SECRET);
   }
@@ -67,6 +73,11 @@ export class TokenService {
   // The (unverified) issuer picks the key and the algorithms; each path then verifies everything,
   // so a token cannot choose a weaker check (an HS256 token never reaches the JWKS path, nor the reverse).
   async verify(token: string): Promise<Principal | null> {
+    // Service accounts send their API key where others send a token: it is no JWT and names no issuer.
+    if (SERVICE_KEY.test(token)) {
+      const account = this.serviceKeys ? await this.serviceKeys(token) : null;
+      return account ? { ...account, role: 'service' } : null;
+    }
     let issuer: unknown;
     try {
       issuer = decodeJwt(token).iss;

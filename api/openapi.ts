@@ -1,7 +1,8 @@
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import { allow, type Role, type TokenService } from './auth';
-import { Problem, PROBLEMS, problemSchema, ROUTE_PATTERN_LOCAL, type ProblemCode } from './problem';
+import { multipartBody, type MultipartSpec } from './multipart';
+import { Problem, PROBLEM_MESSAGE_LOCAL, PROBLEMS, problemSchema, ROUTE_PATTERN_LOCAL, type ProblemCode } from './problem';
 import { body, params, zodFieldErrors } from './validate';
 
 // One declaration per endpoint: it mounts the route (with its role guard and the validation of
@@ -14,6 +15,8 @@ export type Access = readonly Role[] | { public: string };
 export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  /** Media types of a binary body (an image) the handler writes itself. */
+  binary?: readonly string[];
   headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
 
@@ -35,15 +38,19 @@ export interface EndpointSpec {
    * domain rules that need the clock and report their own field errors.
    */
   body?: { schema: z.ZodType; validate?: boolean; example?: unknown };
+  /** A multipart/form-data body instead of JSON: its text fields (validated into req.body) and one file (req.file). */
+  multipart?: MultipartSpec & { fields: z.ZodObject };
   responses: Record<number, ResponseSpec>;
   /** Problems beyond the ones the declaration implies (401/403 from roles, 404 from params, 4xx from a body). */
   problems?: readonly ProblemCode[];
   /** Runs after the role guard, before validation (e.g. a raw body parser). */
   before?: readonly RequestHandler[];
+  /** Problems also carry `message` (the detail): for a contract whose clients read errors there. */
+  problemMessage?: boolean;
 }
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
-type BodyOf<S extends EndpointSpec> = S['body'] extends { validate: false } ? unknown : S['body'] extends { schema: infer B } ? Parsed<B> : undefined;
+type BodyOf<S extends EndpointSpec> = S['multipart'] extends { fields: infer F } ? Parsed<F> : S['body'] extends { validate: false } ? unknown : S['body'] extends { schema: infer B } ? Parsed<B> : undefined;
 
 export type EndpointRequest<S extends EndpointSpec> = Request<Parsed<S['params']>, unknown, BodyOf<S>, Parsed<S['query']>>;
 
@@ -80,6 +87,9 @@ function validation(spec: EndpointSpec): RequestHandler[] {
       next();
     });
   }
+  if (spec.multipart) {
+    steps.push(...multipartBody(spec.multipart), body(spec.multipart.fields));
+  }
   if (spec.body && spec.body.validate !== false) {
     // express.json leaves req.body undefined for other media types; an empty body is validated as {}.
     steps.push((req, _res, next) => next(req.body === undefined && hasBody(req) ? new Problem('unsupported_media_type', 'Send the body as application/json') : undefined));
@@ -103,6 +113,7 @@ export class ApiRouter {
     this.registry.add({ fullPath, spec });
     const mark: RequestHandler = (_req, res, next) => {
       res.locals[ROUTE_PATTERN_LOCAL] = fullPath;
+      if (spec.problemMessage) res.locals[PROBLEM_MESSAGE_LOCAL] = true;
       // Answers carry personal data: no shared cache may keep them.
       res.setHeader('Cache-Control', 'no-store');
       next();
@@ -180,7 +191,26 @@ function impliedProblems(spec: EndpointSpec): ProblemCode[] {
   if (spec.params) codes.push('not_found');
   if (spec.query || spec.headers) codes.push('validation_failed');
   if (spec.body) codes.push('malformed_json', 'payload_too_large', 'unsupported_media_type', 'validation_failed');
+  if (spec.multipart) codes.push('bad_request', 'payload_too_large', 'unsupported_media_type', 'validation_failed');
   return codes;
+}
+
+function multipartRequestBody(multipart: NonNullable<EndpointSpec['multipart']>): JsonSchema {
+  const fields = jsonSchema(multipart.fields, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const { name, description, required } = multipart.file;
+  return {
+    required: true,
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          properties: { ...fields.properties, [name]: { type: 'string', format: 'binary', description: `${description} (at most ${multipart.maxFileBytes} bytes)` } },
+          required: [...(fields.required ?? []), ...(required ? [name] : [])],
+        },
+        encoding: { [name]: { contentType: 'image/jpeg, image/png' } },
+      },
+    },
+  };
 }
 
 export function openApiPath(expressPath: string): string {
@@ -244,6 +274,7 @@ export class ApiRegistry {
             ? { headers: Object.fromEntries(Object.entries(response.headers).map(([name, h]) => [name, { description: h.description, schema: jsonSchema(h.schema, 'output') }])) }
             : {}),
           ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
+          ...(response.binary ? { content: Object.fromEntries(response.binary.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) } : {}),
         };
       }
       const byStatus = new Map<number, string[]>();
@@ -274,6 +305,7 @@ export class ApiRegistry {
           ...(spec.query ? parametersOf(spec.query, 'query') : []),
           ...(spec.headers ? parametersOf(spec.headers, 'header') : []),
         ],
+        ...(spec.multipart ? { requestBody: multipartRequestBody(spec.multipart) } : {}),
         ...(spec.body
           ? {
               requestBody: {

@@ -22,7 +22,9 @@ export const PROBLEMS = {
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   gone: { status: 410, title: 'This personal data is no longer available' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
-  unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
+  unsupported_media_type: { status: 415, title: 'The request body is not of the media type this endpoint takes' },
+  image_type_unsupported: { status: 415, title: 'The file must be a JPEG or PNG image' },
+  image_not_accepted: { status: 422, title: 'The file is not an image that can be read' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable; retry later' },
@@ -39,6 +41,7 @@ export const problemSchema = z
     detail: z.string().optional(),
     instance: z.string().optional().describe('The request path (without the query string)'),
     errors: z.array(fieldErrorSchema).optional().describe('One entry per invalid field'),
+    message: z.string().optional().describe('The detail again, on endpoints whose clients read errors there (POST /api/v1/verify)'),
   })
   .meta({ title: 'Problem (RFC 7807)' });
 
@@ -74,11 +77,16 @@ export function sendProblem(res: Response, problem: Problem, instance?: string):
     ...(instance ? { instance } : {}),
     ...(problem.errors ? { errors: problem.errors } : {}),
     ...problem.extra,
+    ...(res.locals[PROBLEM_MESSAGE_LOCAL] === true ? { message: problem.detail ?? title } : {}),
   };
   // Clients and proxies read the wait from the header (RFC 9110), people from the body.
   if (typeof problem.extra?.retry_after === 'number') res.setHeader('Retry-After', String(problem.extra.retry_after));
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
+
+// Set by api/openapi.ts for endpoints whose clients read the error text from a `message` member
+// (the /api/v1/verify contract): their problems carry it beside `detail`.
+export const PROBLEM_MESSAGE_LOCAL = 'problemMessage';
 
 // The query string may carry anything a client put there (tokens, e-mail addresses): never echoed.
 const instanceOf = (req: Request): string => req.originalUrl.split('?')[0]!.slice(0, 500);

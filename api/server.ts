@@ -1,3 +1,4 @@
+import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
 import { PiiCipher, KeyRing } from '../infra/crypto';
 import { createDb } from '../infra/db';
@@ -20,8 +21,10 @@ async function main() {
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   logger.info('metrics listening', { url: metricsServer.url, binding: metricsBinding(config.METRICS_HOST) });
-  const server = createApp({ db, keyStore, temporal, cipher, config, logger, metrics }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
-  const stop = () => server.close(() => void Promise.all([db.$disconnect(), keyStore.$disconnect(), temporal.connection.close(), metricsServer.close()]).then(() => process.exit(0)));
+  // POST /api/v1/verify runs the document check in this process: one OCR pool, started on first use.
+  const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
+  const server = createApp({ db, keyStore, temporal, cipher, config, logger, metrics, ocr }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
+  const stop = () => server.close(() => void Promise.all([db.$disconnect(), keyStore.$disconnect(), temporal.connection.close(), metricsServer.close(), ocr.terminate()]).then(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

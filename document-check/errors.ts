@@ -5,11 +5,11 @@
 export type DocumentImageErrorCode = 'not_an_image' | 'unsupported_image_type' | 'corrupt_image' | 'image_too_large';
 
 export class DocumentImageError extends Error {
-  readonly field = 'id_image';
-
   constructor(
     readonly code: DocumentImageErrorCode,
     message: string,
+    // The form field of the file: id_image on /api/v1/verify, file on the upload endpoints.
+    readonly field: string = 'id_image',
   ) {
     super(message);
     this.name = 'DocumentImageError';

@@ -37,34 +37,34 @@ function sniff(image: Buffer): ImageFormat | null {
   return null;
 }
 
-export async function acceptImage(image: unknown, settings: DocumentCheckSettings['image']): Promise<AcceptedImage> {
-  if (!Buffer.isBuffer(image) || image.length === 0) throw new DocumentImageError('not_an_image', 'id_image must be a non-empty JPEG or PNG file');
+export async function acceptImage(image: unknown, settings: Pick<DocumentCheckSettings['image'], 'maxBytes' | 'maxPixels'>, field = 'id_image'): Promise<AcceptedImage> {
+  if (!Buffer.isBuffer(image) || image.length === 0) throw new DocumentImageError('not_an_image', `${field} must be a non-empty JPEG or PNG file`, field);
   if (image.length > settings.maxBytes) {
-    throw new DocumentImageError('image_too_large', `id_image must be at most ${settings.maxBytes} bytes (got ${image.length})`);
+    throw new DocumentImageError('image_too_large', `${field} must be at most ${settings.maxBytes} bytes (got ${image.length})`, field);
   }
   const format = sniff(image);
   if (!format) {
     const other = OTHER_IMAGES.find((candidate) => candidate.test(image.subarray(0, 16)));
-    if (other) throw new DocumentImageError('unsupported_image_type', `id_image must be a JPEG or PNG image (got ${other.name})`);
-    throw new DocumentImageError('not_an_image', 'id_image must be a JPEG or PNG image (its content is neither)');
+    if (other) throw new DocumentImageError('unsupported_image_type', `${field} must be a JPEG or PNG image (got ${other.name})`, field);
+    throw new DocumentImageError('not_an_image', `${field} must be a JPEG or PNG image (its content is neither)`, field);
   }
   let metadata: sharp.Metadata;
   try {
     metadata = await sharp(image, { limitInputPixels: settings.maxPixels }).metadata();
   } catch {
-    throw new DocumentImageError('corrupt_image', `id_image starts like a ${format.toUpperCase()} file but cannot be decoded`);
+    throw new DocumentImageError('corrupt_image', `${field} starts like a ${format.toUpperCase()} file but cannot be decoded`, field);
   }
   if (metadata.format !== format || !metadata.width || !metadata.height) {
-    throw new DocumentImageError('corrupt_image', `id_image starts like a ${format.toUpperCase()} file but cannot be decoded`);
+    throw new DocumentImageError('corrupt_image', `${field} starts like a ${format.toUpperCase()} file but cannot be decoded`, field);
   }
   if (metadata.width * metadata.height > settings.maxPixels) {
-    throw new DocumentImageError('image_too_large', `id_image must have at most ${settings.maxPixels} pixels (got ${metadata.width} x ${metadata.height})`);
+    throw new DocumentImageError('image_too_large', `${field} must have at most ${settings.maxPixels} pixels (got ${metadata.width} x ${metadata.height})`, field);
   }
   // The header can be intact over a truncated body: decode it all once, cheaply, to be sure.
   try {
     await sharp(image, { limitInputPixels: settings.maxPixels, failOn: 'truncated' }).resize(64).raw().toBuffer();
   } catch {
-    throw new DocumentImageError('corrupt_image', `id_image is a damaged ${format.toUpperCase()} file (it does not decode to the end)`);
+    throw new DocumentImageError('corrupt_image', `${field} is a damaged ${format.toUpperCase()} file (it does not decode to the end)`, field);
   }
   return { format, width: metadata.width, height: metadata.height, orientation: metadata.orientation ?? 1 };
 }

@@ -2,6 +2,7 @@
 // error level analysis, one decision. See README.md beside this file.
 export { checkDocument, type CheckDocumentOptions } from './check-document';
 export { DocumentImageError, type DocumentImageErrorCode } from './errors';
+export { acceptImage, type AcceptedImage, type ImageFormat } from './image-input';
 export { OcrPool, OcrPoolClosedError, type OcrPoolOptions } from './ocr-pool';
-export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
+export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsFrom, documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
 export * from './schemas';

@@ -55,3 +55,11 @@ export type DocumentCheckSettings = z.infer<typeof documentCheckSettingsSchema>;
 export type DocumentCheckSettingsInput = z.input<typeof documentCheckSettingsSchema>;
 
 export const DEFAULT_DOCUMENT_CHECK_SETTINGS: DocumentCheckSettings = documentCheckSettingsSchema.parse({});
+
+/** Overrides read from configuration (a JSON object), over the defaults; a bad value names `variable` and the setting's path. */
+export function documentCheckSettingsFrom(overrides: unknown, variable: string): DocumentCheckSettings {
+  const parsed = documentCheckSettingsSchema.safeParse(overrides);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${variable}.${issue.path.join('.')}: ${issue.message}`);
+  throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { whereAlpha2, whereAlpha3 } from 'iso-3166-1';
 import sharp from 'sharp';
 import { idCardMrz, passportMrz, type MrzHolder } from './mrz-compose';
 import type { DocumentSubmission } from './schemas';
@@ -58,6 +59,17 @@ export interface SpecimenOptions {
   // The page photographed askew, by this many degrees (clockwise), on a grey desk. Only for the
   // variants that paint nothing over the page (their patches follow the level layout).
   skewDegrees?: number;
+  // A given person instead of a drawn one (the Veriff simulator shows the session's applicant);
+  // what is left out is drawn from the seed. Nationality: ISO alpha-2 or alpha-3.
+  person?: SpecimenPerson;
+}
+
+export interface SpecimenPerson {
+  givenNames?: string;
+  surname?: string;
+  dateOfBirth?: string;
+  documentNumber?: string;
+  nationality?: string;
 }
 
 const PAINTED_VARIANTS: readonly SpecimenVariant[] = ['pasted_photo', 'edited_visual_text', 'edited_mrz'];
@@ -148,6 +160,35 @@ function drawHolder(random: Random, now: Date, expired: boolean): { holder: MrzH
       dateOfBirth: isoDay(birth),
       sex: random.pick(['M', 'F'] as const),
       dateOfExpiry: isoDay(new Date(now.getTime() + expiryOffsetDays * DAY_MS)),
+    },
+  };
+}
+
+// The person's country as the specimens name countries; one not in the list gets its ISO name.
+function countryOf(code: string): Country | null {
+  const upper = code.trim().toUpperCase();
+  const known = COUNTRIES.find((country) => country.iso2 === upper || country.mrz === upper);
+  if (known) return known;
+  const iso = upper.length === 2 ? whereAlpha2(upper) : whereAlpha3(upper);
+  return iso ? { mrz: iso.alpha3, iso2: iso.alpha2, name: iso.country.toUpperCase() } : null;
+}
+
+function withPerson(drawn: { holder: MrzHolder; country: Country }, person: SpecimenPerson | undefined): { holder: MrzHolder; country: Country } {
+  if (!person) return drawn;
+  const country = (person.nationality && countryOf(person.nationality)) || drawn.country;
+  // The zone holds letters, digits and fillers only; a number the zone cannot hold keeps the drawn one.
+  const documentNumber = person.documentNumber && /^[A-Za-z0-9]{1,9}$/.test(person.documentNumber) ? person.documentNumber.toUpperCase() : drawn.holder.documentNumber;
+  const dateOfBirth = person.dateOfBirth && /^\d{4}-\d{2}-\d{2}$/.test(person.dateOfBirth) ? person.dateOfBirth : drawn.holder.dateOfBirth;
+  return {
+    country,
+    holder: {
+      ...drawn.holder,
+      givenNames: person.givenNames?.trim() || drawn.holder.givenNames,
+      surname: person.surname?.trim() || drawn.holder.surname,
+      dateOfBirth,
+      documentNumber,
+      issuingState: country.mrz,
+      nationality: country.mrz,
     },
   };
 }
@@ -498,7 +539,7 @@ export async function generateSpecimen(options: SpecimenOptions): Promise<Specim
   const seed = options.seed ?? 1;
   const now = options.now ?? new Date();
   const random = new Random(seed * 7919 + SPECIMEN_VARIANTS.indexOf(variant) * 104_729 + (options.kind === 'passport' ? 0 : 13));
-  const { holder, country } = drawHolder(random, now, variant === 'expired');
+  const { holder, country } = withPerson(drawHolder(random, now, variant === 'expired'), options.person);
   const mrz = options.kind === 'passport' ? passportMrz(holder) : idCardMrz(holder);
   const drawing = options.kind === 'passport' ? drawPassport(random, holder, country, mrz) : drawIdCard(random, holder, country, mrz);
   const shot: CameraShot = { camera: random.pick(CAMERAS), taken: new Date(now.getTime() - random.int(60, 3 * 86_400) * 1000) };

@@ -74,6 +74,10 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port of the API.'),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:8000').describe('Our public URL (Veriff webhooks are configured to <this>/api/kyc/webhook/veriff/).'),
   FRONTEND_URL: z.string().url().default('http://localhost:8000').describe('Where Veriff sends the browser back after the flow.'),
+  KYC_VENDOR: z
+    .enum(['veriff', 'local'])
+    .default('veriff')
+    .describe('The identity-verification vendor of this deployment: veriff (its hosted flow and webhooks), or local (customers upload their document to our pages and the self-hosted document check decides; no external service).'),
   VERIFF_BASE_URL: z.string().url().default(DEV_VERIFF_BASE_URL).describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production).'),
   VERIFF_API_KEY: z.string().min(1).default(DEV_VERIFF_API_KEY).describe('Veriff integration API key (X-AUTH-CLIENT on our calls and on its webhooks).'),
   VERIFF_API_SECRET: secret('Veriff shared secret used to sign API calls.', DEV_VERIFF_SECRET),
@@ -110,6 +114,7 @@ export const configSchema = z.object({
   KYC_RETENTION_SESSION_LINK_DAYS: days(7, "Days the vendor session link (a bearer URL into the customer's identity check) is kept once the verification ended."),
   KYC_RETENTION_SECURITY_LOG_DAYS: days(365, 'Days a security log entry (client address, user id) is kept.'),
   KYC_RETENTION_DELIVERY_LOG_DAYS: days(90, 'Days a finished outbound webhook delivery and its attempt log are kept.'),
+  KYC_RETENTION_UNATTACHED_UPLOAD_DAYS: days(7, 'Days a document image uploaded by a customer is kept while no application references it.'),
   KYC_VENDOR_DELETIONS_PER_HOUR: z.coerce.number().int().positive().default(5).describe("Session deletions the identity vendor accepts per hour (Veriff: 5); erasures queue theirs within it."),
   KYC_PAYLOAD_KEYS: keyRing('Temporal payload encryption keys, same format as KYC_PII_KEYS.', DEV_PAYLOAD_KEYS),
   JWT_SECRET: secret('HS256 secret of the tokens this service issues.', DEV_SECRET),
@@ -176,6 +181,30 @@ export const configSchema = z.object({
     .regex(/^(true|false|[0-9A-Fa-f.:]+\/\d{1,3}(\s*,\s*[0-9A-Fa-f.:]+\/\d{1,3})*)$/, 'must be true, false or a comma-separated list of CIDR ranges')
     .optional()
     .describe('Webhook subscriber addresses: "true" allows private, loopback and link-local ones, "false" refuses them, a comma-separated CIDR list allows those ranges only. Unset: refused in production, allowed otherwise.'),
+  // Identity documents (document-check/, store/documents.ts).
+  KYC_DOCUMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(50 * 1024 * 1024)
+    .default(10 * 1024 * 1024)
+    .describe('Largest document image accepted (uploads and POST /api/v1/verify), in bytes.'),
+  KYC_DOCUMENT_OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1).describe('OCR workers of each process that checks documents (each holds about 100 MB and one core while it reads).'),
+  KYC_DOCUMENT_CHECK_TIMEOUT: seconds(300, 'Seconds one document check may take in the worker before it is retried (the check itself takes 1-8 s of CPU; the rest is waiting for an OCR worker).'),
+  KYC_DOCUMENT_CHECK_SETTINGS: z
+    .string()
+    .default('{}')
+    .describe('Thresholds of the document check as JSON, any subset of the tree in document-check/settings.ts, e.g. {"ela":{"failScore":50}}; the rest keep their defaults.')
+    .transform((value, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      } catch {
+        // Reported below, with the rule.
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"ela":{"failScore":50}}' });
+      return z.NEVER;
+    }),
   // Sanctions and PEP screening (screening/).
   SCREENING_MATCH_THRESHOLD: z.coerce
     .number()
@@ -278,10 +307,12 @@ function assertProductionSafe(config: Config): void {
     const weak = weakSecretReason(config[name]);
     if (weak) problems.push(`${name}: ${weak}`);
   }
-  if (config.VERIFF_API_KEY === DEV_VERIFF_API_KEY) problems.push("VERIFF_API_KEY: the simulator's key is refused in production");
-  const veriff = new URL(config.VERIFF_BASE_URL);
-  if (isLoopbackHost(veriff.hostname)) problems.push('VERIFF_BASE_URL: names this machine (the simulator); production talks to Veriff, e.g. https://stationapi.veriff.com');
-  else if (veriff.protocol !== 'https:') problems.push('VERIFF_BASE_URL: must be https in production');
+  if (config.KYC_VENDOR === 'veriff') {
+    if (config.VERIFF_API_KEY === DEV_VERIFF_API_KEY) problems.push("VERIFF_API_KEY: the simulator's key is refused in production");
+    const veriff = new URL(config.VERIFF_BASE_URL);
+    if (isLoopbackHost(veriff.hostname)) problems.push('VERIFF_BASE_URL: names this machine (the simulator); production talks to Veriff, e.g. https://stationapi.veriff.com');
+    else if (veriff.protocol !== 'https:') problems.push('VERIFF_BASE_URL: must be https in production');
+  }
   if (config.KYC_DEMO_ACCOUNTS) problems.push('KYC_DEMO_ACCOUNTS: must be false in production');
   if (config.KYC_JWT_PUBLIC_KEY_URL && !config.KYC_JWT_PUBLIC_KEY_URL.startsWith('https://')) problems.push('KYC_JWT_PUBLIC_KEY_URL: must be https in production');
   if (config.KYC_CODEC_LOCAL_UI === 'true') problems.push('KYC_CODEC_LOCAL_UI: must not be true in production (the codec would decode for anyone on the host without a token)');

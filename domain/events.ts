@@ -23,6 +23,8 @@ const statusChange = {
   nextAction: serviceText.describe('What the customer can do next'),
 };
 
+const documentCheckStatus = z.enum(['success', 'fail', 'flag for review']);
+
 const screeningListSchema = z.enum(SCREENING_SOURCES).describe('List source: ofac-sdn (OFAC SDN), un-sc (UN Security Council consolidated list), opensanctions (FollowTheMoney entities, PEPs among them)');
 const screeningTrigger = z.enum(['onboarding', 'list_update', 'periodic', 'review']).describe('onboarding: the verification; list_update: a new list version; periodic: the full rescreen; review: a reviewer resolved the hits');
 
@@ -99,8 +101,12 @@ export const eventDataSchemas = {
     .strictObject({
       recordId: id,
       checkId: id.describe('The document check'),
-      verdict: z.enum(['pass', 'fail', 'review']),
-      reasonCodes: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{1,59}$/)).describe('Failed or doubtful checks, e.g. MRZ_CHECK_DIGIT, EXIF_EDITOR, ELA_ANOMALY'),
+      verdict: z.enum(['pass', 'fail', 'review']).describe("The engine's decision: accept is pass, deny is fail, flag for review is review"),
+      retake: z.boolean().describe('The photo could not be read: the customer is asked for a new one (the verification asks for a resubmission)'),
+      checks: z
+        .strictObject({ ocr: documentCheckStatus, metadata: documentCheckStatus, image_integrity: documentCheckStatus })
+        .describe('The status of each check'),
+      reasonCodes: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{1,59}$/)).describe('Failed or doubtful findings, e.g. MRZ_CHECK_FAILED, EDITING_SOFTWARE, REGION_TAMPERED'),
       checkedAt: instant,
     })
     .describe('The document engine checked a document (OCR, machine-readable zone, metadata, error level analysis).'),

@@ -75,7 +75,7 @@ export const RESTRICTED_ACCESS = 'restricted: not shown to reviewers, not proces
 // ---------------------------------------------------------------------------------------------
 // Retention: each kind of data, its period (configuration) and why
 
-export const RETENTION_KINDS = ['webhook_bodies', 'rejected_applications', 'expired_applications', 'session_links', 'security_log', 'delivery_logs', 'aml_retained', 'erasures_reapplied'] as const;
+export const RETENTION_KINDS = ['webhook_bodies', 'rejected_applications', 'expired_applications', 'session_links', 'security_log', 'delivery_logs', 'unattached_uploads', 'aml_retained', 'erasures_reapplied'] as const;
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
 
 export interface RetentionPolicy {
@@ -84,7 +84,7 @@ export interface RetentionPolicy {
 }
 
 /** The periods of the kinds configured in days; AML-retained records carry their own end (retain_until). */
-export function retentionPolicies(config: Pick<Config, 'KYC_RETENTION_WEBHOOK_BODY_DAYS' | 'KYC_RETENTION_REJECTED_DAYS' | 'KYC_RETENTION_EXPIRED_DAYS' | 'KYC_RETENTION_SESSION_LINK_DAYS' | 'KYC_RETENTION_SECURITY_LOG_DAYS' | 'KYC_RETENTION_DELIVERY_LOG_DAYS'>): RetentionPolicy[] {
+export function retentionPolicies(config: Pick<Config, 'KYC_RETENTION_WEBHOOK_BODY_DAYS' | 'KYC_RETENTION_REJECTED_DAYS' | 'KYC_RETENTION_EXPIRED_DAYS' | 'KYC_RETENTION_SESSION_LINK_DAYS' | 'KYC_RETENTION_SECURITY_LOG_DAYS' | 'KYC_RETENTION_DELIVERY_LOG_DAYS' | 'KYC_RETENTION_UNATTACHED_UPLOAD_DAYS'>): RetentionPolicy[] {
   return [
     { kind: 'webhook_bodies', days: config.KYC_RETENTION_WEBHOOK_BODY_DAYS },
     { kind: 'rejected_applications', days: config.KYC_RETENTION_REJECTED_DAYS },
@@ -92,6 +92,7 @@ export function retentionPolicies(config: Pick<Config, 'KYC_RETENTION_WEBHOOK_BO
     { kind: 'session_links', days: config.KYC_RETENTION_SESSION_LINK_DAYS },
     { kind: 'security_log', days: config.KYC_RETENTION_SECURITY_LOG_DAYS },
     { kind: 'delivery_logs', days: config.KYC_RETENTION_DELIVERY_LOG_DAYS },
+    { kind: 'unattached_uploads', days: config.KYC_RETENTION_UNATTACHED_UPLOAD_DAYS },
   ];
 }
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { createDb } from '../infra/db';
@@ -93,7 +94,10 @@ async function main() {
   const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
+  // One OCR pool for the process: the worker's document checks and the API's /api/v1/verify share it.
+  const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
+  stops.unshift(() => ocr.terminate());
+  const worker = await createKycWorker({ config, db, connection, ocr, workflows: { workflowsPath: require.resolve('../workflows') } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();
@@ -118,7 +122,7 @@ async function main() {
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger: apiLogger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
-  const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics });
+  const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics, ocr });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
   stops.unshift(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));

@@ -11,6 +11,7 @@ import {
 } from '../vendors/veriff/contract';
 import { isSha256Hex, verifySignature } from '../vendors/veriff/signature';
 import { type SessionFlows } from './flows';
+import { ensureDecidedMedia } from './media';
 import { makeSessionToken, sessionStatus, type SimMedia, type SimSession, type SimulatorStore } from './store';
 
 /** Simulator-only codes: the contract documents none for these cases, so nothing may rely on their values. */
@@ -242,9 +243,11 @@ export function veriffApiRouter(ctx: ApiContext): express.Router {
     res.json({ status: 'success', image: mediaView(ctx, item) });
   });
 
-  router.get('/sessions/:id/media', (req, res) => {
+  router.get('/sessions/:id/media', async (req, res) => {
     const session = sessionSignedById(req, res);
-    if (session) res.json({ status: 'success', videos: [], images: ctx.store.mediaOf(session.id).map((item) => mediaView(ctx, item)) });
+    if (!session) return;
+    await ensureDecidedMedia(ctx.store, session);
+    res.json({ status: 'success', videos: [], images: ctx.store.mediaOf(session.id).map((item) => mediaView(ctx, item)) });
   });
 
   router.get('/media/:mediaId', (req, res) => {

@@ -6,7 +6,8 @@ import { type KycStatus } from '../domain/status';
 
 export type Tx = Prisma.TransactionClient;
 
-export type ActorType = 'system' | 'customer' | 'reviewer' | 'vendor';
+// staff: a reviewer, admin or auditor reading (a document view); reviewer: a reviewer acting on a case.
+export type ActorType = 'system' | 'customer' | 'reviewer' | 'staff' | 'vendor';
 
 export interface AuditEvent {
   recordId: string;

@@ -4,9 +4,11 @@ import { PersonalData } from './personal-data';
 import { KeyRotationStore } from './key-rotation';
 import { type PersonalDataHolder, PrivacyStore } from './privacy';
 import { RetentionStore } from './retention';
+import { documentPersonalData, DocumentStore } from './documents';
 import { RecordStore } from './records';
 import { ReviewTaskStore } from './review-tasks';
 import { SecurityEventStore } from './security-events';
+import { ServiceAccountStore } from './service-accounts';
 import { UserStore } from './users';
 import { SubjectKeyStore } from './subject-keys';
 import { ScreeningStore, screeningPersonalData } from './screening';
@@ -29,6 +31,8 @@ export interface Stores {
   securityEvents: SecurityEventStore;
   webhookSubscriptions: WebhookSubscriptionStore;
   screening: ScreeningStore;
+  documents: DocumentStore;
+  serviceAccounts: ServiceAccountStore;
 }
 
 export interface StoreOptions {
@@ -44,7 +48,7 @@ export interface StoreOptions {
  * Stores of other personal data (screening results, stored documents) that erasure, AML retention
  * and subject access must reach: one factory each, built over the same database and data keys.
  */
-export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [screeningPersonalData];
+export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [screeningPersonalData, documentPersonalData];
 
 export function createStores(db: Db, options: StoreOptions, now: () => Date = () => new Date()): Stores {
   const personalData = new PersonalData(new SubjectKeyStore(options.keyStore, options.cipher.ring, now), options.cipher);
@@ -63,6 +67,8 @@ export function createStores(db: Db, options: StoreOptions, now: () => Date = ()
     securityEvents: new SecurityEventStore(db),
     webhookSubscriptions: new WebhookSubscriptionStore(db, options.cipher),
     screening: new ScreeningStore(db, personalData, now),
+    documents: new DocumentStore(db, options.cipher, personalData),
+    serviceAccounts: new ServiceAccountStore(db, now),
   };
 }
 

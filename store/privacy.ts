@@ -36,8 +36,11 @@ export interface PersonalDataHolder {
    * `retained` key with `reseal` / `resealBytes` and stop showing to anyone but the auditor.
    */
   erase(subjectId: string, context: ErasureContext): Promise<{ erased: number; retained: number }>;
-  /** The AML retention of these records ended: erase what was kept for them. */
-  endRetention(subjectId: string, recordIds: readonly string[]): Promise<number>;
+  /**
+   * These records' personal data goes (their AML retention ended, their own retention period did, or
+   * the customer's erasure reached them): erase what is held for them.
+   */
+  eraseRecords(subjectId: string, recordIds: readonly string[]): Promise<number>;
   /** Subject access: what is held about the subject, opened; restricted data only when `restricted` (the auditor, with a logged reason). */
   export(subjectId: string, access: { restricted: boolean }): Promise<unknown>;
 }
@@ -245,8 +248,14 @@ export class PrivacyStore {
     });
   }
 
-  /** Nulls a record's personal data (and its review notes and webhook bodies); the row and its audit trail stay. Answers how many notes and bodies went. */
+  /**
+   * Nulls a record's personal data (and its review notes and webhook bodies) and erases what the
+   * other holders keep for it (documents, screening results); the row and its audit trail stay.
+   * Answers how many notes and bodies went.
+   */
   async eraseRecord(recordId: string, cause: { basis: string; requestId?: string; at: Date; dedupe?: string }): Promise<{ notes: number; bodies: number }> {
+    const { userId } = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId }, select: { userId: true } });
+    for (const holder of this.holders) await holder.eraseRecords(userId, [recordId]);
     return this.db.$transaction(async (tx) => {
       await tx.kycRecord.update({ where: { id: recordId }, data: { ...ERASED_COLUMNS, piiErasedAt: cause.at } });
       const notes = await tx.reviewTask.updateMany({ where: { kycRecordId: recordId, notesEnc: { not: null } }, data: { notesEnc: null } });
@@ -312,7 +321,6 @@ export class PrivacyStore {
     const at = this.now();
     const due = await this.db.kycRecord.findMany({ where: { retainUntil: { lte: at }, piiErasedAt: null }, take: limit, select: { id: true, userId: true } });
     for (const record of due) {
-      for (const holder of this.holders) await holder.endRetention(record.userId, [record.id]);
       await this.eraseRecord(record.id, { basis: LEGAL_BASES.amlRetentionEnded, at, dedupe: 'retention-ended' });
     }
     for (const userId of new Set(due.map((r) => r.userId))) {

@@ -95,7 +95,12 @@ export interface ApplicationFilter {
 }
 
 const ROLLBACK_EVENT = 'KYC_ROLLBACK';
-const applicationInclude = { user: { select: { email: true } }, events: { where: { eventType: ROLLBACK_EVENT }, select: { id: true }, take: 1 } } as const;
+const applicationInclude = {
+  user: { select: { email: true } },
+  events: { where: { eventType: ROLLBACK_EVENT }, select: { id: true }, take: 1 },
+  // The files an application references (what they are, never their bytes).
+  documents: { select: { id: true, kind: true }, orderBy: { createdAt: 'asc' } },
+} as const;
 export type ApplicationRow = Prisma.KycRecordGetPayload<{ include: typeof applicationInclude }> & { applicationStatus: ApplicationStatus };
 
 export class RecordStore {

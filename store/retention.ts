@@ -40,6 +40,12 @@ export class RetentionStore {
         const rows = await this.db.securityEvent.findMany({ where: { createdAt: { lt: cutoff } }, select: { id: true }, take: limit });
         return (await this.db.securityEvent.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } })).count;
       }
+      case 'unattached_uploads': {
+        // Uploads no application took up (the customer gave up, or uploaded again); their checks go with them.
+        const rows = await this.db.document.findMany({ where: { kycRecordId: null, createdAt: { lt: cutoff } }, select: { id: true }, take: limit });
+        await this.db.documentCheck.deleteMany({ where: { documentId: { in: rows.map((r) => r.id) } } });
+        return (await this.db.document.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } })).count;
+      }
       case 'delivery_logs': {
         // Finished deliveries only (their attempt log goes with them); pending ones are still at work.
         const rows = await this.db.webhookDelivery.findMany({ where: { status: { in: ['succeeded', 'failed'] }, completedAt: { lt: cutoff } }, select: { id: true }, take: limit });

@@ -432,7 +432,7 @@ export function screeningPersonalData(deps: { db: Db; personalData: PersonalData
       return { erased, retained };
     },
 
-    async endRetention(subjectId: string, recordIds: readonly string[]) {
+    async eraseRecords(subjectId: string, recordIds: readonly string[]) {
       return deleteScreening(subjectId, recordIds);
     },
 

@@ -48,6 +48,8 @@ export class WebhookReceiptStore {
     dedupeKey: string;
     rawBody: string;
     record: { id: string; userId: string } | null;
+    /** local: the self-hosted document check's own decision (no signature to verify). */
+    source?: 'veriff' | 'local';
   }): Promise<StoredReceipt> {
     const select = { id: true, processedAt: true, outcome: true } as const;
     const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
@@ -56,7 +58,7 @@ export class WebhookReceiptStore {
     const body = await this.sealBody(input.record?.userId ?? receiptSubject(id), input.rawBody);
     // Redeliveries may arrive at once: one insert wins (ON CONFLICT DO NOTHING), every caller reads it.
     await this.db.webhookReceipt.createMany({
-      data: [{ id, kind: input.kind, kycRecordId: input.record?.id ?? null, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, ...body, signatureVerdict: 'valid' }],
+      data: [{ id, ...(input.source ? { source: input.source } : {}), kind: input.kind, kycRecordId: input.record?.id ?? null, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, ...body, signatureVerdict: input.source === 'local' ? 'not_applicable' : 'valid' }],
       skipDuplicates: true,
     });
     return this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });

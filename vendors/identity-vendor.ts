@@ -37,6 +37,17 @@ export interface VendorDecision {
   riskLabels: string[];
 }
 
+/** Which image of the session a media item is, in our words; `other` is not kept. */
+export type VendorMediaKind = 'front' | 'back' | 'selfie' | 'other';
+
+/** An image the vendor holds for a session (the document photos, the selfie). */
+export interface VendorMediaItem {
+  id: string;
+  kind: VendorMediaKind;
+  /** What the vendor says the type is; the bytes are checked before anything is kept. */
+  contentType: string | null;
+}
+
 /** The vendor refused the request (a 4xx): retrying cannot help, our data or integration is wrong. */
 export class VendorRequestRejected extends Error {
   constructor(
@@ -63,6 +74,10 @@ export interface IdentityVendor {
    * (the vendor's rate limit among them).
    */
   deleteSession(sessionId: string): Promise<'deleted' | 'not_found'>;
+  /** The images the vendor holds for a decided session, best first (none when the images are ours already). */
+  listMedia(sessionId: string): Promise<VendorMediaItem[]>;
+  /** One image's bytes; throws VendorRequestRejected when the vendor refuses, any other error for a transient fault. */
+  downloadMedia(mediaId: string, maxBytes: number): Promise<Buffer>;
 }
 
 export function issuingCountry(documentType: KycDocumentType, nationality: string, country: string): string {

@@ -5,7 +5,7 @@ import { type Config } from '../domain/config';
 import { html } from './html';
 import { renderPage } from './layout';
 import { adminDashboardPage, adminUsersPage } from './pages/admin';
-import { kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
+import { kycDocumentsPage, kycHomePage, kycStartPage, kycStatusPage } from './pages/customer';
 import { privacyPage } from './pages/privacy';
 import { homePage, signInPage } from './pages/public';
 import { QUEUE_VIEWS, reviewCasePage, reviewQueuePage, screeningPage } from './pages/review';
@@ -14,15 +14,18 @@ import { webhooksPage } from './pages/webhooks';
 // The web pages: server-rendered HTML plus small scripts under /assets that call the JSON API
 // with the token kept in sessionStorage. Everything is served from here; nothing from a CDN.
 
-export type WebConfig = Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>;
+export type WebConfig = Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'KYC_DOCUMENT_MAX_BYTES'>;
 
 /** Accounts the sign-in page lists (the demo accounts of the default setup; none in production). */
 export type ListedAccount = { username: string; password: string; role: string };
 
 const ASSETS_DIR = path.join(__dirname, 'assets');
 
-// Only our own origin, for every kind of content; no inline script or style.
-export const WEB_CSP = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+// Only our own origin, for every kind of content; no inline script or style. Images may also be
+// blob: URLs, which only the page itself can make: the reviewer console fetches document images
+// with the bearer token (they have no public URL) and shows the bytes through URL.createObjectURL.
+// data: URLs stay refused.
+export const WEB_CSP = "default-src 'self'; img-src 'self' blob:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': WEB_CSP,
@@ -71,6 +74,12 @@ export function webRouter(config: WebConfig, demoAccounts: readonly ListedAccoun
     const id = uuid.safeParse(req.params.id);
     if (!id.success) return sendPage(res, notFoundPage(), 404);
     sendPage(res, kycStatusPage(id.data));
+  });
+  // The local vendor's session URL (KYC_VENDOR=local): the customer uploads the document here.
+  router.get('/kyc/records/:id/documents', (req, res) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return sendPage(res, notFoundPage(), 404);
+    sendPage(res, kycDocumentsPage(id.data, config.KYC_DOCUMENT_MAX_BYTES));
   });
 
   router.get('/privacy', (_req, res) => sendPage(res, privacyPage()));

@@ -3,6 +3,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../activities';
 import { createOpsActivities } from '../activities/ops';
 import { createPrivacyActivities } from '../activities/privacy';
+import { documentCheckSettingsFrom, type OcrPool } from '../document-check';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -13,6 +14,8 @@ import { type Db } from '../infra/db';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { kycDataConverter } from '../infra/temporal';
 import { createStores, keyStoreDb } from '../store';
+import { type IdentityVendor } from '../vendors/identity-vendor';
+import { LocalVendor } from '../vendors/local/vendor';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
 
@@ -26,6 +29,14 @@ export interface KycWorkerOptions {
   workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
   taskQueue?: string;
   now?: () => Date;
+  /** The process's one OCR pool (its owner terminates it after the worker stops). */
+  ocr: OcrPool;
+}
+
+/** The vendor of this deployment (KYC_VENDOR): Veriff, or the self-hosted document check behind our own upload page. */
+export function identityVendor(config: Config): IdentityVendor {
+  if (config.KYC_VENDOR === 'local') return new LocalVendor((recordId) => `${config.FRONTEND_URL}/kyc/records/${recordId}/documents`);
+  return new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }));
 }
 
 export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
@@ -38,12 +49,13 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
   // dispatch starts delivery workflows: a client on the worker's own connection.
   const temporal = new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) });
   await ensureConfiguredSubscription(options.db, cipher, config);
-  const vendor = new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }));
+  const vendor = identityVendor(config);
   const activities = createActivities({
     db: options.db,
     stores,
     secrets: cipher,
     vendor,
+    documentCheck: { ocr: options.ocr, settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
     webhooks: new WebhookDispatcher({ db: options.db, temporal, taskQueue, policy: webhookRetryPolicy(config) }),
     addressPolicy: addressPolicy(config),
     config,

@@ -1,4 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
+import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
 import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
@@ -16,10 +17,12 @@ async function main() {
   const db = createDb(config.DATABASE_URL);
   const keyStore = keyStoreDb(config, db);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, keyStore, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
-  logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: `http://${metricsBindAddress}/metrics` });
+  // One OCR pool per process: its workers start on the first document check.
+  const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
+  const worker = await createKycWorker({ config, db, keyStore, connection, ocr, workflows: { workflowsPath: require.resolve('../workflows') } });
+  logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, vendor: config.KYC_VENDOR, metrics: `http://${metricsBindAddress}/metrics` });
   await worker.run();
-  await Promise.all([db.$disconnect(), keyStore.$disconnect(), connection.close()]);
+  await Promise.all([db.$disconnect(), keyStore.$disconnect(), connection.close(), ocr.terminate()]);
 }
 
 main().catch((err: Error) => {

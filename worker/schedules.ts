@@ -30,6 +30,7 @@ export type OpsScheduleConfig = Pick<
   | 'KYC_RETENTION_SESSION_LINK_DAYS'
   | 'KYC_RETENTION_SECURITY_LOG_DAYS'
   | 'KYC_RETENTION_DELIVERY_LOG_DAYS'
+  | 'KYC_RETENTION_UNATTACHED_UPLOAD_DAYS'
 >;
 
 // Rows per activity call of the retention run: short transactions, and the run's history stays small.

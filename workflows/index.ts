@@ -4,3 +4,5 @@ export { opsDailyReport, opsExpiredSessionCleanup, opsStuckVerificationCheck } f
 export { webhookDelivery } from './webhook-delivery';
 export { keyRotation, privacyRetention, subjectErasure, vendorSessionDeletion } from './privacy';
 export { screeningCase, screeningListRefresh, screeningRescreen } from './screening-monitor';
+export { documentCheck } from './document-check';
+export { fetchVendorMedia } from './vendor-media';

@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '@temporalio/common';
+import { type DocumentCheckFailure } from './document-check.contract';
 import { type VerificationFailure } from './kyc-verification.contract';
 import { type PrivacyFailure } from './privacy.contract';
 
@@ -16,6 +17,8 @@ export const ACTIVITY_TIMEOUTS = {
   rescreenBatch: '5 minutes',
   // Downloading and loading every configured list; loads of the full lists take minutes.
   listRefresh: '30 minutes',
+  // One image downloaded from the vendor (each call has its own VERIFF_TIMEOUT_MS) and stored.
+  vendorMedia: '2 minutes',
 } as const;
 
 const nonRetryable = (...types: VerificationFailure[]): string[] => types;
@@ -55,4 +58,14 @@ export const VENDOR_DELETION_RETRY: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '1 hour',
   nonRetryableErrorTypes: ['VendorDeletionRefused'] satisfies PrivacyFailure[],
+};
+
+// The document check runs the engine (seconds of CPU, more while OCR workers are busy): a worker
+// that died mid-check is retried elsewhere; a document the engine cannot read at all is not.
+export const DOCUMENT_CHECK_RETRY: RetryPolicy = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '2 minutes',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: ['DocumentNotCheckable'] satisfies DocumentCheckFailure[],
 };

@@ -4,6 +4,7 @@ import { principalOf, roleSchema } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { decodeCursor, page, pageQueryShape } from '../pagination';
 import { changeUserAccount } from '../use-cases/change-user-account';
+import { createServiceAccount } from '../use-cases/create-service-account';
 import { createStaffAccount } from '../use-cases/create-staff-account';
 import { type UseCaseDeps } from '../use-cases/deps';
 
@@ -13,7 +14,7 @@ import { type UseCaseDeps } from '../use-cases/deps';
 
 const TAGS = ['admin'];
 
-export const staffRoleSchema = roleSchema.exclude(['customer']).describe('A staff role; customers register themselves');
+export const staffRoleSchema = roleSchema.exclude(['customer', 'service']).describe('A staff role; customers register themselves, service accounts are created with POST /api/admin/service-accounts');
 
 const reasonSchema = z.string().trim().min(3, 'at least 3 characters').max(500, 'at most 500 characters').describe('Why: kept on the audit trail with who and when');
 
@@ -43,6 +44,20 @@ export const createStaffAccountSchema = z.object({
   password: z.string().min(12, 'at least 12 characters').max(200).describe('The first password; hand it over out of band'),
   role: staffRoleSchema,
   reason: reasonSchema,
+});
+
+export const createServiceAccountSchema = z.object({
+  username: z.string().regex(/^[A-Za-z0-9_.-]{3,150}$/, 'letters, digits, _ . - ; 3 to 150 characters').describe('Names the integrating system'),
+  reason: reasonSchema,
+});
+
+export const serviceAccountSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  role: z.literal('service'),
+  api_key: z.string().describe('Send as Authorization: Bearer <api_key>. Shown once: only a hash is kept'),
+  key_prefix: z.string().describe('The first characters of the key, shown in lists to tell keys apart'),
+  created_at: z.iso.datetime(),
 });
 
 export const changeUserAccountSchema = z
@@ -132,6 +147,27 @@ export function adminUserRoutes(api: ApiRouter, useCases: UseCaseDeps): void {
     async (req) => {
       const user = await createStaffAccount(users, principalOf(req).userId, req.body);
       return { status: 201, body: accountView(user) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/service-accounts',
+      operationId: 'createServiceAccount',
+      summary: 'Create a service account and its API key (for POST /api/v1/verify)',
+      description:
+        'An integrating system authenticates with the key as a bearer token (Authorization: Bearer kyc_sk_...). The key is in this answer only: only its SHA-256 is kept. ' +
+        'Revoke it by deactivating the account (PATCH /api/admin/users/{id} with is_active false); the account is listed among the users with role service.',
+      tags: TAGS,
+      access: ['admin'],
+      body: { schema: createServiceAccountSchema, example: { username: 'onboarding-portal', reason: 'the partner portal checks documents before submitting (ticket OPS-201)' } },
+      responses: { 201: { description: 'Created; the key is shown once', schema: serviceAccountSchema } },
+      problems: ['conflict'],
+    },
+    async (req) => {
+      const { account, key } = await createServiceAccount(useCases.stores, principalOf(req).userId, req.body);
+      return { status: 201, body: { id: account.id, username: account.username, role: 'service', api_key: key, key_prefix: account.keyPrefix, created_at: account.createdAt.toISOString() } };
     },
   );
 

@@ -9,7 +9,9 @@ import { decodeCursor, page, pageQueryShape } from '../pagination';
 import { amendPendingApplication, applicationPatchSchema } from '../use-cases/amend-application';
 import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
-import { startVerification } from '../use-cases/start-verification';
+import { applicationDocumentRefsSchema, submitApplication } from '../use-cases/submit-application';
+import { uploadApplicationFile } from '../use-cases/upload-document';
+import { documentKindSchema, uploadFieldsSchema } from './document-views';
 import { APPLICATION_EXAMPLE, recordParamsSchema } from './kyc';
 
 // The applications API (/v1/kyc/applications): the same kyc_records rows and workflows as the KYC
@@ -29,8 +31,27 @@ export const applicationSchema = z.object({
   next_action: z.string().nullable(),
   session_url: z.string().nullable(),
   country: z.string(),
-  documents: z.array(z.object({ doc_type: z.string().describe('PASSPORT, ID_CARD, DRIVERS_LICENSE or RESIDENCE_PERMIT'), issued_country: z.string() })),
+  documents: z.array(
+    z.object({
+      doc_type: z.string().describe('PASSPORT, ID_CARD, DRIVERS_LICENSE or RESIDENCE_PERMIT'),
+      issued_country: z.string(),
+      file_id: z.uuid().nullable().describe('A file of the document (one entry per file); null when no file is kept'),
+      side: documentKindSchema.nullable().describe('Which image the file is'),
+    }),
+  ),
 });
+
+export const applicationFileSchema = z.object({
+  file_id: z.uuid().describe('Reference it in documents[] of POST /v1/kyc/applications'),
+  kind: documentKindSchema,
+  content_type: z.enum(['image/jpeg', 'image/png']),
+  size: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+  created_at: z.iso.datetime(),
+});
+
+const applicationRequestSchema = kycApplicationSchema.extend({ documents: applicationDocumentRefsSchema.optional().describe('Files uploaded first with POST /v1/kyc/files') });
 
 export const applicationListSchema = z.object({
   items: z.array(applicationSchema),
@@ -78,7 +99,12 @@ function applicationView(record: ApplicationRow): z.input<typeof applicationSche
     next_action: record.nextAction ?? text.nextAction,
     session_url: isTerminal(record.status) ? null : record.veriffSessionUrl,
     country: record.country,
-    documents: [{ doc_type: documentTypeCode(documentType), issued_country: issuingCountry(documentType, record.nationality, record.country) }],
+    documents: (record.documents.length ? record.documents : [null]).map((file) => ({
+      doc_type: documentTypeCode(documentType),
+      issued_country: issuingCountry(documentType, record.nationality, record.country),
+      file_id: file?.id ?? null,
+      side: file?.kind ?? null,
+    })),
   };
 }
 
@@ -98,7 +124,7 @@ export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
         'Takes the application fields of the KYC records API and starts the verification exactly like POST /api/kyc/records/start_verification/ (same record, same workflow, same rate limit). 201 with the new application; 200 with the active one when a verification is already running.',
       tags: TAGS,
       access: ['customer'],
-      body: { schema: kycApplicationSchema, validate: false, example: APPLICATION_EXAMPLE },
+      body: { schema: applicationRequestSchema, validate: false, example: APPLICATION_EXAMPLE },
       responses: {
         201: { description: 'Application created', schema: applicationSchema },
         200: { description: 'An active application already existed', schema: applicationSchema },
@@ -106,7 +132,7 @@ export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       problems: ['validation_failed', 'conflict', 'rate_limited', 'upstream_unavailable'],
     },
     async (req) => {
-      const started = await startVerification(deps, principalOf(req), req.body, req.ip ?? 'unknown');
+      const started = await submitApplication(deps, principalOf(req), req.body, req.ip ?? 'unknown');
       const body = await viewOf(started.recordId);
       return started.created ? { status: 201, body } : { status: 200, body };
     },
@@ -176,6 +202,35 @@ export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
     async (req) => {
       const record = await amendPendingApplication(deps, principalOf(req), req.params.id, req.body);
       return { status: 200, body: await viewOf(record.id) };
+    },
+  );
+}
+
+// The applications API's files (/v1/kyc/files): document images uploaded ahead of an application,
+// which references them by file_id. A path of its own, so it never meets /v1/kyc/applications/{id}.
+export function applicationFileRoutes(api: ApiRouter, deps: UseCaseDeps): void {
+  api.route(
+    {
+      method: 'post',
+      path: '',
+      operationId: 'uploadApplicationFile',
+      summary: 'Upload a document image ahead of an application; answers its file_id',
+      description:
+        'multipart/form-data with `kind` (front, back or selfie; default front) and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES). The image is checked to be what it says and stored encrypted, ' +
+        'waiting for POST /v1/kyc/applications to reference it in documents[] by file_id. The same file uploaded twice answers the same file_id.',
+      tags: TAGS,
+      access: ['customer'],
+      multipart: { fields: uploadFieldsSchema, file: { name: 'file', description: 'The image: JPEG or PNG', required: true }, maxFileBytes: deps.config.KYC_DOCUMENT_MAX_BYTES },
+      responses: { 201: { description: 'Stored', schema: applicationFileSchema } },
+      problems: ['image_not_accepted', 'image_type_unsupported'],
+    },
+    async (req) => {
+      // multipartBody refuses a form without its required file before this runs.
+      const { document } = await uploadApplicationFile(deps, principalOf(req), { kind: req.body.kind, file: req.file!.buffer });
+      return {
+        status: 201,
+        body: { file_id: document.id, kind: document.kind, content_type: document.contentType as 'image/jpeg' | 'image/png', size: document.byteSize, width: document.width, height: document.height, created_at: document.createdAt.toISOString() },
+      };
     },
   );
 }

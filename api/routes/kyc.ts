@@ -8,6 +8,8 @@ import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
 import { retryVerification } from '../use-cases/retry-verification';
 import { startVerification } from '../use-cases/start-verification';
+import { uploadRecordDocument } from '../use-cases/upload-document';
+import { documentSchema, documentView, uploadFieldsSchema } from './document-views';
 
 // The KYC records API (/api/kyc/): start, status, timeline, summary, retry. Customers see their
 // own records in words (status, reason, next action); staff see everything, scores and codes too.
@@ -97,6 +99,16 @@ export const summaryResponseSchema = z.discriminatedUnion('scope', [
   }),
 ]);
 
+export const recordDocumentUploadSchema = z.object({
+  document: documentSchema,
+  created: z.boolean().describe('false when the same file had been uploaded for this attempt already'),
+  check: z
+    .enum(['started', 'already_checked', 'not_applicable'])
+    .describe('With the local vendor, the front starts the document check (started); already_checked: this attempt has its decision; not_applicable: no check starts (another kind, or another vendor)'),
+});
+
+export const recordDocumentsSchema = z.object({ record_id: z.uuid(), documents: z.array(documentSchema) });
+
 const TAGS = ['KYC records'];
 const anyone = ['customer', ...STAFF_ROLES] as const;
 
@@ -152,6 +164,47 @@ export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       const record = await findVisibleRecord(records, principalOf(req), req.params.id);
       const retried = await retryVerification(deps, record);
       return { status: 200, body: { id: retried.recordId, status: retried.status, reason: retried.reason, next_action: retried.nextAction, session_url: retried.sessionUrl } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/records/:id/documents/',
+      operationId: 'uploadRecordDocument',
+      summary: 'Upload a document image to the current attempt (front, back or selfie)',
+      description:
+        'multipart/form-data with `kind` and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES). Taken while the verification waits for the documents (pending, in progress). ' +
+        'The image is checked to be what it says (its bytes, not its name or declared type) and stored encrypted. With the local vendor (KYC_VENDOR=local) the front starts the document check: upload the back and the selfie first.',
+      tags: TAGS,
+      access: ['customer'],
+      params: recordParamsSchema,
+      multipart: { fields: uploadFieldsSchema, file: { name: 'file', description: 'The image: JPEG or PNG', required: true }, maxFileBytes: deps.config.KYC_DOCUMENT_MAX_BYTES },
+      responses: { 201: { description: 'Stored', schema: recordDocumentUploadSchema } },
+      problems: ['conflict', 'image_not_accepted', 'image_type_unsupported', 'upstream_unavailable'],
+    },
+    async (req) => {
+      // multipartBody refuses a form without its required file before this runs.
+      const uploaded = await uploadRecordDocument(deps, principalOf(req), req.params.id, { kind: req.body.kind, file: req.file!.buffer });
+      return { status: 201, body: { document: documentView(uploaded.document), created: uploaded.created, check: uploaded.check } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/records/:id/documents/',
+      operationId: 'listRecordDocuments',
+      summary: 'The document images of a verification (what they are, not their content)',
+      tags: TAGS,
+      access: anyone,
+      params: recordParamsSchema,
+      responses: { 200: { description: 'Oldest first', schema: recordDocumentsSchema } },
+    },
+    async (req) => {
+      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
+      const documents = await deps.stores.documents.ofRecord(record.id);
+      return { status: 200, body: { record_id: record.id, documents: documents.map(documentView) } };
     },
   );
 

@@ -8,6 +8,8 @@ import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { type UseCaseDeps } from '../use-cases/deps';
 import { claimReviewTask, decideReviewTask, resolveScreeningHit, reviewCaseFile } from '../use-cases/review-case';
+import { caseDocuments, viewDocument, viewHeatMap } from '../use-cases/review-documents';
+import { documentSchema, documentView } from './document-views';
 
 // Manual review, for reviewers: the queue, the case view, claim and decide, and the resolution of
 // sanctions and PEP hits (api/use-cases/review-case.ts).
@@ -127,6 +129,30 @@ export const decisionResponseSchema = z.object({
   level: z.enum(REVIEW_LEVELS),
 });
 
+const checkStatusSchema = z.enum(['success', 'fail', 'flag for review']);
+export const caseDocumentsResponseSchema = z.object({
+  record_id: z.uuid(),
+  documents: z.array(documentSchema.extend({ content_url: z.string().describe('GET it with your token: the image, each view on the audit trail') })),
+  checks: z.array(
+    z.object({
+      id: z.uuid(),
+      document_id: z.uuid(),
+      attempt: z.number().int(),
+      decision: z.enum(['accept', 'deny', 'flag for review']),
+      retake: z.boolean(),
+      checks: z.object({ ocr: checkStatusSchema, metadata: checkStatusSchema, image_integrity: checkStatusSchema }),
+      reason: z.string(),
+      reason_codes: z.array(z.string()),
+      checked_at: isoDateTime,
+      heat_map_url: z.string().describe('GET it with your token: the error-level heat map (PNG), each view on the audit trail'),
+      details: z.unknown().describe('What the engine found: fields read in the visual zone, the machine-readable zone and its comparisons, metadata found, error-level regions and scores'),
+    }),
+  ),
+});
+
+const documentParamsSchema = z.object({ documentId: z.uuid().describe('Document id') });
+const checkParamsSchema = z.object({ checkId: z.uuid().describe('Document check id') });
+
 export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
   const { stores, now } = deps;
 
@@ -221,6 +247,77 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
           },
         },
       };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/cases/:recordId/documents/',
+      operationId: 'reviewCaseDocuments',
+      summary: "A case's document images (links to stream them) and the document checks' findings",
+      tags: TAGS,
+      access: READERS,
+      params: caseParamsSchema,
+      responses: { 200: { description: 'Documents oldest first, checks newest first', schema: caseDocumentsResponseSchema } },
+    },
+    async (req) => {
+      const found = await caseDocuments(deps, req.params.recordId);
+      return {
+        status: 200,
+        body: {
+          record_id: req.params.recordId,
+          documents: found.documents.map((d) => ({ ...documentView(d), content_url: `/api/review/documents/${d.id}/content` })),
+          checks: found.checks.map((c) => ({
+            id: c.id,
+            document_id: c.documentId,
+            attempt: c.attempt,
+            decision: c.decision,
+            retake: c.retake,
+            checks: c.checks,
+            reason: c.reason,
+            reason_codes: c.reasonCodes,
+            checked_at: c.checkedAt.toISOString(),
+            heat_map_url: `/api/review/document-checks/${c.id}/heat-map`,
+            details: c.details,
+          })),
+        },
+      };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/documents/:documentId/content',
+      operationId: 'viewDocumentImage',
+      summary: 'One document image (each view is on the audit trail: who, which document, when)',
+      description: 'Streamed with Cache-Control: no-store; there is no public URL of any document.',
+      tags: TAGS,
+      access: READERS,
+      params: documentParamsSchema,
+      responses: { 200: { description: 'The image', binary: ['image/jpeg', 'image/png'] } },
+    },
+    async (req, res) => {
+      const image = await viewDocument(deps, principalOf(req), req.params.documentId);
+      res.status(200).type(image.contentType).set('Content-Disposition', 'inline').send(image.bytes);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/document-checks/:checkId/heat-map',
+      operationId: 'viewDocumentHeatMap',
+      summary: "A document check's error-level heat map (each view is on the audit trail)",
+      tags: TAGS,
+      access: READERS,
+      params: checkParamsSchema,
+      responses: { 200: { description: 'The heat map', binary: ['image/png'] } },
+    },
+    async (req, res) => {
+      const png = await viewHeatMap(deps, principalOf(req), req.params.checkId);
+      res.status(200).type('image/png').set('Content-Disposition', 'inline').send(png);
     },
   );
 

@@ -11,7 +11,7 @@ export interface AccountChange {
 /**
  * An administrator changes another account's role or active flag, with a reason that goes on the
  * append-only trail (one entry per change). Refused: changing one's own role or deactivating
- * oneself, giving a customer account a staff role, and leaving no active admin.
+ * oneself, giving a customer or service account a staff role, and leaving no active admin.
  *
  * Decided on rows the store keeps locked until the change is written, so two admins demoting each
  * other at once leave one admin, not none. Deactivation and role changes raise the token version:
@@ -32,6 +32,7 @@ export async function changeUserAccount(users: UserStore, actorId: string, userI
 
     if (target.id === actorId) throw new Problem('conflict', 'You cannot change your own role or deactivate your own account; another admin can');
     if (role !== target.role && target.role === 'customer') throw new Problem('conflict', 'A customer account cannot be given a staff role; create a staff account instead');
+    if (role !== target.role && target.role === 'service') throw new Problem('conflict', 'A service account keeps the service role; deactivate it and create a staff account instead');
     const removesAnAdmin = target.role === 'admin' && target.isActive && (role !== 'admin' || !isActive);
     if (removesAnAdmin && activeAdminIds.length <= 1) throw new Problem('conflict', 'This is the last active admin; make another account admin first');
 

@@ -1,4 +1,5 @@
 import { type Client } from '@temporalio/client';
+import { type DocumentCheckSettings, type OcrPool } from '../../document-check';
 import { type Config } from '../../domain/config';
 import { type WebhookDispatcher } from '../../events/dispatch';
 import { type AddressPolicy } from '../../events/ssrf-guard';
@@ -16,4 +17,6 @@ export interface UseCaseDeps {
   now: () => Date;
   /** Outbound webhooks: starts delivery workflows, and the rule for subscriber addresses (built once from the configuration). */
   webhooks: { dispatcher: WebhookDispatcher; addressPolicy: AddressPolicy };
+  /** The document-check engine as POST /api/v1/verify runs it in this process: the process's OCR pool and the thresholds. */
+  documentCheck: { ocr: OcrPool; settings: DocumentCheckSettings };
 }

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { type VendorDecisionStatus } from '../../domain/decision';
 import { vendorEventAdvances } from '../../domain/decision';
 import { isTerminal } from '../../domain/status';
 import { classifyWebhook, dedupeKeyOf } from '../../vendors/veriff/contract';
 import { checkWebhookClient, verifySignature } from '../../vendors/veriff/signature';
 import { vendorUpdateSignal, type VendorUpdate } from '../../workflows/kyc-verification.contract';
+import type { fetchVendorMedia } from '../../workflows/vendor-media';
+import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaWorkflowId } from '../../workflows/vendor-media.contract';
 import { Problem } from '../problem';
 import { type UseCaseDeps } from './deps';
 
@@ -28,6 +31,27 @@ export interface WebhookRequest {
   signature: string | undefined;
   authClient: string | undefined;
   clientIp: string;
+}
+
+// Decisions after which Veriff holds the applicant's photos (expired and abandoned sessions have none worth keeping).
+const DECISIONS_WITH_MEDIA: readonly VendorDecisionStatus[] = ['approved', 'declined', 'resubmission_requested', 'review'];
+
+/**
+ * The session's images are fetched and kept for the reviewers by a workflow of their own, once per
+ * session. Started before the receipt is closed: if Temporal is unreachable the webhook is answered
+ * 503, Veriff redelivers, and the redelivery (a duplicate for the verification) starts it.
+ */
+async function keepSessionMedia(deps: Pick<UseCaseDeps, 'temporal' | 'config'>, recordId: string, sessionId: string): Promise<void> {
+  try {
+    await deps.temporal.workflow.start<typeof fetchVendorMedia>(VENDOR_MEDIA_WORKFLOW_TYPE, {
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowId: vendorMediaWorkflowId(sessionId),
+      args: [{ recordId, sessionId }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }
 
 // Unsigned calls from one address: a few mistakes are a misconfiguration, many are a probe.
@@ -108,6 +132,12 @@ export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 't
     // Stored but not delivered: Veriff retries a non-200, and the retry finds this receipt unprocessed.
     logger.error('could not signal the verification workflow', { receiptId: receipt.id, recordId: record.id, error: (err as Error).name });
     throw new Problem('upstream_unavailable', 'Stored; delivery to the workflow will be retried');
+  }
+  if (update.kind === 'decision' && DECISIONS_WITH_MEDIA.includes(update.status)) {
+    await keepSessionMedia(deps, record.id, sessionId).catch((err: Error) => {
+      logger.error('could not start keeping the session media', { receiptId: receipt.id, recordId: record.id, error: err.name });
+      throw new Problem('upstream_unavailable', 'Stored; delivery will be retried');
+    });
   }
   await stores.receipts.close(receipt.id, 'processed', record.id);
   return { receiptId: receipt.id, outcome: 'processed' };

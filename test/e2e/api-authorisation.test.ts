@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { signPayload } from '../../vendors/veriff/signature';
+import { fileForm } from '../support/documents';
 import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
 // The authorisation matrix: every operation of /openapi.json, called by every role. What each
@@ -11,8 +13,8 @@ import { api, createUser, SAMPLE_APPLICATION, startTestSystem, type TestSystem, 
 // customer's record gets 404. An operation added later joins the matrix by itself: without a
 // sample below it is called with random ids and no body, which the guard judges all the same.
 
-type Caller = 'anonymous' | 'customer' | 'reviewer' | 'senior_reviewer' | 'admin' | 'auditor';
-const CALLERS: readonly Caller[] = ['anonymous', 'customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'];
+type Caller = 'anonymous' | 'customer' | 'reviewer' | 'senior_reviewer' | 'admin' | 'auditor' | 'service';
+const CALLERS: readonly Caller[] = ['anonymous', 'customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor', 'service'];
 
 interface Operation {
   operationId: string;
@@ -25,6 +27,8 @@ interface Sample {
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A multipart/form-data body (uploads), instead of JSON. */
+  form?: FormData;
 }
 
 // Operations that read, although they are POSTs: decoding Temporal payloads and searching the
@@ -39,6 +43,8 @@ describe('authorisation matrix over every documented operation', () => {
   let erasable: TestUser;
   let recordId: string;
   let operations: Operation[];
+  // A small real image: the upload endpoints get past their checks to the rules behind them.
+  let image: Buffer;
 
   const webhookBody = () => JSON.stringify({ id: randomUUID(), action: 'started', vendorData: 'not-a-record' });
   // Requests for the operations that need data of their own; {id} is the owner's record. Every
@@ -67,6 +73,12 @@ describe('authorisation matrix over every documented operation', () => {
     health: () => ({ path: '/api/v1/health' }),
     ready: () => ({ path: '/api/v1/ready' }),
     listSecurityEvents: () => ({ path: '/api/admin/security-events/' }),
+    uploadRecordDocument: () => ({ path: `/api/kyc/records/${recordId}/documents/`, form: fileForm({ kind: 'back' }, { field: 'file', bytes: image, type: 'image/png' }) }),
+    listRecordDocuments: () => ({ path: `/api/kyc/records/${recordId}/documents/` }),
+    uploadApplicationFile: () => ({ path: '/v1/kyc/files', form: fileForm({ kind: 'front' }, { field: 'file', bytes: image, type: 'image/png' }) }),
+    verifyDocument: () => ({ path: '/api/v1/verify', form: fileForm({ full_name: 'Ann Example', dob: '1990-01-01', nationality: 'SE', id_number: 'AB1234567' }, { field: 'id_image', bytes: image, type: 'image/png' }) }),
+    reviewCaseDocuments: () => ({ path: `/api/review/cases/${recordId}/documents/` }),
+    createServiceAccount: () => ({ path: '/api/admin/service-accounts', body: { username: `matrix-${randomUUID().slice(0, 8)}`, reason: 'the authorisation matrix' } }),
     openApiDocument: () => ({ path: '/openapi.json' }),
     requestErasure: () => ({ path: '/api/privacy/erasure-requests', body: { user_id: erasable.id } }),
     exportSubjectData: () => ({ path: '/api/privacy/export' }),
@@ -74,17 +86,29 @@ describe('authorisation matrix over every documented operation', () => {
     resolveScreeningHit: () => ({ path: `/api/review/cases/${recordId}/screening-hits/${randomUUID()}/resolution/`, body: { resolution: 'false_positive', reason: 'not this person' } }),
   };
 
+  const postForm = async (path: string, form: FormData, token: string | undefined) => {
+    const response = await fetch(`${system.apiUrl}${path}`, { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const text = await response.text();
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', json: (text ? JSON.parse(text) : {}) as Record<string, unknown>, text };
+  };
+
   const defaultSample = (operation: Operation): Sample => ({ path: operation.path.replace(/\{[^}]+\}/g, () => randomUUID()) });
 
   const call = (operation: Operation, caller: Caller | TestUser) => {
     const sample = samples[operation.operationId]?.() ?? defaultSample(operation);
     const token = caller === 'anonymous' ? undefined : typeof caller === 'string' ? users[caller].token : caller.token;
+    if (sample.form) return postForm(sample.path, sample.form, token);
     return api(system, operation.method.toUpperCase(), sample.path, { token, body: sample.body, headers: sample.headers });
   };
 
   before(async () => {
     system = await startTestSystem();
     for (const role of ['customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'] as const) users[role] = await createUser(system, role);
+    // An integrating system: its API key is its bearer token.
+    const service = await api(system, 'POST', '/api/admin/service-accounts', { token: users.admin.token, body: { username: `matrix-service-${randomUUID().slice(0, 8)}`, reason: 'the authorisation matrix' } });
+    assert.equal(service.status, 201, service.text);
+    users.service = { id: service.json.id as string, username: service.json.username as string, token: service.json.api_key as string };
+    image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#8899aa' } }).png().toBuffer();
     otherCustomer = await createUser(system, 'customer');
     erasable = await createUser(system, 'customer');
     const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: users.customer.token, body: SAMPLE_APPLICATION });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateSpecimen } from '../../document-check/specimens';
 import { consumeEvents, sharedBrokerUrl, type EventConsumer } from '../support/broker';
 import { eventually, SAMPLE_APPLICATION } from '../support/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
@@ -137,6 +138,25 @@ describe('npm start on embedded defaults', () => {
     const published = await eventually(async () => consumer.received.filter((m) => m.event.subject === recordId).map((m) => m.event.type), (types) => types.includes('KYC_VERIFIED'), 30_000, 'the events on kyc.events');
     assert.deepEqual(published.slice(0, 3), ['KYC_CREATED', 'SCREENING_CLEARED', 'KYC_VERIFIED'], 'screened (and clear) before the approval');
     await eventually(async () => notifications.received.filter((r) => r.event.subject === recordId).map((r) => r.event.type), (types) => types.includes('KYC_VERIFIED'), 30_000, 'the notification webhook');
+  });
+
+  test('when the demo reviewer sends a document image to POST /api/v1/verify, then the running system answers the contract', async () => {
+    assert.ok(running, 'the first test must have run');
+    const response = await fetch(`${apiUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'reviewer', password: 'reviewpass123' }) });
+    const token = ((await response.json()) as { access: string }).access;
+    const specimen = await generateSpecimen({ kind: 'passport', seed: 51 });
+    const form = new FormData();
+    form.append('full_name', specimen.submission.fullName);
+    form.append('dob', specimen.submission.dateOfBirth);
+    form.append('nationality', specimen.submission.nationality);
+    form.append('id_number', specimen.submission.idNumber);
+    form.append('id_image', new Blob([new Uint8Array(specimen.image)], { type: 'image/jpeg' }), 'passport.jpg');
+    const verified = await fetch(`${apiUrl}/api/v1/verify`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+    const body = (await verified.json()) as { status: string; verification_result: { decision: string; checks: Record<string, string> } };
+    assert.equal(verified.status, 200, JSON.stringify(body));
+    assert.equal(body.status, 'success');
+    assert.equal(body.verification_result.decision, 'accept');
+    assert.deepEqual(Object.keys(body.verification_result.checks).sort(), ['image_integrity', 'metadata', 'ocr']);
   });
 
   test('when it is stopped and started again on the same data folder, then the verification is still there', async () => {

@@ -20,7 +20,7 @@ export function sampleEventData<T extends EventType>(type: T, recordId: string):
     OPS_ALERT: { alert: 'review_sla_breached', taskId, recordId, overdueSince: now },
     SCREENING_HIT: { recordId, screeningId: randomUUID(), trigger: 'onboarding', lists: ['ofac-sdn'], matchCount: 2, topScore: 0.915, screenedAt: now },
     SCREENING_CLEARED: { recordId, screeningId: randomUUID(), trigger: 'onboarding', lists: ['ofac-sdn', 'un-sc'], screenedAt: now },
-    DOCUMENT_CHECKED: { recordId, checkId: randomUUID(), verdict: 'review', reasonCodes: ['ELA_ANOMALY'], checkedAt: now },
+    DOCUMENT_CHECKED: { recordId, checkId: randomUUID(), verdict: 'review', retake: false, checks: { ocr: 'success', metadata: 'success', image_integrity: 'flag for review' }, reasonCodes: ['REGION_SUSPICIOUS'], checkedAt: now },
   };
   return samples[type];
 }

@@ -5,6 +5,7 @@ import { type AddressInfo } from 'node:net';
 import { type Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { OcrPool } from '../../document-check';
 import { type Config, loadConfig } from '../../domain/config';
 import { KeyRing, PiiCipher } from '../../infra/crypto';
 import { createDb, type Db } from '../../infra/db';
@@ -106,7 +107,9 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   const client = await connectTemporalClient(config);
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const keyStore = keyStoreDb(config, db);
-  server.on('request', createApp({ db, keyStore, temporal: client, cipher, config, logger }));
+  // One OCR pool for the test's API and worker, as in one process of `npm start`; workers start on first use.
+  const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
+  server.on('request', createApp({ db, keyStore, temporal: client, cipher, config, logger, ocr }));
 
   const code = await workflowBundle();
   let connection: NativeConnection | undefined;
@@ -128,7 +131,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     logs,
     async startWorker() {
       connection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      worker = await createKycWorker({ config, db, keyStore, connection, workflows: { workflowBundle: { code } } });
+      worker = await createKycWorker({ config, db, keyStore, connection, ocr, workflows: { workflowBundle: { code } } });
       running = worker.run();
     },
     async stopWorker() {
@@ -148,6 +151,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
       await client.connection.close();
       await connection?.close();
       if (keyStore !== db) await keyStore.$disconnect();
+      await ocr.terminate();
       await db.$disconnect();
       await database.drop();
     },

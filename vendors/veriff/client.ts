@@ -6,6 +6,7 @@ import {
   createSessionRequestSchema,
   createSessionResponseSchema,
   decisionResponseSchema,
+  mediaListResponseSchema,
   personResponseSchema,
   sessionUpdateResponseSchema,
   SUBMIT_SESSION_BODY,
@@ -14,6 +15,7 @@ import {
   type CreatedSession,
   type CreateSessionRequest,
   type DecisionVerification,
+  type MediaItem,
   type SessionUpdateResponse,
   type VeriffPerson,
 } from './contract';
@@ -154,6 +156,39 @@ export class VeriffClient {
       schema: personResponseSchema,
     });
     return response.person;
+  }
+
+  /** The images of a session (best first, as Veriff lists them); videos are not kept. */
+  async listMedia(sessionId: string): Promise<MediaItem[]> {
+    const response = await this.request({
+      method: 'GET',
+      path: `${this.sessionPath(sessionId)}/media`,
+      signedMessage: sessionId,
+      schema: mediaListResponseSchema,
+    });
+    return response.images;
+  }
+
+  /** One media item's bytes, with the type Veriff declares (the caller checks what the bytes really are). */
+  async downloadMedia(mediaId: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: string | null }> {
+    if (mediaId.length === 0) throw new VeriffApiError('Veriff media id must not be empty', { retryable: false });
+    const path = `/v1/media/${encodeURIComponent(mediaId)}`;
+    const label = `Veriff GET /v1/media/{id}`;
+    let response: Response;
+    let bytes: Buffer;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method: 'GET',
+        headers: { 'X-AUTH-CLIENT': this.apiKey, 'X-HMAC-SIGNATURE': signPayload(mediaId, this.apiSecret) },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      bytes = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw this.transportError(label, error);
+    }
+    if (response.status < 200 || response.status >= 300) throw this.httpError(label, response.status, tryParseJson(bytes.toString('utf8')));
+    if (bytes.length > maxBytes) throw new VeriffApiError(`${label} returned ${bytes.length} bytes, more than the ${maxBytes} we keep`, { httpStatus: response.status, retryable: false });
+    return { bytes, contentType: response.headers.get('content-type') };
   }
 
   /** Veriff rate-limits deletion (5/hour, 10/day): a 429 here is retryable but slow to clear. */

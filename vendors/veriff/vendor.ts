@@ -1,5 +1,5 @@
 import { documentTypeCode } from '../../domain/kyc-application';
-import { type IdentityVendor, type VendorApplicant, type VendorDecision, VendorRequestRejected, type VendorSession } from '../identity-vendor';
+import { type IdentityVendor, type VendorApplicant, type VendorDecision, type VendorMediaItem, type VendorMediaKind, VendorRequestRejected, type VendorSession } from '../identity-vendor';
 import { VeriffApiError, type VeriffClient } from './client';
 import { decisionWebhookSchema, type DecisionVerification, type DocumentType } from './contract';
 
@@ -23,6 +23,22 @@ export function decisionOf(verification: DecisionVerification): VendorDecision {
   };
 }
 
+// Veriff's image contexts (docs/veriff-contract.md); the `-pre` captures are first tries, kept too.
+function mediaKind(context: string | null | undefined): VendorMediaKind {
+  const base = (context ?? '').replace(/-pre$/, '');
+  if (base === 'document-front') return 'front';
+  if (base === 'document-back') return 'back';
+  if (base === 'face') return 'selfie';
+  return 'other';
+}
+
+function rejected(err: unknown, what: string): unknown {
+  if (err instanceof VeriffApiError && !err.retryable) {
+    return new VendorRequestRejected(`Veriff refused ${what} (HTTP ${err.httpStatus ?? '-'}, code ${err.code ?? '-'})`, err.httpStatus ?? null, err.code ?? null);
+  }
+  return err;
+}
+
 export class VeriffVendor implements IdentityVendor {
   readonly name = 'veriff';
 
@@ -43,10 +59,7 @@ export class VeriffVendor implements IdentityVendor {
       });
       return { id: session.id, url: session.url };
     } catch (err) {
-      if (err instanceof VeriffApiError && !err.retryable) {
-        throw new VendorRequestRejected(`Veriff refused the session request (HTTP ${err.httpStatus ?? '-'}, code ${err.code ?? '-'})`, err.httpStatus ?? null, err.code ?? null);
-      }
-      throw err;
+      throw rejected(err, 'the session request');
     }
   }
 
@@ -71,6 +84,23 @@ export class VeriffVendor implements IdentityVendor {
         throw new VendorRequestRejected(`Veriff refused to delete the session (HTTP ${err.httpStatus ?? '-'}, code ${err.code ?? '-'})`, err.httpStatus ?? null, err.code ?? null);
       }
       throw err;
+    }
+  }
+
+  async listMedia(sessionId: string): Promise<VendorMediaItem[]> {
+    try {
+      const images = await this.client.listMedia(sessionId);
+      return images.map((image) => ({ id: image.id, kind: mediaKind(image.context ?? image.name), contentType: image.mimetype ?? null }));
+    } catch (err) {
+      throw rejected(err, 'the media list');
+    }
+  }
+
+  async downloadMedia(mediaId: string, maxBytes: number): Promise<Buffer> {
+    try {
+      return (await this.client.downloadMedia(mediaId, maxBytes)).bytes;
+    } catch (err) {
+      throw rejected(err, 'a media download');
     }
   }
 }

@@ -71,6 +71,55 @@ export async function api(method, path, body) {
   return { ok: false, status: response.status, problem };
 }
 
+/** The common answer of a call that did not succeed (shared by the calls below). */
+async function failureOf(response, path, session) {
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  const problem = data && typeof data === 'object' && typeof data.title === 'string' ? data : { title: `The service answered with status ${response.status}`, status: response.status };
+  if (response.status === 401 && session && !path.startsWith('/api/auth/')) {
+    clearSession();
+    location.assign(signInUrl('expired'));
+  }
+  return { ok: false, status: response.status, problem };
+}
+
+const UNREACHABLE = { ok: false, status: 0, problem: { title: 'The service cannot be reached', detail: 'Check your connection and try again.' } };
+
+/**
+ * A binary resource (a document image) fetched with the bearer token: { ok: true, blob } or a
+ * problem. Images of documents have no public URL; the page shows the blob through an object URL.
+ */
+export async function apiBlob(path) {
+  const session = getSession();
+  let response;
+  try {
+    response = await fetch(path, { headers: { accept: 'image/*, application/problem+json', ...(session ? { authorization: `Bearer ${session.token}` } : {}) }, cache: 'no-store', credentials: 'omit' });
+  } catch {
+    return UNREACHABLE;
+  }
+  if (!response.ok) return failureOf(response, path, session);
+  return { ok: true, status: response.status, blob: await response.blob() };
+}
+
+/** A multipart/form-data call (a file upload); answers like api(). */
+export async function apiForm(method, path, formData) {
+  const session = getSession();
+  let response;
+  try {
+    response = await fetch(path, { method, headers: { accept: 'application/json, application/problem+json', ...(session ? { authorization: `Bearer ${session.token}` } : {}) }, body: formData, cache: 'no-store', credentials: 'omit' });
+  } catch {
+    return UNREACHABLE;
+  }
+  if (!response.ok) return failureOf(response, path, session);
+  const text = await response.text();
+  return { ok: true, status: response.status, data: text ? JSON.parse(text) : null };
+}
+
 // ---------------------------------------------------------------------------------------------
 // DOM
 

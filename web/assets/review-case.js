@@ -1,5 +1,5 @@
 /* global document */
-import { $, api, el, formatDateTime, formatRelative, humanise, problemFieldErrors, problemView, replaceChildren, setBusy, shortId, showFieldErrors, startPage, statusBadge, timeEl } from './common.js';
+import { $, api, apiBlob, el, formatDateTime, formatRelative, humanise, problemFieldErrors, problemView, replaceChildren, setBusy, shortId, showFieldErrors, startPage, statusBadge, timeEl } from './common.js';
 import { adjustmentText, KIND_NAMES, SOURCE_NAMES } from './screening-words.js';
 
 // GET /api/review/cases/{recordId}/ and the task actions: claim, approve, reject (with a reason
@@ -108,6 +108,108 @@ function renderTimeline(data) {
       ),
     ),
   );
+}
+
+const KIND_LABELS = { front: 'Front', back: 'Back', selfie: 'Selfie' };
+const SOURCE_LABELS = { upload: 'uploaded by the customer', veriff: 'kept from Veriff' };
+const DECISION_TONES = { accept: 'tone-ok', deny: 'tone-bad', 'flag for review': 'tone-warn' };
+const CHECK_TONES = { success: 'tone-ok', fail: 'tone-bad', 'flag for review': 'tone-warn' };
+
+/** Fetches an image with the token and shows it through an object URL (no public URL exists). */
+async function showImage(img, url, lead) {
+  const result = await apiBlob(url);
+  if (!result.ok) {
+    img.replaceWith(problemView(result.problem, lead));
+    return;
+  }
+  img.src = URL.createObjectURL(result.blob);
+}
+
+function renderDocuments(data) {
+  const box = $('[data-documents]');
+  if (data.documents.length === 0) {
+    replaceChildren(box, muted('No document images are kept for this case.'));
+    return;
+  }
+  const figures = data.documents.map((doc) => {
+    const label = `${KIND_LABELS[doc.kind] ?? humanise(doc.kind)} of the document`;
+    const img = el('img', { attrs: { alt: doc.kind === 'selfie' ? 'Selfie of the customer' : label, width: doc.width, height: doc.height, 'data-document-id': doc.id } });
+    void showImage(img, doc.content_url, 'The image could not be shown');
+    return el('figure', { class: 'document-figure' }, img, el('figcaption', { text: `${KIND_LABELS[doc.kind] ?? humanise(doc.kind)}, ${SOURCE_LABELS[doc.source] ?? doc.source}${doc.attempt ? `, attempt ${doc.attempt}` : ''}` }));
+  });
+  replaceChildren(box, el('div', { class: 'document-gallery' }, figures));
+}
+
+const badge = (text, tone) => el('span', { class: `badge ${tone}`, text });
+
+function readRows(submitted, details) {
+  const zone = details?.ocr?.mrz?.fields ?? {};
+  const visual = details?.ocr?.visualZone ?? {};
+  const rows = [
+    ['Surname', submitted.last_name, zone.surname, visual.surname],
+    ['Given names', submitted.first_name, zone.givenNames, visual.givenNames],
+    ['Date of birth', submitted.date_of_birth, zone.dateOfBirth, visual.dateOfBirth],
+    ['Document number', submitted.document_number, zone.documentNumber, visual.documentNumber],
+    ['Nationality', submitted.nationality, zone.nationality, visual.nationality],
+    ['Date of expiry', null, zone.dateOfExpiry, visual.dateOfExpiry],
+  ];
+  return el(
+    'div',
+    { class: 'table-wrap' },
+    el(
+      'table',
+      { class: 'comparison', attrs: { 'data-read-fields': '' } },
+      el('caption', { class: 'visually-hidden', text: 'Submitted data next to what the document check read in the machine-readable zone and the visual zone' }),
+      el('thead', {}, el('tr', {}, ['Field', 'Submitted', 'Machine-readable zone', 'Visual zone'].map((h) => el('th', { attrs: { scope: 'col' }, text: h })))),
+      el('tbody', {}, rows.map(([field, mine, inZone, inVisual]) => el('tr', {}, el('th', { attrs: { scope: 'row' }, text: field }), el('td', { text: mine ?? '—' }), el('td', { class: 'mono', text: inZone ?? '—' }), el('td', { text: inVisual ?? '—' })))),
+    ),
+  );
+}
+
+function renderFindings(data, submitted) {
+  const box = $('[data-findings]');
+  if (data.checks.length === 0) {
+    replaceChildren(box, muted('No document check was made on this case (the identity vendor checked the document).'));
+    return;
+  }
+  replaceChildren(
+    box,
+    data.checks.map((check) => {
+      const details = check.details ?? {};
+      const findings = [...(details.metadata?.findings ?? []), ...(details.image_integrity?.findings ?? []), ...(details.ocr?.findings ?? [])];
+      const found = details.metadata?.found ?? {};
+      const mrzLines = details.ocr?.mrz?.lines ?? [];
+      const heatMap = el('img', { attrs: { alt: 'Error-level heat map of the document (darker areas were compressed differently)', 'data-heat-map': check.id } });
+      void showImage(heatMap, check.heat_map_url, 'The heat map could not be shown');
+      return el(
+        'div',
+        { class: 'check-block', attrs: { 'data-check-id': check.id } },
+        el('p', {}, badge(humanise(check.decision), DECISION_TONES[check.decision] ?? 'tone-info'), check.retake ? badge('New photo needed', 'tone-warn') : null, ' ', el('span', { text: check.reason })),
+        dl(Object.entries(check.checks).map(([name, status]) => [humanise(name), badge(humanise(status), CHECK_TONES[status] ?? 'tone-info')])),
+        findings.length ? el('ul', { class: 'finding-list' }, findings.map((f) => el('li', {}, badge(humanise(f.status), CHECK_TONES[f.status] ?? 'tone-info'), ' ', el('span', { text: f.message })))) : muted('No finding.'),
+        el('h3', { text: 'Read from the document' }),
+        readRows(submitted, details),
+        mrzLines.length ? el('pre', { class: 'mono small', attrs: { 'data-mrz': '' }, text: mrzLines.join('\n') }) : muted('No machine-readable zone was read.'),
+        el('h3', { text: 'Metadata' }),
+        dl([['Camera', [found.make, found.model].filter(Boolean).join(' ') || '—'], ['Software', (found.software ?? []).join(', ') || '—'], ['Captured', found.capturedAt ?? '—'], ['Modified', found.modifiedAt ?? '—']]),
+        el('h3', { text: 'Error level analysis' }),
+        dl([['Score', String(details.image_integrity?.ela?.score ?? '—')], ['Sharpness', String(details.image_integrity?.blur?.score ?? '—')]]),
+        el('figure', { class: 'document-figure' }, heatMap, el('figcaption', { text: 'Error-level heat map; suspicious regions are boxed.' })),
+      );
+    }),
+  );
+}
+
+/** Once per page: each image shown is a view on the audit trail, so a refresh of the case does not fetch them again. */
+async function loadDocuments(caseData) {
+  const result = await api('GET', `/api/review/cases/${encodeURIComponent(recordId)}/documents/`);
+  if (!result.ok) {
+    replaceChildren($('[data-documents]'), problemView(result.problem, 'The documents could not be loaded'));
+    replaceChildren($('[data-findings]'));
+    return;
+  }
+  renderDocuments(result.data);
+  renderFindings(result.data, caseData.submitted ?? {});
 }
 
 function who(id) {
@@ -317,7 +419,7 @@ async function resolveHit(event, hit, hitForm) {
 async function load() {
   const result = await api('GET', `/api/review/cases/${encodeURIComponent(recordId)}/`);
   if (!result.ok) {
-    for (const box of main.querySelectorAll('[data-summary], [data-comparison], [data-risk], [data-screening], [data-timeline], [data-task]')) replaceChildren(box);
+    for (const box of main.querySelectorAll('[data-summary], [data-comparison], [data-risk], [data-screening], [data-timeline], [data-task], [data-documents], [data-findings]')) replaceChildren(box);
     replaceChildren($('[data-problem]'), problemView(result.problem, 'The case could not be loaded'));
     claimButton.hidden = true;
     form.hidden = true;
@@ -330,6 +432,7 @@ async function load() {
   renderTimeline(result.data);
   renderTask(result.data);
   renderScreening(result.data);
+  return result.data;
 }
 
 function announce(message) {
@@ -397,4 +500,7 @@ form.addEventListener('submit', async (event) => {
 });
 
 session = startPage();
-if (session) await load();
+if (session) {
+  const caseData = await load();
+  if (caseData) await loadDocuments(caseData);
+}

@@ -103,3 +103,45 @@ ${NOSCRIPT}
 <p><a href="/kyc">Back to my verification</a></p>`,
   });
 }
+
+const UPLOADS = [
+  { kind: 'front', label: 'Front of the document', hint: 'The page with your photo (passport), or the front of your card. Required.', required: true },
+  { kind: 'back', label: 'Back of the document', hint: 'Identity cards only: the side with the machine-readable lines. Optional.', required: false },
+  { kind: 'selfie', label: 'A photo of your face', hint: 'Optional; a reviewer may compare it with the document.', required: false },
+] as const;
+
+/** The local vendor's session: the customer uploads the document here (our own page, no third party). */
+export function kycDocumentsPage(recordId: string, maxBytes: number): string {
+  const megabytes = Math.floor(maxBytes / (1024 * 1024));
+  return renderPage({
+    title: 'Upload your document',
+    area: 'customer',
+    path: `/kyc/records/${recordId}/documents`,
+    script: 'kyc-documents.js',
+    roles: CUSTOMER,
+    data: { 'record-id': recordId, 'max-bytes': String(maxBytes) },
+    body: html`<h1>Upload your identity document</h1>
+<p class="lead">Photograph the document flat, in good light, with all four corners in the picture and nothing covering it. JPEG or PNG, at most ${String(megabytes)} MB each. The photos are checked at once and kept encrypted.</p>
+${NOSCRIPT}
+<div data-problem></div>
+<form class="card form" data-documents-form novalidate>
+<div class="error-summary" data-error-summary tabindex="-1" role="alert" hidden>
+  <h2>Please correct the highlighted fields</h2>
+  <ul></ul>
+</div>
+${UPLOADS.map(
+  (upload) => html`<div class="field" data-field="${upload.kind}">
+<label for="f-${upload.kind}">${upload.label}</label>
+<p class="hint" id="f-${upload.kind}-hint">${upload.hint}</p>
+<p class="field-error" id="f-${upload.kind}-error" hidden></p>
+<input type="file" id="f-${upload.kind}" name="${upload.kind}" accept="image/jpeg,image/png" aria-describedby="f-${upload.kind}-hint"${upload.required ? html` required` : ''}>
+</div>`,
+)}
+<div class="form-actions">
+  <button type="submit" class="primary">Upload and check</button>
+  <p class="form-status" data-form-status role="status"></p>
+</div>
+</form>
+<p><a href="/kyc/records/${recordId}">See the status of this verification</a></p>`,
+  });
+}

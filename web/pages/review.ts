@@ -74,6 +74,15 @@ export function reviewCasePage(recordId: string): string {
     <h2 id="comparison-heading">Submitted and extracted data</h2>
     <div data-comparison><p class="muted">Loading…</p></div>
   </section>
+  <section class="card" aria-labelledby="documents-heading">
+    <h2 id="documents-heading">Document images</h2>
+    <p class="hint">Each image you open here is recorded on the case's audit trail (who, which document, when).</p>
+    <div data-documents><p class="muted">Loading…</p></div>
+  </section>
+  <section class="card" aria-labelledby="findings-heading">
+    <h2 id="findings-heading">Document check findings</h2>
+    <div data-findings><p class="muted">Loading…</p></div>
+  </section>
   <section class="card" aria-labelledby="risk-heading">
     <h2 id="risk-heading">Risk reasons</h2>
     <div data-risk><p class="muted">Loading…</p></div>
