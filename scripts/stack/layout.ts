@@ -47,10 +47,15 @@ export interface StackLayout {
     temporalWorker: number;
     temporalMembership: { frontend: number; history: number; matching: number; worker: number };
     temporalMetrics: number;
-    // Message broker (RabbitMQ, from its own branch): AMQP on base + 60, management on base + 61.
+    /** RabbitMQ's AMQP listener. */
+    broker: number;
+    /** RabbitMQ's Erlang distribution port (rabbitmqctl and rabbitmq-diagnostics reach the node there). */
+    brokerDistribution: number;
   };
   dir: string;
   logDir: string;
+  /** The stack's RabbitMQ node: its name and its folder (data, logs, cookie). */
+  broker: { node: string; dir: string };
   stateFile: string;
   lockFile: string;
   databases: { app: string; temporal: string; visibility: string };
@@ -78,9 +83,12 @@ export function stackLayout(settings: StackSettings): StackLayout {
       temporalWorker: base + 54,
       temporalMembership: { frontend: base + 55, history: base + 56, matching: base + 57, worker: base + 58 },
       temporalMetrics: base + 59,
+      broker: base + 60,
+      brokerDistribution: base + 61,
     },
     dir,
     logDir: path.join(dir, 'logs'),
+    broker: { node: `${settings.KYC_STACK_DB_PREFIX}-broker`, dir: path.join(dir, 'rabbitmq') },
     stateFile: path.join(dir, 'stack.json'),
     lockFile: path.join(dir, 'supervisor.lock'),
     databases: {
@@ -109,5 +117,7 @@ export function listeningPorts(layout: StackLayout): { port: number; owner: stri
     { port: p.temporalWorker, owner: 'Temporal system worker' },
     ...Object.entries(p.temporalMembership).map(([service, port]) => ({ port, owner: `Temporal ${service} membership` })),
     { port: p.temporalMetrics, owner: 'Temporal metrics' },
+    { port: p.broker, owner: 'RabbitMQ (AMQP)' },
+    { port: p.brokerDistribution, owner: 'RabbitMQ (Erlang distribution)' },
   ];
 }
