@@ -53,6 +53,9 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
       ...createOpsActivities({ db: options.db, records: stores.records, temporal }),
     },
     dataConverter: kycDataConverter(config),
+    // Open verifications wait days for their customers: only so many stay in memory, the others
+    // are replayed from history (a few dozen events) when their next event comes.
+    maxCachedWorkflows: config.KYC_WORKER_CACHED_WORKFLOWS,
     ...options.workflows,
   };
   return Worker.create(workerOptions);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../domain/config';
 import { createDb } from '../infra/db';
@@ -14,7 +15,8 @@ async function main() {
   installWorkerRuntime({ logger, level: config.LOG_LEVEL, metricsBindAddress });
   const db = createDb(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
+  const workflows = config.KYC_WORKFLOW_BUNDLE ? { workflowBundle: { code: await readFile(config.KYC_WORKFLOW_BUNDLE, 'utf8') } } : { workflowsPath: require.resolve('../workflows') };
+  const worker = await createKycWorker({ config, db, connection, workflows });
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: `http://${metricsBindAddress}/metrics` });
   await worker.run();
   await Promise.all([db.$disconnect(), connection.close()]);

@@ -88,7 +88,7 @@ export interface ChaosRow {
 
 export interface ChaosReport {
   rows: ChaosRow[];
-  faults: (FaultWindow & { clientErrors: number; webhookErrors: number })[];
+  faults: (FaultWindow & { clientErrors: number; webhookErrors: number; seen: string })[];
   outcomes: Outcome[];
   passed: boolean;
   table: string;
@@ -336,7 +336,7 @@ async function measure(m: Measurements): Promise<ChaosReport> {
     row('records not in a final state', notFinal, '0', notFinal === 0);
     row('webhook receipts stored but not processed', unprocessed, '0', unprocessed === 0);
     row('webhooks the vendor gave up on (every retry failed)', m.vendor.webhooksUndelivered ?? 0, '0', (m.vendor.webhooksUndelivered ?? 0) === 0);
-    row('webhook deliveries received (copies and retries included)', `${m.deliveries.length} (${receipts} distinct facts stored)`, '-', null);
+    row('webhook deliveries sent by the vendor (copies, retries) / facts stored', `${m.deliveries.length} / ${receipts}`, '-', null);
     row('decision webhooks lost on purpose / decisions fetched by the poll', `${m.vendor.decisionWebhooksLost ?? 0} / ${polled}`, 'every lost one fetched', polled >= (m.vendor.decisionWebhooksLost ?? 0));
     row('session creations failed on purpose (503, 2 s answers)', `${m.vendor.sessionCreationsFailed ?? 0} of ${m.vendor.sessionCreations ?? 0}`, '30 %', null);
     row('duplicate wallet upgrades', doubleUpgrades, '0', doubleUpgrades === 0);
@@ -357,11 +357,15 @@ async function measure(m: Measurements): Promise<ChaosReport> {
     row('webhook 5xx or no answer to the vendor, outside the outage windows', webhookOutside.length, '0', webhookOutside.length === 0);
     row('webhook 5xx or no answer to the vendor, during the outage windows', webhookErrors.length - webhookOutside.length, 'counted', null);
 
-    const faults = m.windows.map((w) => ({
-      ...w,
-      clientErrors: clientErrors.filter((o) => inWindow(o.at) === w).length,
-      webhookErrors: webhookErrors.filter((d) => inWindow(Date.parse(d.at)) === w).length,
-    }));
+    const faults = m.windows.map((w) => {
+      const client = clientErrors.filter((o) => inWindow(o.at) === w);
+      const webhook = webhookErrors.filter((d) => inWindow(Date.parse(d.at)) === w);
+      // What the clients met, grouped: "POST /api/kyc/records/start_verification/ 503 x2".
+      const groups = new Map<string, number>();
+      for (const o of client) groups.set(`${o.route} ${o.status || 'no answer'}`, (groups.get(`${o.route} ${o.status || 'no answer'}`) ?? 0) + 1);
+      for (const d of webhook) groups.set(`webhook ${d.httpStatus ?? 'no answer'}`, (groups.get(`webhook ${d.httpStatus ?? 'no answer'}`) ?? 0) + 1);
+      return { ...w, clientErrors: client.length, webhookErrors: webhook.length, seen: [...groups].map(([what, n]) => `${what} x${n}`).join('; ') };
+    });
     const passed = rows.every((r) => r.ok !== false);
     const table = render(rows, faults, clientOutside, m.wallSeconds, recordIds.length);
     return { rows, faults, outcomes: m.outcomes, passed, table, wallSeconds: m.wallSeconds };
@@ -377,8 +381,8 @@ function render(rows: ChaosRow[], faults: ChaosReport['faults'], outside: Observ
   for (const r of rows) out.push(line([r.figure, r.value, r.target, r.ok === null ? '' : r.ok ? 'ok' : 'MISSED']));
   out.push('', 'faults (each window: from the kill until the component served again, checked from outside; 5xx within 5 s after it count as during):');
   const faultWidth = Math.max(...faults.map((f) => f.name.length), 5);
-  out.push(`${'fault'.padEnd(faultWidth)}  down s  client 5xx  webhook 5xx`);
-  for (const f of faults) out.push(`${f.name.padEnd(faultWidth)}  ${((f.backAt - f.downAt) / 1000).toFixed(1).padStart(6)}  ${String(f.clientErrors).padStart(10)}  ${String(f.webhookErrors).padStart(11)}`);
+  out.push(`${'fault'.padEnd(faultWidth)}  down s  client 5xx  webhook 5xx  what they met`);
+  for (const f of faults) out.push(`${f.name.padEnd(faultWidth)}  ${((f.backAt - f.downAt) / 1000).toFixed(1).padStart(6)}  ${String(f.clientErrors).padStart(10)}  ${String(f.webhookErrors).padStart(11)}  ${f.seen}`);
   if (outside.length) {
     out.push('', 'client errors outside the windows:');
     for (const o of outside.slice(0, 20)) out.push(`  ${new Date(o.at).toISOString()} ${o.method} ${o.route} -> ${o.status || 'no answer'}`);

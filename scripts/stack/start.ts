@@ -247,6 +247,9 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   console.log(`[stack] Temporal Server at ${temporalAddress}`);
   const serverConfig = writeTemporalServerConfig(layout, postgres);
   const server = launch(spec('temporal-server', path.join(temporalServerDir, 'temporal-server'), temporalServerArgs(serverConfig), process.env), temporalAddress, `http://${host}:${ports.temporalFrontendHttp}/api/v1/system-info`);
+  // The workflow code, bundled once while the server starts: a worker (re)starts in seconds.
+  const workflowBundle = path.join(layout.dir, 'workflow-bundle.js');
+  await runStep(spec('bundle-workflows', process.execPath, ['--import', 'tsx', 'scripts/bundle-workflows.ts', workflowBundle]));
   await ready(server, 'Temporal frontend', () => temporalServing(temporalAddress), 120_000);
   const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES);
   for (const line of registered) console.log(`[stack] created ${line}`);
@@ -268,7 +271,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const simulator = launch(node('simulator', 'simulator/server.ts', simulatorEnv), simulatorUrl, `${simulatorUrl}/health`);
   const workers = ports.workerMetrics.map((metricsPort, i) => {
     const metrics = `http://${host}:${metricsPort}/metrics`;
-    return launch(node(`worker-${i + 1}`, 'worker/main.ts', { ...appEnv, WORKER_METRICS_PORT: String(metricsPort) }), metrics, metrics);
+    return launch(node(`worker-${i + 1}`, 'worker/main.ts', { ...appEnv, WORKER_METRICS_PORT: String(metricsPort), KYC_WORKFLOW_BUNDLE: workflowBundle }), metrics, metrics);
   });
   const apis = ports.api.map((port, i) => {
     const url = `http://${host}:${port}`;
@@ -313,7 +316,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
     `  Message broker:        ${brokerUrl}  (RabbitMQ node ${layout.broker.node}, exchange kyc.events; relay: outbox -> RabbitMQ and webhooks)`,
-    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, schedules)`,
+    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, schedules)`,
     ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:         ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
     'Ctrl+C (or `npm run stack -- stop` from another terminal) stops everything; `npm run stack -- status` shows it.',
   ];
