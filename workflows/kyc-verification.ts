@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, executeChild, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, executeChild, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { KycActivities } from '../activities';
 import { vendorDecisionText, vendorEventAdvances } from '../domain/decision';
 import { REVIEW_REJECTION_TEXT } from '../domain/review';
@@ -25,12 +25,18 @@ import { KycCountryKey, KycRecordIdKey, KycRiskScoreKey, KycStatusKey } from './
 // the vendor session, wait for the vendor's webhooks (signals) under the session timeout, then
 // decide: approve and upgrade the wallet, reject, ask for a resubmission, or send to manual review.
 
-const { createKycRecord, recordTransition, rollbackApproval, amendApplicationAddress, assessRisk, deliverNotifications } = proxyActivities<KycActivities>({
-  startToCloseTimeout: ACTIVITY_TIMEOUTS.database,
-  retry: DATABASE_RETRY,
-});
 const { openVendorSession, fetchVendorDecision } = proxyActivities<KycActivities>({ startToCloseTimeout: ACTIVITY_TIMEOUTS.vendor, retry: VENDOR_RETRY });
-const { upgradeWallet } = proxyActivities<KycActivities>({ startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: WALLET_RETRY });
+
+// The database steps (milliseconds each, idempotent) run as local activities: inside the workflow
+// task that reaches them, their results recorded as markers, without a round trip through the
+// server per step. A worker that dies before the task completes runs them again on replay, which
+// their dedupe keys make harmless. Verifications started before this change (release 0.2.0)
+// recorded them as activities of their own and keep them so (the patch below).
+const LOCAL_DATABASE_STEPS = 'local-database-steps';
+const database = { startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: DATABASE_RETRY } as const;
+const wallet = { startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: WALLET_RETRY } as const;
+const asActivities = { steps: proxyActivities<KycActivities>(database), wallet: proxyActivities<KycActivities>(wallet) };
+const asLocalActivities = { steps: proxyLocalActivities<KycActivities>(database), wallet: proxyLocalActivities<KycActivities>(wallet) };
 
 type StatusText = { reason: string; nextAction: string };
 type EventData = Record<string, string | number | boolean | null | string[]>;
@@ -46,6 +52,10 @@ function failureOf(err: unknown, fallback: VerificationFailure): VerificationFai
 // Business outcomes: the workflow completes normally in each of them; its result is the final state.
 export async function kycVerification(input: KycVerificationInput): Promise<VerificationState> {
   const { recordId, settings } = input;
+  // Decided once, before the first step: the same way on every replay of this history.
+  const { steps, wallet: walletSteps } = patched(LOCAL_DATABASE_STEPS) ? asLocalActivities : asActivities;
+  const { createKycRecord, recordTransition, rollbackApproval, amendApplicationAddress, assessRisk, deliverNotifications } = steps;
+  const { upgradeWallet } = walletSteps;
   const state: VerificationState = { recordId, status: 'pending', ...DEFAULT_STATUS_TEXT.pending, sessionUrl: null, attempt: 1, failure: null };
   const inbox: VendorUpdate[] = [];
   const seen = new Set<string>();

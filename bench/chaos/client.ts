@@ -4,6 +4,8 @@
 // 4xx is an answer, and a 500 is a bug to be counted.
 
 export interface Observation {
+  /** Date.now() when the request was sent. */
+  sentAt: number;
   /** Date.now() when the answer (or the failure) came. */
   at: number;
   route: string;
@@ -47,6 +49,7 @@ export class ObservedClient {
   private async once(route: string, method: string, path: string, options: { token?: string; body?: unknown }): Promise<{ status: number; json: Record<string, unknown> }> {
     let status = 0;
     let json: Record<string, unknown> = {};
+    const sentAt = Date.now();
     try {
       const response = await fetch(`${this.baseUrl}${path}`, {
         method,
@@ -64,7 +67,7 @@ export class ObservedClient {
     } catch {
       status = 0;
     }
-    this.observations.push({ at: Date.now(), route, method, status });
+    this.observations.push({ sentAt, at: Date.now(), route, method, status });
     return { status, json };
   }
 }

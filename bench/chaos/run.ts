@@ -78,6 +78,8 @@ const VENDOR_FAULTS = {
 // After a component serves again, the seconds a client may still meet its absence (HAProxy's
 // health check puts an API back after two passing checks, two seconds apart).
 const SETTLE_AFTER_RECOVERY_MS = 5_000;
+// A webhook attempt lasts at most the simulator's delivery timeout.
+const WEBHOOK_ATTEMPT_MS = 5_000;
 
 export interface ChaosRow {
   figure: string;
@@ -285,11 +287,14 @@ async function measure(m: Measurements): Promise<ChaosReport> {
   await pg.connect();
   const count = async (sql: string, params: unknown[] = []) => Number((await pg.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
   try {
-    const inWindow = (at: number) => m.windows.find((w) => at >= w.downAt && at <= w.backAt + SETTLE_AFTER_RECOVERY_MS);
+    // A request met an outage when it was in flight at some moment of the window (a start sent
+    // while a worker was down may fail a minute later, when its wait runs out).
+    const inWindow = (sent: number, answered: number) => m.windows.find((w) => sent <= w.backAt + SETTLE_AFTER_RECOVERY_MS && answered >= w.downAt);
     const clientErrors = m.observations.filter((o) => isServerError(o.status));
     const webhookErrors = m.deliveries.filter((d) => d.httpStatus === null || d.httpStatus >= 500);
-    const clientOutside = clientErrors.filter((o) => !inWindow(o.at));
-    const webhookOutside = webhookErrors.filter((d) => !inWindow(Date.parse(d.at)));
+    const webhookWindow = (d: DeliveryAttempt) => inWindow(Date.parse(d.at) - WEBHOOK_ATTEMPT_MS, Date.parse(d.at));
+    const clientOutside = clientErrors.filter((o) => !inWindow(o.sentAt, o.at));
+    const webhookOutside = webhookErrors.filter((d) => !webhookWindow(d));
 
     const reached = m.outcomes.filter((o) => o.seen === o.expected);
     const byBranch = (branch: Branch) => {
@@ -358,8 +363,8 @@ async function measure(m: Measurements): Promise<ChaosReport> {
     row('webhook 5xx or no answer to the vendor, during the outage windows', webhookErrors.length - webhookOutside.length, 'counted', null);
 
     const faults = m.windows.map((w) => {
-      const client = clientErrors.filter((o) => inWindow(o.at) === w);
-      const webhook = webhookErrors.filter((d) => inWindow(Date.parse(d.at)) === w);
+      const client = clientErrors.filter((o) => inWindow(o.sentAt, o.at) === w);
+      const webhook = webhookErrors.filter((d) => webhookWindow(d) === w);
       // What the clients met, grouped: "POST /api/kyc/records/start_verification/ 503 x2".
       const groups = new Map<string, number>();
       for (const o of client) groups.set(`${o.route} ${o.status || 'no answer'}`, (groups.get(`${o.route} ${o.status || 'no answer'}`) ?? 0) + 1);
@@ -379,13 +384,14 @@ function render(rows: ChaosRow[], faults: ChaosReport['faults'], outside: Observ
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : i < 3 ? c.padStart(widths[i]!) : c)).join('  ');
   const out = [line(['figure', 'value', 'target', '']), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const r of rows) out.push(line([r.figure, r.value, r.target, r.ok === null ? '' : r.ok ? 'ok' : 'MISSED']));
-  out.push('', 'faults (each window: from the kill until the component served again, checked from outside; 5xx within 5 s after it count as during):');
+  out.push('', 'faults (window: from the kill until the component served again, checked from outside, plus 5 s; an error counts as during it when its request was in flight then):');
   const faultWidth = Math.max(...faults.map((f) => f.name.length), 5);
-  out.push(`${'fault'.padEnd(faultWidth)}  down s  client 5xx  webhook 5xx  what they met`);
-  for (const f of faults) out.push(`${f.name.padEnd(faultWidth)}  ${((f.backAt - f.downAt) / 1000).toFixed(1).padStart(6)}  ${String(f.clientErrors).padStart(10)}  ${String(f.webhookErrors).padStart(11)}  ${f.seen}`);
+  const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  out.push(`${'fault'.padEnd(faultWidth)}  at (UTC)  down s  client 5xx  webhook 5xx  what they met`);
+  for (const f of faults) out.push(`${f.name.padEnd(faultWidth)}  ${clock(f.downAt)}  ${((f.backAt - f.downAt) / 1000).toFixed(1).padStart(6)}  ${String(f.clientErrors).padStart(10)}  ${String(f.webhookErrors).padStart(11)}  ${f.seen}`);
   if (outside.length) {
-    out.push('', 'client errors outside the windows:');
-    for (const o of outside.slice(0, 20)) out.push(`  ${new Date(o.at).toISOString()} ${o.method} ${o.route} -> ${o.status || 'no answer'}`);
+    out.push('', 'client errors outside the windows (request sent -> answered):');
+    for (const o of outside.slice(0, 20)) out.push(`  ${clock(o.sentAt)} -> ${clock(o.at)} ${o.route} -> ${o.status || 'no answer'}`);
   }
   out.push('', `${started} verifications started; run time ${wallSeconds.toFixed(0)} s`);
   return out.join('\n');
