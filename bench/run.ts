@@ -16,6 +16,7 @@ import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { api, startTestSystem, type TestSystem } from '../test/support/system';
 import { decide } from '../test/support/veriff';
 import { ceilingActivities, reachedMarkedStep } from './ceiling-activities';
+import { embeddedSection } from './embedded';
 import { memorySection } from './memory';
 import { customers, freePorts, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
@@ -53,21 +54,26 @@ interface Options {
   webhooks: number;
   open: number;
   skip: Set<string>;
+  /** `npm start`'s embedded setup instead of the sections: how many verifications to open. */
+  embedded: number | null;
 }
 
 const SECTIONS = ['e2e', 'webhooks', 'memory'] as const;
 
 const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--rounds R] [--webhooks K] [--open O] [--skip e2e,webhooks,memory]
+       npm run bench -- --embedded [N]
   --n            measured verifications, kyc and ceiling each (env BENCH_N, default 200)
   --concurrency  verifications in flight at once (env BENCH_CONCURRENCY, default 20)
   --warmup       verifications run first and not measured (env BENCH_WARMUP, default 10)
   --rounds       kyc and ceiling take turns this many times, so a neighbour's load falls on both (default 4)
   --webhooks     verifications whose three webhooks each webhook round sends (default 100)
   --open         open verifications for the worker memory figure (default 10000)
-  --skip         sections left out: ${SECTIONS.join(', ')}`;
+  --skip         sections left out: ${SECTIONS.join(', ')}
+  --embedded     instead: npm start's embedded setup, N verifications opened 20 at a time (default 1000), then 100 more starts`;
 
 function readOptions(): Options {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       n: { type: 'string' },
       concurrency: { type: 'string', short: 'c' },
@@ -76,6 +82,7 @@ function readOptions(): Options {
       webhooks: { type: 'string' },
       open: { type: 'string' },
       skip: { type: 'string' },
+      embedded: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -101,6 +108,7 @@ function readOptions(): Options {
     webhooks: int(values.webhooks, 'BENCH_WEBHOOKS', 100, 1),
     open: int(values.open, 'BENCH_OPEN', 10_000, 1),
     skip,
+    embedded: values.embedded ? Number(positionals[0] ?? 1000) : null,
   };
 }
 
@@ -583,6 +591,11 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
 
 async function main() {
   const options = readOptions();
+  if (options.embedded !== null) {
+    if (!Number.isInteger(options.embedded) || options.embedded < 1) throw new Error(`--embedded takes a number of verifications\n${USAGE}`);
+    await embeddedSection({ open: options.embedded });
+    return;
+  }
   const cliPath = process.env.TEMPORAL_CLI_PATH;
   if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run the benchmark with `npm run bench`');
   if (!process.env.TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set: run the benchmark with `npm run bench`');
