@@ -16,6 +16,7 @@ import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { api, startTestSystem, type TestSystem } from '../test/support/system';
 import { decide } from '../test/support/veriff';
 import { ceilingActivities, reachedMarkedStep } from './ceiling-activities';
+import { apiLoadSection } from './api-load';
 import { embeddedSection } from './embedded';
 import { memorySection } from './memory';
 import { customers, freePorts, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
@@ -58,9 +59,9 @@ interface Options {
   embedded: number | null;
 }
 
-const SECTIONS = ['e2e', 'webhooks', 'memory'] as const;
+const SECTIONS = ['e2e', 'webhooks', 'load', 'memory'] as const;
 
-const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--rounds R] [--webhooks K] [--open O] [--skip e2e,webhooks,memory]
+const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--rounds R] [--webhooks K] [--open O] [--skip e2e,webhooks,load,memory]
        npm run bench -- --embedded [N]
   --n            measured verifications, kyc and ceiling each (env BENCH_N, default 200)
   --concurrency  verifications in flight at once (env BENCH_CONCURRENCY, default 20)
@@ -659,6 +660,7 @@ async function main() {
       system.logs.length = 0;
     }
     if (!options.skip.has('webhooks')) await webhookSection(system, options);
+    if (!options.skip.has('load')) await apiLoadSection(system, { connections: 200, durationSeconds: 10, concurrency: options.concurrency });
     if (!options.skip.has('memory')) await memorySection(system, options);
 
     const memory = process.memoryUsage();
