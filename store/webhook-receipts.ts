@@ -22,16 +22,16 @@ export class WebhookReceiptStore {
   /** A signed, recognised webhook: stored once per fact (its dedupe key); a redelivery finds the first copy. */
   async storeRecognised(input: { kind: 'decision' | 'event'; sessionId: string; attemptId: string; statusOrAction: string; dedupeKey: string; rawBody: string }): Promise<StoredReceipt> {
     const select = { id: true, processedAt: true, outcome: true } as const;
-    const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
-    if (existing) return existing;
-    await this.db.webhookReceipt.createMany({
+    // One statement for a new fact (most webhooks): written and returned (ON CONFLICT DO NOTHING);
+    // a redelivery, or the loser of two deliveries racing, writes nothing and reads the first row.
+    const [written] = await this.db.webhookReceipt.createManyAndReturn({
       data: [{ kind: input.kind, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, rawBodyEnc: this.cipher.encrypt(input.rawBody), signatureVerdict: 'valid' }],
-      // Two deliveries of one fact at once: one row is written, both find it (ON CONFLICT DO NOTHING).
       skipDuplicates: true,
+      select,
     });
-    // The one that lost the race reads the winner's row; if it is not processed yet, both deliver it
-    // to the workflow, which keeps one (it deduplicates on the same key).
-    return this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });
+    // If the first row is not processed yet, both deliver it to the workflow, which keeps one (it
+    // deduplicates on the same key).
+    return written ?? this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });
   }
 
   /** A signed body we cannot act on (not JSON, an unknown shape): kept for a person to look at, closed at once. */
