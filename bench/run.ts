@@ -19,6 +19,7 @@ import { ceilingActivities, reachedMarkedStep } from './ceiling-activities';
 import { apiLoadSection } from './api-load';
 import { embeddedSection } from './embedded';
 import { memorySection } from './memory';
+import { stackSection } from './stack';
 import { customers, freePorts, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
 import { ceilingWorkflow, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
@@ -59,9 +60,9 @@ interface Options {
   embedded: number | null;
 }
 
-const SECTIONS = ['e2e', 'webhooks', 'load', 'memory'] as const;
+const SECTIONS = ['e2e', 'webhooks', 'load', 'memory', 'stack'] as const;
 
-const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--rounds R] [--webhooks K] [--open O] [--skip e2e,webhooks,load,memory]
+const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--rounds R] [--webhooks K] [--open O] [--skip e2e,webhooks,load,memory,stack]
        npm run bench -- --embedded [N]
   --n            measured verifications, kyc and ceiling each (env BENCH_N, default 200)
   --concurrency  verifications in flight at once (env BENCH_CONCURRENCY, default 20)
@@ -662,6 +663,7 @@ async function main() {
     if (!options.skip.has('webhooks')) await webhookSection(system, options);
     if (!options.skip.has('load')) await apiLoadSection(system, { connections: 200, durationSeconds: 10, concurrency: options.concurrency });
     if (!options.skip.has('memory')) await memorySection(system, options);
+    if (!options.skip.has('stack')) await stackSection(options);
 
     const memory = process.memoryUsage();
     console.log(`\nmemory of this process at the end: rss ${mib(memory.rss)}, heap used ${mib(memory.heapUsed)} of ${mib(memory.heapTotal)}, external ${mib(memory.external)}`);
