@@ -20,6 +20,7 @@ import { apiLoadSection } from './api-load';
 import { embeddedSection } from './embedded';
 import { memorySection } from './memory';
 import { stackSection } from './stack';
+import { bundleKycWorkflows } from '../worker/workflow-bundle';
 import { customers, freePorts, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
 import { ceilingWorkflow, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
@@ -622,7 +623,7 @@ async function main() {
     // Both bundles before anything is measured: webpack is the heaviest CPU user of the run.
     const bundleLogger = new DefaultLogger('WARN');
     const [kycBundle, ceilingBundle] = await Promise.all([
-      bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundleLogger }),
+      bundleKycWorkflows(bundleLogger).then((code) => ({ code })),
       bundleWorkflowCode({ workflowsPath: require.resolve('./ceiling-workflow'), logger: bundleLogger }),
     ]);
     const bundlePath = path.join(tmp, 'workflow-bundle.js');

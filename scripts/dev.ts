@@ -18,6 +18,7 @@ import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createKycWorker } from '../worker/create-worker';
+import { WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { gaugeSnapshot } from '../store/ops-queries';
 
 // `npm start`: the whole system on embedded defaults, in one command. Anything given in the
@@ -91,7 +92,7 @@ async function main() {
   const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: require.resolve('../workflows') } });
+  const worker = await createKycWorker({ config, db, connection, workflows: { workflowsPath: WORKFLOWS_PATH } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();

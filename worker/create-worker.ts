@@ -13,6 +13,7 @@ import { kycDataConverter } from '../infra/temporal';
 import { createStores } from '../store';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
+import { SHARED_WORKFLOW_MODULES } from './workflow-bundle';
 
 export interface KycWorkerOptions {
   config: Config;
@@ -57,6 +58,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     // are replayed from history (a few dozen events) when their next event comes.
     maxCachedWorkflows: config.KYC_WORKER_CACHED_WORKFLOWS,
     ...options.workflows,
+    ...('workflowsPath' in options.workflows ? { bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } } : {}),
   };
   return Worker.create(workerOptions);
 }

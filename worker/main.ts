@@ -5,6 +5,7 @@ import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { installWorkerRuntime } from '../infra/worker-runtime';
 import { createKycWorker } from './create-worker';
+import { WORKFLOWS_PATH } from './workflow-bundle';
 
 // Standalone worker process (production: N of them on the same task queue). Needs DATABASE_URL.
 async function main() {
@@ -15,7 +16,7 @@ async function main() {
   installWorkerRuntime({ logger, level: config.LOG_LEVEL, metricsBindAddress });
   const db = createDb(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const workflows = config.KYC_WORKFLOW_BUNDLE ? { workflowBundle: { code: await readFile(config.KYC_WORKFLOW_BUNDLE, 'utf8') } } : { workflowsPath: require.resolve('../workflows') };
+  const workflows = config.KYC_WORKFLOW_BUNDLE ? { workflowBundle: { code: await readFile(config.KYC_WORKFLOW_BUNDLE, 'utf8') } } : { workflowsPath: WORKFLOWS_PATH };
   const worker = await createKycWorker({ config, db, connection, workflows });
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: `http://${metricsBindAddress}/metrics` });
   await worker.run();
