@@ -23,7 +23,7 @@ import { stackSection } from './stack';
 import { bundleKycWorkflows } from '../worker/workflow-bundle';
 import { customers, freePorts, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
-import { ceilingWorkflow, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
+import { ceilingCurrentShapeWorkflow, ceilingWorkflow, CURRENT_SHAPE_SIGNALS, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
 
 // `npm run bench`: the real system (API, Veriff simulator, worker, PostgreSQL) against a bare
 // Temporal ceiling on the same dev server in the same run. It prints figures and asserts nothing
@@ -429,18 +429,24 @@ async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer
   };
 }
 
-async function runCeiling(client: Client, taskQueue: string, plan: CeilingPlan, count: number, options: Options, runId: string, offset: number): Promise<PhaseResult> {
+async function runCeiling(client: Client, taskQueue: string, plan: CeilingPlan | 'current shape', count: number, options: Options, runId: string, offset: number): Promise<PhaseResult> {
   const startMs: number[] = [];
   const latencies: number[] = [];
   const toMark: number[] = [];
   const stop = meter();
+  const prefix = plan === 'current shape' ? 'ceiling-now' : 'ceiling';
   await runPool(Array.from({ length: count }, (_, i) => i + offset), options.concurrency, async (i) => {
-    const workflowId = `ceiling-${runId}-${i}`;
-    const startWorkflowOperation = new WithStartWorkflowOperation(ceilingWorkflow, { workflowId, taskQueue, args: [plan], workflowIdConflictPolicy: 'FAIL' });
+    const workflowId = `${prefix}-${runId}-${i}`;
+    const startWorkflowOperation =
+      plan === 'current shape'
+        ? new WithStartWorkflowOperation(ceilingCurrentShapeWorkflow, { workflowId, taskQueue, args: [], workflowIdConflictPolicy: 'FAIL' })
+        : new WithStartWorkflowOperation(ceilingWorkflow, { workflowId, taskQueue, args: [plan], workflowIdConflictPolicy: 'FAIL' });
     const begun = performance.now();
     await withTimeout(client.workflow.executeUpdateWithStart(readyUpdate, { startWorkflowOperation }), PER_ITEM_TIMEOUT_MS, 'the ceiling update-with-start');
     startMs.push(performance.now() - begun);
     const handle = await startWorkflowOperation.workflowHandle();
+    // Like the product's webhooks: the latency runs from the last signal (the decision's).
+    for (let sent = 1; sent < (plan === 'current shape' ? CURRENT_SHAPE_SIGNALS : 1); sent += 1) await handle.signal(proceedSignal);
     const signalled = performance.now();
     await handle.signal(proceedSignal);
     await withTimeout(handle.result(), PER_ITEM_TIMEOUT_MS, 'the ceiling workflow to complete');
@@ -451,7 +457,7 @@ async function runCeiling(client: Client, taskQueue: string, plan: CeilingPlan, 
   });
   const { wallMs, cpu, elu } = stop();
   return {
-    name: 'ceiling',
+    name: plan === 'current shape' ? 'ceiling (now)' : 'ceiling',
     n: count,
     concurrency: options.concurrency,
     wallMs,
@@ -470,7 +476,10 @@ async function runCeiling(client: Client, taskQueue: string, plan: CeilingPlan, 
 interface E2eFigures {
   kyc: PhaseResult;
   ceiling: PhaseResult;
-  rounds: { kyc: number; ceiling: number }[];
+  /** The ceiling in the product's current shape (local activities, three signals). */
+  now: PhaseResult;
+  nowShape: ReturnType<typeof historyShape>;
+  rounds: { kyc: number; ceiling: number; now: number }[];
   kycShape: ReturnType<typeof historyShape>;
   ceilingShape: ReturnType<typeof historyShape>;
   transactionsPerVerification: number | null;
@@ -483,29 +492,32 @@ function report(figures: E2eFigures) {
     table(
       ['system', 'N', 'conc', 'wall s', 'throughput/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
       [
-        ...[kyc, ceiling].map((p) => [p.name, String(p.n), String(p.concurrency), (p.wallMs / 1000).toFixed(2), p.throughput.toFixed(2), ms(p.latency.p50), ms(p.latency.p90), ms(p.latency.p99), ms(p.latency.max)]),
-        ...(ceiling.toMarkedStep ? [['ceiling*', '', '', '', '', ms(ceiling.toMarkedStep.p50), ms(ceiling.toMarkedStep.p90), ms(ceiling.toMarkedStep.p99), ms(ceiling.toMarkedStep.max)]] : []),
+        ...[kyc, ceiling, figures.now].map((p) => [p.name, String(p.n), String(p.concurrency), (p.wallMs / 1000).toFixed(2), p.throughput.toFixed(2), ms(p.latency.p50), ms(p.latency.p90), ms(p.latency.p99), ms(p.latency.max)]),
+        ...[ceiling, figures.now].flatMap((p) => (p.toMarkedStep ? [[`${p.name}*`, '', '', '', '', ms(p.toMarkedStep.p50), ms(p.toMarkedStep.p90), ms(p.toMarkedStep.p99), ms(p.toMarkedStep.max)]] : [])),
       ],
     ),
   );
   console.log(`  kyc:      ${describeShape(figures.kycShape)} per approved verification; latency ${kyc.latencyMeaning}`);
   console.log(`  ceiling:  ${describeShape(figures.ceilingShape)}: release 0.2.0's approved path (${EXPECTED_APPROVED_ACTIVITIES.join(', ')}) as no-op activities around one signal; latency ${ceiling.latencyMeaning}`);
-  console.log(`  ceiling*: signal sent -> the no-op standing for upgradeWallet started (${APPROVED_DECISION_TO_UPGRADE.join(', ')} after the decision): the like-for-like end of the kyc latency`);
+  console.log(`  ceiling (now): ${describeShape(figures.nowShape)}: the product's current shape with no-ops (a strict reference: what remains against it is our own code)`);
+  console.log(`  *: last signal sent -> the no-op standing for upgradeWallet started (${APPROVED_DECISION_TO_UPGRADE.join(', ')} after the decision): the like-for-like end of the kyc latency`);
   const ratio = kyc.throughput / ceiling.throughput;
   const p99 = ceiling.toMarkedStep ? kyc.latency.p99 / ceiling.toMarkedStep.p99 : Number.NaN;
   console.log('\nratios kyc/ceiling, against their targets:');
   console.log(`  throughput          ${ratio.toFixed(2)}x   (target >= 0.80x: ${ratio >= 0.8 ? 'met' : 'MISSED'}); per round: ${figures.rounds.map((r) => (r.kyc / r.ceiling).toFixed(2)).join(', ')}`);
   console.log(`  latency p99 vs ceiling*  ${p99.toFixed(2)}x   (target <= 1.30x: ${p99 <= 1.3 ? 'met' : 'MISSED'}); p50 ${ceiling.toMarkedStep ? (kyc.latency.p50 / ceiling.toMarkedStep.p50).toFixed(2) : '-'}x`);
   console.log(`  latency p99 vs ceiling   ${(kyc.latency.p99 / ceiling.latency.p99).toFixed(2)}x (the whole ceiling workflow, six activities after its signal)`);
+  const now = figures.now;
+  console.log(`  against the ceiling of the current shape: throughput ${(kyc.throughput / now.throughput).toFixed(2)}x, latency p99 ${now.toMarkedStep ? (kyc.latency.p99 / now.toMarkedStep.p99).toFixed(2) : '-'}x (per round: ${figures.rounds.map((r) => (r.kyc / r.now).toFixed(2)).join(', ')})`);
   console.log('\nstart requests:');
-  console.log(table(['system', 'what', 'p50 ms', 'p99 ms'], [kyc, ceiling].map((p) => [p.name, p.startMeaning, ms(p.start.p50), ms(p.start.p99)])));
+  console.log(table(['system', 'what', 'p50 ms', 'p99 ms'], [kyc, ceiling, figures.now].map((p) => [p.name, p.startMeaning, ms(p.start.p50), ms(p.start.p99)])));
   console.log('\nCPU seconds during the measured rounds (API, simulator, worker and driver share one Node process):');
   const seconds = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const perItem = (v: number | null, n: number) => (v === null ? '-' : `${((v / n) * 1000).toFixed(0)} ms`);
   console.log(
     table(
       ['system', 'node', 'per item', 'node loop util', 'temporal', 'per item', 'postgres', 'other', 'machine busy'],
-      [kyc, ceiling].map((p) => [
+      [kyc, ceiling, figures.now].map((p) => [
         p.name,
         seconds(p.cpu.selfS),
         perItem(p.cpu.selfS, p.n),
@@ -540,8 +552,10 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
   const measured = users.slice(options.warmup);
   const warm = await runKyc(system, pg, warmUsers, options, false);
   await runCeiling(ceilingClient, ceilingTaskQueue, CEILING_PLAN, options.warmup, options, runId, 0);
+  await runCeiling(ceilingClient, ceilingTaskQueue, 'current shape', options.warmup, options, runId, 0);
   const kycParts: PhaseResult[] = [];
   const ceilingParts: PhaseResult[] = [];
+  const nowParts: PhaseResult[] = [];
   const workflowIds: string[] = [];
   let xacts = 0;
   const per = Math.ceil(measured.length / options.rounds);
@@ -558,15 +572,13 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
     const ceilingTurn = async () => {
       ceilingParts.push(await runCeiling(ceilingClient, ceilingTaskQueue, CEILING_PLAN, batch.length, options, runId, options.warmup + round * per));
     };
-    // Each goes first every other round, so a drift in the machine's load favours neither.
-    if (round % 2 === 0) {
-      await kycTurn();
-      await ceilingTurn();
-    } else {
-      await ceilingTurn();
-      await kycTurn();
-    }
-    console.log(`# round ${round + 1}/${options.rounds}: kyc ${kycParts.at(-1)!.throughput.toFixed(2)}/s, ceiling ${ceilingParts.at(-1)!.throughput.toFixed(2)}/s`);
+    const nowTurn = async () => {
+      nowParts.push(await runCeiling(ceilingClient, ceilingTaskQueue, 'current shape', batch.length, options, runId, options.warmup + round * per));
+    };
+    // Each goes first in turn, so a drift in the machine's load favours none of them.
+    const turns = [kycTurn, ceilingTurn, nowTurn];
+    for (let i = 0; i < turns.length; i += 1) await turns[(round + i) % turns.length]!();
+    console.log(`# round ${round + 1}/${options.rounds}: kyc ${kycParts.at(-1)!.throughput.toFixed(2)}/s, ceiling ${ceilingParts.at(-1)!.throughput.toFixed(2)}/s, ceiling of the current shape ${nowParts.at(-1)!.throughput.toFixed(2)}/s`);
   }
 
   const sampleId = warm.workflowIds[0] ?? workflowIds[0];
@@ -585,7 +597,9 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
   return {
     kyc: pooled(kycParts),
     ceiling: pooled(ceilingParts),
-    rounds: kycParts.map((k, i) => ({ kyc: k.throughput, ceiling: ceilingParts[i]!.throughput })),
+    now: pooled(nowParts),
+    nowShape: historyShape(await ceilingClient.workflow.getHandle(`ceiling-now-${runId}-0`).fetchHistory()),
+    rounds: kycParts.map((k, i) => ({ kyc: k.throughput, ceiling: ceilingParts[i]!.throughput, now: nowParts[i]!.throughput })),
     kycShape,
     ceilingShape,
     transactionsPerVerification: workflowIds.length ? xacts / workflowIds.length : null,
