@@ -44,9 +44,9 @@ export function isPermanentDatabaseError(err: unknown): boolean {
 }
 
 // Prisma codes of a database that is not there right now: not reachable (P1001), timed out (P1002,
-// P1008), connection closed (P1017), no pool connection in time (P2024), too many connections
-// (P2037). A retry a little later succeeds once the database is back.
-const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+// P1008), connection closed (P1017), no pool connection in time (P2024), no transaction started in
+// time (P2028), too many connections (P2037). A retry a little later succeeds once it is back.
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 // SQLSTATE class 08 (connection exception), 53 (insufficient resources), 57P01-57P03 (the server
 // is shutting down, crashed, or is not accepting connections yet), 40001/40P01 (serialization
 // failure, deadlock: the transaction may be run again).
