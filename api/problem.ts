@@ -1,5 +1,7 @@
+import { ServiceError } from '@temporalio/client';
 import { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { describeDatabaseError, isDatabaseUnavailable } from '../store/errors';
 import { fieldErrorSchema, type FieldError } from '../domain/field-error';
 import { type Logger } from '../infra/logger';
 import { PersonalDataUnavailable } from '../store/records';
@@ -115,16 +117,29 @@ function problemOf(err: unknown): Problem | null {
   // The customer's personal data was erased, or is kept restricted for the auditor: never processed again.
   if (err instanceof PersonalDataUnavailable) return new Problem('gone', err.state === 'erased' ? 'This personal data was erased' : 'This personal data is restricted: kept under anti-money-laundering rules, readable by the auditor only');
   if (err instanceof SubjectErased) return new Problem('gone', 'This personal data was erased');
+  // A dependency that is down (restarting, failing over) is a retry-later, not a crash.
+  if (isDatabaseUnavailable(err) || isTemporalUnavailable(err)) return new Problem('upstream_unavailable', 'A service we depend on is restarting; retry in a few seconds', undefined, { retry_after: 5 });
   if (parserError.status && parserError.status >= 400 && parserError.status < 500) return new Problem('bad_request');
   return null;
 }
 
+// The Temporal frontend cannot be reached (restarting, overloaded): gRPC UNAVAILABLE (14) or
+// DEADLINE_EXCEEDED (4), wrapped by the client (ServiceError) or as the gRPC error itself.
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+function isTemporalUnavailable(err: unknown): boolean {
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  const status = (grpc as { code?: unknown; metadata?: unknown } | undefined)?.code;
+  return typeof status === 'number' && GRPC_UNAVAILABLE.has(status) && (err instanceof ServiceError || (grpc as { metadata?: unknown }).metadata !== undefined);
+}
+
 // Where an unexpected error came from, without its message: messages of database and library
-// errors can quote the values involved (names, document numbers).
+// errors can quote the values involved (names, document numbers). A database error is named by
+// its code, SQLSTATE and constraint, so the next unmapped one can be diagnosed from the log.
 function originOf(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { error: typeof err };
   const frame = err.stack?.split('\n').find((line) => line.trim().startsWith('at '));
-  return { error: err.name, code: (err as { code?: unknown }).code, at: frame?.trim().slice(3, 300) };
+  const { code, sqlState, constraint } = describeDatabaseError(err);
+  return { error: err.name, code, sqlState, constraint, at: frame?.trim().slice(3, 300) };
 }
 
 export function errorHandler(logger: Logger, securityLog?: SecurityLog): ErrorRequestHandler {
@@ -133,6 +148,7 @@ export function errorHandler(logger: Logger, securityLog?: SecurityLog): ErrorRe
     const route = typeof res.locals[ROUTE_PATTERN_LOCAL] === 'string' ? (res.locals[ROUTE_PATTERN_LOCAL] as string) : req.path.slice(0, 200);
     const problem = problemOf(err);
     if (!problem) logger.error('unhandled error', { route, method: req.method, ...originOf(err) });
+    else if (problem.code === 'upstream_unavailable' && !(err instanceof Problem)) logger.warn('dependency unavailable', { route, method: req.method, ...originOf(err) });
     const answer = problem ?? new Problem('internal_error');
     // Nothing below may throw past this handler: Express's fallback handler would answer with an
     // HTML page quoting the stack trace.

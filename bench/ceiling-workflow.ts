@@ -1,4 +1,4 @@
-import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { CeilingActivities } from './ceiling-activities';
 
 // The bare ceiling for bench/run.ts: the shape of an approved kycVerification (activities, a wait
@@ -17,6 +17,7 @@ export const proceedSignal = defineSignal('proceed');
 export const readyUpdate = defineUpdate<void>('ready');
 
 const { noop } = proxyActivities<CeilingActivities>({ startToCloseTimeout: '10 seconds' });
+const { noop: localNoop } = proxyLocalActivities<CeilingActivities>({ startToCloseTimeout: '10 seconds' });
 
 export async function ceilingWorkflow(plan: CeilingPlan): Promise<void> {
   let ready = false;
@@ -32,4 +33,32 @@ export async function ceilingWorkflow(plan: CeilingPlan): Promise<void> {
   ready = true;
   await condition(() => proceed);
   for (let step = plan.before; step < plan.before + plan.after; step += 1) await noop(step, plan.markedStep);
+}
+
+// The product's current shape (workflows/kyc-verification.ts since 'local-database-steps'): a local
+// activity (the record) and an activity (the vendor session) before the session is ready, then its
+// three signals (started, submitted, the decision) answered by one, one and four local activities,
+// the third after the decision standing for upgradeWallet. What is left against the product is our
+// own code, not Temporal's.
+export const CURRENT_SHAPE_SIGNALS = 3;
+const AFTER_EACH_SIGNAL = [1, 1, 4];
+export const CURRENT_SHAPE_MARKED_STEP = 2 + 1 + 1 + 2;
+
+export async function ceilingCurrentShapeWorkflow(): Promise<void> {
+  let ready = false;
+  let signals = 0;
+  setHandler(proceedSignal, () => {
+    signals += 1;
+  });
+  setHandler(readyUpdate, async () => {
+    await condition(() => ready);
+  });
+  await localNoop(0, CURRENT_SHAPE_MARKED_STEP);
+  await noop(1, CURRENT_SHAPE_MARKED_STEP);
+  ready = true;
+  let step = 2;
+  for (const [index, count] of AFTER_EACH_SIGNAL.entries()) {
+    await condition(() => signals > index);
+    for (let i = 0; i < count; i += 1) await localNoop(step++, CURRENT_SHAPE_MARKED_STEP);
+  }
 }

@@ -21,6 +21,7 @@ import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { createKycWorker } from '../worker/create-worker';
+import { WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { gaugeSnapshot } from '../store/ops-queries';
 
 // `npm start`: the whole system on embedded defaults, in one command. Anything given in the
@@ -97,7 +98,7 @@ async function main() {
   // One OCR pool for the process: the worker's document checks and the API's /api/v1/verify share it.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
   stops.unshift(() => ocr.terminate());
-  const worker = await createKycWorker({ config, db, connection, ocr, workflows: { workflowsPath: require.resolve('../workflows') } });
+  const worker = await createKycWorker({ config, db, connection, ocr, workflows: { workflowsPath: WORKFLOWS_PATH } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();

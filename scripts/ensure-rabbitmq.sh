@@ -3,6 +3,8 @@
 #
 #   scripts/ensure-rabbitmq.sh [start]   starts the node unless it runs; prints its AMQP URL
 #   scripts/ensure-rabbitmq.sh stop      stops it (nothing to do when it does not run)
+#   scripts/ensure-rabbitmq.sh run       runs the node in the foreground (a supervisor's child:
+#                                        `npm run stack`); SIGTERM stops it cleanly
 #
 # Installs Debian's rabbitmq-server when it is missing. The node runs as the calling user with
 # its own name, ports, cookie and data under .tools/rabbitmq/<name>/ (git-ignored), detached, so
@@ -11,6 +13,7 @@
 #                      broker runs a node of its own under another name
 #   KYC_RABBITMQ_PORT  AMQP port on 127.0.0.1 (default 5700-5999, from the checkout's path); the
 #                      Erlang distribution port is KYC_RABBITMQ_DIST_PORT (default AMQP port + 20000)
+#   KYC_RABBITMQ_DIR   the node's folder (default .tools/rabbitmq/<name>)
 # The defaults depend on the checkout's path, so two checkouts on one machine (worktrees, CI
 # beside a developer's copy) run nodes of their own instead of tripping over each other's.
 # TEST_AMQP_URL, when set, names a broker to use instead of starting one ("start" only).
@@ -22,7 +25,7 @@ NAME=${KYC_RABBITMQ_NAME:-kyc-test-$CHECKOUT}
 PORT=${KYC_RABBITMQ_PORT:-$((5700 + 0x$CHECKOUT % 300))}
 DIST_PORT=${KYC_RABBITMQ_DIST_PORT:-$((PORT + 20000))}
 NODE="$NAME@localhost"
-BASE="$ROOT/.tools/rabbitmq/$NAME"
+BASE="${KYC_RABBITMQ_DIR:-$ROOT/.tools/rabbitmq/$NAME}"
 URL="amqp://guest:guest@127.0.0.1:$PORT"
 BIN=/usr/lib/rabbitmq/bin
 
@@ -81,8 +84,13 @@ case "$ACTION" in
   stop)
     if running; then "$BIN/rabbitmqctl" -q -n "$NODE" shutdown >&2; fi
     ;;
+  run)
+    if running; then echo "RabbitMQ node $NODE already runs" >&2; exit 1; fi
+    echo "RabbitMQ node $NODE on 127.0.0.1:$PORT ($URL), data in $BASE" >&2
+    exec "$BIN/rabbitmq-server"
+    ;;
   *)
-    echo "usage: $0 [start|stop]" >&2
+    echo "usage: $0 [start|stop|run]" >&2
     exit 2
     ;;
 esac

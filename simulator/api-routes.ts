@@ -1,5 +1,6 @@
 // The Veriff Station API surface (/v1). Bodies are read raw so signatures are checked on the exact bytes.
 import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response } from 'express';
 import { type z } from 'zod';
 import {
@@ -12,7 +13,7 @@ import {
 import { isSha256Hex, verifySignature } from '../vendors/veriff/signature';
 import { type SessionFlows } from './flows';
 import { ensureDecidedMedia } from './media';
-import { makeSessionToken, sessionStatus, type SimMedia, type SimSession, type SimulatorStore } from './store';
+import { inShare, makeSessionToken, sessionStatus, type SimMedia, type SimSession, type SimulatorStore } from './store';
 
 /** Simulator-only codes: the contract documents none for these cases, so nothing may rely on their values. */
 export const SIM_CODES = { notFound: 1404, internal: 1500, shuttingDown: 1503 } as const;
@@ -166,9 +167,16 @@ export function veriffApiRouter(ctx: ApiContext): express.Router {
     return session;
   }
 
-  router.post('/sessions', (req, res) => {
+  router.post('/sessions', async (req, res) => {
     const fault = ctx.store.createSessionFaults.shift();
     if (fault) return fail(res, fault.httpStatus, fault.code, fault.message);
+    const { faultProfile: profile, faultCounts: counts } = ctx.store;
+    if (profile.createSessionDelayMs > 0) await sleep(profile.createSessionDelayMs);
+    counts.sessionCreations += 1;
+    if (inShare(counts.sessionCreations, profile.createSessionFailureRatio)) {
+      counts.sessionCreationsFailed += 1;
+      return fail(res, 503, SIM_CODES.internal, 'Injected fault: service temporarily unavailable.');
+    }
     const raw = rawBody(req);
     // The one call where the signature is optional; a wrong one still fails.
     if (!signed(req, res, raw, CODES.signatureBodyMismatch, false)) return;

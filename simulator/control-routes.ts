@@ -29,6 +29,15 @@ export const controlFaultsSchema = z.object({
     .max(100),
 });
 
+export const faultProfileSchema = z.object({
+  createSessionDelayMs: z.number().int().min(0).max(60_000).default(0),
+  createSessionFailureRatio: z.number().min(0).max(1).default(0),
+  webhookCopies: z.number().int().min(1).max(10).default(1),
+  shuffleWebhooks: z.boolean().default(false),
+  decisionLossRatio: z.number().min(0).max(1).default(0),
+  retryDelaysMs: z.array(z.number().int().min(0).max(3_600_000)).min(1).max(50).nullable().default(null),
+});
+
 export const controlEventSchema = z.object({
   action: eventActionSchema,
   attemptId: z.string().min(1).optional(),
@@ -76,6 +85,18 @@ export function controlRouter(ctx: ApiContext): express.Router {
     if (!parsed.success) return fail(res, 400, VERIFF_ERROR_CODES.invalidParameters, z.prettifyError(parsed.error));
     ctx.store.createSessionFaults = [...parsed.data.createSession];
     res.json({ status: 'success', queued: ctx.store.createSessionFaults.length });
+  });
+
+  // Standing faults until replaced (an empty body clears them), and what they did so far.
+  router.put('/fault-profile', (req, res) => {
+    const parsed = faultProfileSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return fail(res, 400, VERIFF_ERROR_CODES.invalidParameters, z.prettifyError(parsed.error));
+    ctx.store.faultProfile = parsed.data;
+    res.json({ status: 'success', profile: ctx.store.faultProfile, counts: ctx.store.faultCounts });
+  });
+
+  router.get('/fault-profile', (_req, res) => {
+    res.json({ status: 'success', profile: ctx.store.faultProfile, counts: ctx.store.faultCounts });
   });
 
   router.get('/sessions', (req, res) => {

@@ -59,11 +59,14 @@ export class WebhookDeliverer {
   }
 
   private async retry(job: Job): Promise<void> {
+    const { store } = this.options;
+    const delays = store.faultProfile.retryDelaysMs ?? this.options.retryDelaysMs;
     try {
-      for (const [index, delay] of this.options.retryDelaysMs.entries()) {
+      for (const [index, delay] of delays.entries()) {
         await sleep(delay, undefined, { signal: this.options.signal });
         if (succeeded(await this.attempt(job, index + 2))) return;
       }
+      store.faultCounts.webhooksUndelivered += 1;
     } catch (error) {
       if (!isAbort(error)) throw error;
     }

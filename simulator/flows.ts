@@ -16,7 +16,7 @@ import {
   type RiskLabel,
 } from '../vendors/veriff/contract';
 import { isAbort, type WebhookDeliverer } from './deliveries';
-import { latestAttempt, type DeliveryRecord, type SessionStatus, type SimAttempt, type SimSession, type SimulatorStore } from './store';
+import { inShare, latestAttempt, type DeliveryRecord, type SessionStatus, type SimAttempt, type SimSession, type SimulatorStore } from './store';
 
 export interface DecisionInput {
   status: DecisionStatus;
@@ -66,6 +66,16 @@ function isBefore(current: SessionStatus, target: EventAction): boolean {
   return index !== -1 && index < PROGRESS.indexOf(target);
 }
 
+/** Fisher-Yates: every order equally likely. */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 export interface FlowOptions {
   store: SimulatorStore;
   deliverer: WebhookDeliverer;
@@ -109,6 +119,11 @@ export class SessionFlows {
 
   async decide(session: SimSession, input: DecisionInput): Promise<DecisionOutcome> {
     const attempt = this.resolveAttempt(session, input.attemptId);
+    const { faultProfile: profile, faultCounts: counts } = this.options.store;
+    counts.decisions += 1;
+    const lost = input.deliver === false || inShare(counts.decisions, profile.decisionLossRatio);
+    if (lost && input.deliver !== false) counts.decisionWebhooksLost += 1;
+    if (profile.webhookCopies > 1 || profile.shuffleWebhooks) return this.decideUnderFaults(session, attempt, input, lost);
     const deliveries: DeliveryRecord[] = [];
     if (input.withEvents) {
       for (const action of ['started', 'submitted'] as const) {
@@ -122,13 +137,37 @@ export class SessionFlows {
     const decision = this.buildDecision(session, attempt, input);
     attempt.status = decision.verification.status;
     session.decision = decision;
-    const delivery = input.deliver === false ? null : await this.options.deliverer.deliver('decision', session.id, decision);
+    const delivery = lost ? null : await this.options.deliverer.deliver('decision', session.id, decision);
     if (delivery !== null) deliveries.push(delivery);
     return { decision, deliveries };
   }
 
-  private async announce(session: SimSession, attempt: SimAttempt, action: EventAction): Promise<EventOutcome> {
-    const event: EventWebhook = {
+  /** The same decision as a vendor on a bad day announces it: each webhook several times, in random order. */
+  private async decideUnderFaults(session: SimSession, attempt: SimAttempt, input: DecisionInput, lost: boolean): Promise<DecisionOutcome> {
+    const webhooks: { kind: DeliveryRecord['kind']; body: unknown }[] = [];
+    if (input.withEvents) {
+      for (const action of ['started', 'submitted'] as const) {
+        if (!isBefore(attempt.status, action)) continue;
+        attempt.status = action;
+        webhooks.push({ kind: 'event', body: this.eventBody(session, attempt, action) });
+      }
+    }
+    const decision = this.buildDecision(session, attempt, input);
+    attempt.status = decision.verification.status;
+    session.decision = decision;
+    if (!lost) webhooks.push({ kind: 'decision', body: decision });
+    const copies = webhooks.flatMap((webhook) => Array.from({ length: this.options.store.faultProfile.webhookCopies }, () => webhook));
+    const order = this.options.store.faultProfile.shuffleWebhooks ? shuffled(copies) : copies;
+    const deliveries: DeliveryRecord[] = [];
+    for (const webhook of order) {
+      const delivery = await this.options.deliverer.deliver(webhook.kind, session.id, webhook.body);
+      if (delivery !== null) deliveries.push(delivery);
+    }
+    return { decision, deliveries };
+  }
+
+  private eventBody(session: SimSession, attempt: SimAttempt, action: EventAction): EventWebhook {
+    return {
       id: session.id,
       attemptId: attempt.id,
       feature: 'selfid',
@@ -137,6 +176,10 @@ export class SessionFlows {
       vendorData: session.request.vendorData ?? null,
       endUserId: session.request.endUserId ?? null,
     };
+  }
+
+  private async announce(session: SimSession, attempt: SimAttempt, action: EventAction): Promise<EventOutcome> {
+    const event = this.eventBody(session, attempt, action);
     const delivery = await this.options.deliverer.deliver('event', session.id, event);
     return { event, delivery };
   }

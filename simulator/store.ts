@@ -79,9 +79,47 @@ export interface InjectedFault {
   message: string;
 }
 
+/**
+ * Standing faults, set through /control/fault-profile: the conditions of a bad day at the vendor
+ * (slow and failing session creations, webhooks duplicated, reordered and lost), for chaos runs.
+ */
+export interface FaultProfile {
+  /** Every session creation answers after this long (failed ones too). */
+  createSessionDelayMs: number;
+  /** This share of session creations answers 503, spread evenly (0.3: 3 in every 10). */
+  createSessionFailureRatio: number;
+  /** Each webhook of a decision's flow is sent this many times (separate deliveries of the same bytes). */
+  webhookCopies: number;
+  /** The webhooks of a decision's flow (events, decision, their copies) go out in random order. */
+  shuffleWebhooks: boolean;
+  /** This share of decision webhooks is never sent, spread evenly (GET /decision still answers them). */
+  decisionLossRatio: number;
+  /** Waits before each retry of a failed delivery; null: the simulator's own schedule. */
+  retryDelaysMs: number[] | null;
+}
+
+export const NO_FAULTS: FaultProfile = { createSessionDelayMs: 0, createSessionFailureRatio: 0, webhookCopies: 1, shuffleWebhooks: false, decisionLossRatio: 0, retryDelaysMs: null };
+
+/** What the fault profile did, for the chaos report. */
+export interface FaultCounts {
+  sessionCreations: number;
+  sessionCreationsFailed: number;
+  decisions: number;
+  decisionWebhooksLost: number;
+  /** Webhooks given up after every retry failed: lost by the receiver, not by the profile. */
+  webhooksUndelivered: number;
+}
+
+/** Whether the n-th of a series falls in an evenly spread share (n counts from 1). */
+export function inShare(n: number, ratio: number): boolean {
+  return Math.floor(n * ratio) > Math.floor((n - 1) * ratio);
+}
+
 export class SimulatorStore {
   readonly sessions = new Map<string, SimSession>();
   createSessionFaults: InjectedFault[] = [];
+  faultProfile: FaultProfile = NO_FAULTS;
+  readonly faultCounts: FaultCounts = { sessionCreations: 0, sessionCreationsFailed: 0, decisions: 0, decisionWebhooksLost: 0, webhooksUndelivered: 0 };
   readonly media = new Map<string, SimMedia>();
   readonly deliveries: DeliveryRecord[] = [];
   private readonly sessionIdByToken = new Map<string, string>();

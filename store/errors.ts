@@ -42,3 +42,25 @@ export function isPermanentDatabaseError(err: unknown): boolean {
   const { code, sqlState } = describeDatabaseError(err);
   return (code !== null && PERMANENT_PRISMA_CODES.has(code)) || (sqlState !== null && isPermanentSqlState(sqlState));
 }
+
+// Prisma codes of a database that is not there right now: not reachable (P1001), timed out (P1002,
+// P1008), connection closed (P1017), no pool connection in time (P2024), no transaction started in
+// time (P2028), too many connections (P2037). A retry a little later succeeds once it is back.
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
+// SQLSTATE class 08 (connection exception), 53 (insufficient resources), 57P01-57P03 (the server
+// is shutting down, crashed, or is not accepting connections yet), 40001/40P01 (serialization
+// failure, deadlock: the transaction may be run again).
+const isUnavailableSqlState = (state: string) => state.startsWith('08') || state.startsWith('53') || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(state);
+// What the pg driver and its pool raise, without a code, when a connection dies under them or none
+// can be had: fixed texts of the driver (they quote nothing of the data), matched, never logged.
+const DRIVER_CONNECTION_FAILURES = ['Connection terminated', 'timeout exceeded when trying to connect', 'is not queryable', 'Cannot use a pool after calling end'];
+
+/** The database is down, restarting or overloaded: the request may succeed if repeated later (a 503, not a 500). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const { code, sqlState } = describeDatabaseError(err);
+  if ((code !== null && UNAVAILABLE_PRISMA_CODES.has(code)) || (sqlState !== null && isUnavailableSqlState(sqlState))) return true;
+  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
+    if (DRIVER_CONNECTION_FAILURES.some((text) => current instanceof Error && current.message.includes(text))) return true;
+  }
+  return false;
+}

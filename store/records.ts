@@ -426,9 +426,9 @@ export class RecordStore {
   }
 
   /** The record a vendor webhook is about: by its session id, or by the record id we sent as vendorData. */
-  async findBySession(sessionId: string, vendorData: string | null | undefined): Promise<Pick<KycRecord, 'id' | 'userId' | 'workflowId' | 'workflowRunId'> | null> {
+  async findBySession(sessionId: string, vendorData: string | null | undefined): Promise<Pick<KycRecord, 'id' | 'userId' | 'workflowId' | 'workflowRunId' | 'status' | 'veriffSessionId'> | null> {
     const byRecordId = vendorData && z.uuid().safeParse(vendorData).success ? [{ id: vendorData }] : [];
-    return this.db.kycRecord.findFirst({ where: { OR: [{ veriffSessionId: sessionId }, ...byRecordId] }, select: { id: true, userId: true, workflowId: true, workflowRunId: true } });
+    return this.db.kycRecord.findFirst({ where: { OR: [{ veriffSessionId: sessionId }, ...byRecordId] }, select: { id: true, userId: true, workflowId: true, workflowRunId: true, status: true, veriffSessionId: true } });
   }
 
   /**

@@ -52,16 +52,24 @@ export class WebhookReceiptStore {
     source?: 'veriff' | 'local';
   }): Promise<StoredReceipt> {
     const select = { id: true, processedAt: true, outcome: true } as const;
-    const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
-    if (existing) return existing;
+    // A body about no known verification gets a key of its own: looked up first, so a redelivery
+    // does not mint a key for nothing. Otherwise one statement for a new fact (most webhooks):
+    // written and returned (ON CONFLICT DO NOTHING); a redelivery, or the loser of two deliveries
+    // racing, writes nothing and reads the first row.
+    if (!input.record) {
+      const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
+      if (existing) return existing;
+    }
     const id = randomUUID();
     const body = await this.sealBody(input.record?.userId ?? receiptSubject(id), input.rawBody);
-    // Redeliveries may arrive at once: one insert wins (ON CONFLICT DO NOTHING), every caller reads it.
-    await this.db.webhookReceipt.createMany({
+    const [written] = await this.db.webhookReceipt.createManyAndReturn({
       data: [{ id, ...(input.source ? { source: input.source } : {}), kind: input.kind, kycRecordId: input.record?.id ?? null, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, ...body, signatureVerdict: input.source === 'local' ? 'not_applicable' : 'valid' }],
       skipDuplicates: true,
+      select,
     });
-    return this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });
+    // If the first row is not processed yet, both deliver it to the workflow, which keeps one (it
+    // deduplicates on the same key).
+    return written ?? this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });
   }
 
   /** A signed body we cannot act on (not JSON, an unknown shape): kept for a person to look at, closed at once. */

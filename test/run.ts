@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
+import { bundleKycWorkflows } from '../worker/workflow-bundle';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 // One real Temporal dev server (the official CLI, passed as an existing path: the SDK's own
@@ -37,7 +38,7 @@ async function main() {
       log: { format: 'json', level: 'warn' },
     },
   });
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  const code = await bundleKycWorkflows(new DefaultLogger('WARN'));
   const bundlePath = path.join(ARTIFACTS, 'workflow-bundle.js');
   await writeFile(bundlePath, code);
   console.log(`# Temporal dev server at ${env.address}, workflows bundled in ${Date.now() - started} ms`);

@@ -10,7 +10,7 @@ import { WebhookDispatcher } from '../events/dispatch';
 import { addressPolicy } from '../events/ssrf-guard';
 import { ensureConfiguredSubscription } from '../events/subscriptions';
 import { KeyRing, PiiCipher } from '../infra/crypto';
-import { type Db } from '../infra/db';
+import { DEFAULT_POOL_SIZE, type Db } from '../infra/db';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { kycDataConverter } from '../infra/temporal';
 import { createStores, keyStoreDb } from '../store';
@@ -18,6 +18,7 @@ import { type IdentityVendor } from '../vendors/identity-vendor';
 import { LocalVendor } from '../vendors/local/vendor';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
+import { SHARED_WORKFLOW_MODULES } from './workflow-bundle';
 
 export interface KycWorkerOptions {
   config: Config;
@@ -71,7 +72,14 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
       ...createPrivacyActivities({ stores, temporal, vendor, rateLimiter: new PgRateLimiter(options.db), config, now }),
     },
     dataConverter: kycDataConverter(config),
+    // Open verifications wait days for their customers: only so many stay in memory, the others
+    // are replayed from history (a few dozen events) when their next event comes.
+    maxCachedWorkflows: config.KYC_WORKER_CACHED_WORKFLOWS,
+    // Every local activity is a database transaction: no more at once than the pool has
+    // connections, so a burst of webhooks queues in the worker instead of timing out on the pool.
+    maxConcurrentLocalActivityExecutions: DEFAULT_POOL_SIZE,
     ...options.workflows,
+    ...('workflowsPath' in options.workflows ? { bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } } : {}),
   };
   return Worker.create(workerOptions);
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { NativeConnection } from '@temporalio/worker';
 import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
@@ -6,6 +7,7 @@ import { createLogger } from '../infra/logger';
 import { installWorkerRuntime } from '../infra/worker-runtime';
 import { keyStoreDb } from '../store';
 import { createKycWorker } from './create-worker';
+import { WORKFLOWS_PATH } from './workflow-bundle';
 
 // Standalone worker process (production: N of them on the same task queue). Needs DATABASE_URL.
 async function main() {
@@ -19,7 +21,8 @@ async function main() {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // One OCR pool per process: its workers start on the first document check.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
-  const worker = await createKycWorker({ config, db, keyStore, connection, ocr, workflows: { workflowsPath: require.resolve('../workflows') } });
+  const workflows = config.KYC_WORKFLOW_BUNDLE ? { workflowBundle: { code: await readFile(config.KYC_WORKFLOW_BUNDLE, 'utf8') } } : { workflowsPath: WORKFLOWS_PATH };
+  const worker = await createKycWorker({ config, db, keyStore, connection, ocr, workflows });
   logger.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, vendor: config.KYC_VENDOR, metrics: `http://${metricsBindAddress}/metrics` });
   await worker.run();
   await Promise.all([db.$disconnect(), keyStore.$disconnect(), connection.close(), ocr.terminate()]);

@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -40,12 +41,18 @@ import { KycCountryKey, KycRecordIdKey, KycRiskScoreKey, KycStatusKey } from './
 // decide: approve and upgrade the wallet, reject, ask for a resubmission, or send to manual review.
 // Cancelled (the customer's erasure cancels it), it withdraws the record and ends as cancelled.
 
-const { createKycRecord, recordTransition, rollbackApproval, amendApplicationAddress, assessRisk, deliverNotifications, withdrawVerification } = proxyActivities<KycActivities>({
-  startToCloseTimeout: ACTIVITY_TIMEOUTS.database,
-  retry: DATABASE_RETRY,
-});
 const { openVendorSession, fetchVendorDecision } = proxyActivities<KycActivities>({ startToCloseTimeout: ACTIVITY_TIMEOUTS.vendor, retry: VENDOR_RETRY });
-const { upgradeWallet } = proxyActivities<KycActivities>({ startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: WALLET_RETRY });
+
+// The database steps (milliseconds each, idempotent) run as local activities: inside the workflow
+// task that reaches them, their results recorded as markers, without a round trip through the
+// server per step. A worker that dies before the task completes runs them again on replay, which
+// their dedupe keys make harmless. Verifications started before this change (release 0.2.0)
+// recorded them as activities of their own and keep them so (the patch below).
+const LOCAL_DATABASE_STEPS = 'local-database-steps';
+const database = { startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: DATABASE_RETRY } as const;
+const wallet = { startToCloseTimeout: ACTIVITY_TIMEOUTS.database, retry: WALLET_RETRY } as const;
+const asActivities = { steps: proxyActivities<KycActivities>(database), wallet: proxyActivities<KycActivities>(wallet) };
+const asLocalActivities = { steps: proxyLocalActivities<KycActivities>(database), wallet: proxyLocalActivities<KycActivities>(wallet) };
 
 type StatusText = { reason: string; nextAction: string };
 type EventData = Record<string, string | number | boolean | null | string[]>;
@@ -61,6 +68,10 @@ function failureOf(err: unknown, fallback: VerificationFailure): VerificationFai
 // Business outcomes: the workflow completes normally in each of them; its result is the final state.
 export async function kycVerification(input: KycVerificationInput): Promise<VerificationState> {
   const { recordId, settings } = input;
+  // Decided once, before the first step: the same way on every replay of this history.
+  const { steps, wallet: walletSteps } = patched(LOCAL_DATABASE_STEPS) ? asLocalActivities : asActivities;
+  const { createKycRecord, recordTransition, rollbackApproval, amendApplicationAddress, assessRisk, deliverNotifications, withdrawVerification } = steps;
+  const { upgradeWallet } = walletSteps;
   const state: VerificationState = { recordId, status: 'pending', ...DEFAULT_STATUS_TEXT.pending, sessionUrl: null, attempt: 1, failure: null };
   const inbox: VendorUpdate[] = [];
   const seen = new Set<string>();

@@ -106,14 +106,13 @@ export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 't
   }
   // What the record already shows decides whether the webhook is news: a session of an earlier
   // attempt, an event the record is past, or anything after the verification ended changes nothing.
-  const current = (await stores.records.get(record.id))!;
   const news =
-    current.veriffSessionId === sessionId &&
-    !isTerminal(current.status) &&
-    (webhook.kind === 'decision' || vendorEventAdvances(current.status, webhook.payload.action) !== null);
+    record.veriffSessionId === sessionId &&
+    !isTerminal(record.status) &&
+    (webhook.kind === 'decision' || vendorEventAdvances(record.status, webhook.payload.action) !== null);
   if (!news) {
-    await stores.receipts.close(receipt.id, isTerminal(current.status) ? 'late' : 'ignored', record.id);
-    return { receiptId: receipt.id, outcome: isTerminal(current.status) ? 'late' : 'ignored' };
+    await stores.receipts.close(receipt.id, isTerminal(record.status) ? 'late' : 'ignored', record.id);
+    return { receiptId: receipt.id, outcome: isTerminal(record.status) ? 'late' : 'ignored' };
   }
 
   const update: VendorUpdate =

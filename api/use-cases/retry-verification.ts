@@ -1,11 +1,17 @@
 import { passportVerificationStatus, type KycStatus } from '../../domain/status';
 import { type KycRecord } from '../../store/records';
-import { retryUpdate } from '../../workflows/kyc-verification.contract';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { retryUpdate, type VerificationFailure } from '../../workflows/kyc-verification.contract';
 import { type Principal } from '../auth';
 import { Problem } from '../problem';
 import { type UseCaseDeps } from './deps';
 import { startVerification } from './start-verification';
 import { failedSessionProblem, verificationCallProblem } from './verification-problems';
+
+// How long a retry waits for a workflow catching up with its record, and how often it asks.
+const CATCH_UP_MS = 30_000;
+const CATCH_UP_PAUSE_MS = 1_000;
 
 export interface RetriedVerification {
   recordId: string;
@@ -21,14 +27,29 @@ export interface RetriedVerification {
  * After the vendor (or a reviewer) asked for a resubmission: a new attempt with a new session in
  * the same workflow, capped by KYC_MAX_RETRIES. Shared by every API family's retry endpoint.
  */
-export async function retryVerification(deps: Pick<UseCaseDeps, 'temporal' | 'logger'>, record: Pick<KycRecord, 'id' | 'status' | 'workflowId' | 'workflowRunId'>): Promise<RetriedVerification> {
+export async function retryVerification(deps: Pick<UseCaseDeps, 'temporal' | 'logger' | 'stores'>, record: Pick<KycRecord, 'id' | 'status' | 'workflowId' | 'workflowRunId'>): Promise<RetriedVerification> {
   if (record.status !== 'resubmission_required') {
     throw new Problem('conflict', `A retry is possible only when a resubmission is required; this verification is ${record.status}`);
   }
   const handle = deps.temporal.workflow.getHandle(record.workflowId, record.workflowRunId);
-  const result = await handle.executeUpdate(retryUpdate).catch((err: Error) => {
-    throw verificationCallProblem(err, deps.logger, { recordId: record.id });
-  });
+  // The record the customer read can be ahead of the workflow for a few seconds: a worker that
+  // died after writing the status (a local activity) leaves the next worker to catch up from
+  // history. While the record still asks for a resubmission, a refusal is that lag: asked again.
+  const deadline = Date.now() + CATCH_UP_MS;
+  let result;
+  for (;;) {
+    try {
+      result = await handle.executeUpdate(retryUpdate);
+      break;
+    } catch (err) {
+      const refusedAsNotRequired = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ('RetryNotAllowed' satisfies VerificationFailure);
+      if (refusedAsNotRequired && Date.now() < deadline && (await deps.stores.records.get(record.id))?.status === 'resubmission_required') {
+        await new Promise((resolve) => setTimeout(resolve, CATCH_UP_PAUSE_MS));
+        continue;
+      }
+      throw verificationCallProblem(err as Error, deps.logger, { recordId: record.id });
+    }
+  }
   if (result.status === 'error') throw failedSessionProblem(result);
   return { recordId: result.recordId, status: result.status, reason: result.reason, nextAction: result.nextAction, sessionUrl: result.sessionUrl, restarted: false };
 }

@@ -25,6 +25,8 @@ export interface StartedVerification {
 }
 
 const RATE_LIMIT_WINDOW_SECONDS = 3600;
+// How long a start waits for the vendor session before answering "retry" (load balancers time out at 60 s).
+const START_WAIT_MS = 30_000;
 
 export async function startVerification(deps: UseCaseDeps, principal: Principal, application: unknown, clientIp: string): Promise<StartedVerification> {
   const { temporal, config, logger } = deps;
@@ -54,10 +56,25 @@ export async function startVerification(deps: UseCaseDeps, principal: Principal,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  const result = await temporal.workflow.executeUpdateWithStart(startSessionUpdate, { startWorkflowOperation: startOperation }).catch((err: Error) => {
-    logger.error('could not start the verification workflow', { workflowId, error: err.name });
-    throw new Problem('upstream_unavailable', 'The verification service is temporarily unavailable; retry in a minute');
+  const starting = temporal.workflow.executeUpdateWithStart(startSessionUpdate, { startWorkflowOperation: startOperation });
+  // The wait is bounded below the load balancer's timeout: when a worker died holding this
+  // verification's step, the client hears "retry" at once, and the retry attaches to the same
+  // verification (USE_EXISTING) and gets its session URL, instead of a gateway timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'too long'>((resolve) => {
+    timer = setTimeout(() => resolve('too long'), START_WAIT_MS);
   });
+  const result = await Promise.race([starting, waited])
+    .catch((err: Error) => {
+      logger.error('could not start the verification workflow', { workflowId, error: err.name });
+      throw new Problem('upstream_unavailable', 'The verification service is temporarily unavailable; retry in a minute');
+    })
+    .finally(() => clearTimeout(timer));
+  if (result === 'too long') {
+    starting.catch(() => undefined);
+    logger.warn('verification session not ready in time', { workflowId, waitedMs: START_WAIT_MS });
+    throw new Problem('upstream_unavailable', 'Your verification is starting; retry in a few seconds to get its session', undefined, { retry_after: 5 });
+  }
   logger.info('verification started', { recordId: result.recordId, workflowId, status: result.status });
   if (result.status === 'error') throw failedSessionProblem(result);
   return {

@@ -12,6 +12,7 @@ const settingsSchema = z.object({
   // The block reaches base + 61 (the broker's two ports included).
   KYC_STACK_PORT_BASE: z.coerce.number().int().min(1024).max(65_535 - 61).default(18_000).describe('First of the block of ports the stack uses; the load balancer listens on it.'),
   KYC_STACK_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional().describe('PostgreSQL URL of a role that may create databases (default: the local server scripts/ensure-postgres.sh provides).'),
+  KYC_STACK_WORKERS: z.coerce.number().int().min(1).max(2).default(2).describe('How many worker processes (1 or 2) poll the task queue.'),
   KYC_STACK_DB_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _, starting with a letter')
@@ -37,7 +38,8 @@ export interface StackLayout {
     loadBalancerStats: number;
     api: [number, number];
     apiMetrics: [number, number];
-    workerMetrics: [number, number];
+    /** One metrics port per worker process (KYC_STACK_WORKERS of them). */
+    workerMetrics: number[];
     simulator: number;
     temporalUi: number;
     temporalFrontend: number;
@@ -47,10 +49,15 @@ export interface StackLayout {
     temporalWorker: number;
     temporalMembership: { frontend: number; history: number; matching: number; worker: number };
     temporalMetrics: number;
-    // Message broker (RabbitMQ, from its own branch): AMQP on base + 60, management on base + 61.
+    /** RabbitMQ's AMQP listener. */
+    broker: number;
+    /** RabbitMQ's Erlang distribution port (rabbitmqctl and rabbitmq-diagnostics reach the node there). */
+    brokerDistribution: number;
   };
   dir: string;
   logDir: string;
+  /** The stack's RabbitMQ node: its name and its folder (data, logs, cookie). */
+  broker: { node: string; dir: string };
   stateFile: string;
   lockFile: string;
   databases: { app: string; temporal: string; visibility: string };
@@ -68,7 +75,7 @@ export function stackLayout(settings: StackSettings): StackLayout {
       loadBalancerStats: base + 1,
       api: [base + 10, base + 11],
       apiMetrics: [base + 20, base + 21],
-      workerMetrics: [base + 22, base + 23],
+      workerMetrics: [base + 22, base + 23].slice(0, settings.KYC_STACK_WORKERS),
       simulator: base + 30,
       temporalUi: base + 40,
       temporalFrontend: base + 50,
@@ -78,9 +85,12 @@ export function stackLayout(settings: StackSettings): StackLayout {
       temporalWorker: base + 54,
       temporalMembership: { frontend: base + 55, history: base + 56, matching: base + 57, worker: base + 58 },
       temporalMetrics: base + 59,
+      broker: base + 60,
+      brokerDistribution: base + 61,
     },
     dir,
     logDir: path.join(dir, 'logs'),
+    broker: { node: `${settings.KYC_STACK_DB_PREFIX}-broker`, dir: path.join(dir, 'rabbitmq') },
     stateFile: path.join(dir, 'stack.json'),
     lockFile: path.join(dir, 'supervisor.lock'),
     databases: {
@@ -109,5 +119,7 @@ export function listeningPorts(layout: StackLayout): { port: number; owner: stri
     { port: p.temporalWorker, owner: 'Temporal system worker' },
     ...Object.entries(p.temporalMembership).map(([service, port]) => ({ port, owner: `Temporal ${service} membership` })),
     { port: p.temporalMetrics, owner: 'Temporal metrics' },
+    { port: p.broker, owner: 'RabbitMQ (AMQP)' },
+    { port: p.brokerDistribution, owner: 'RabbitMQ (Erlang distribution)' },
   ];
 }

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { loadStackSettings, stackLayout, type StackLayout } from './layout';
 import { backendServers } from './load-balancer';
 import { isRunning, stopProcess } from './processes';
-import { answers200 } from './readiness';
+import { serving } from './readiness';
 import { readState, releaseLock, runningSupervisor } from './state';
 import { graceOf, startStack } from './start';
 
@@ -54,13 +54,13 @@ async function status(layout: StackLayout): Promise<number> {
   const rows = await Promise.all(
     state.processes.map(async (p) => {
       const running = isRunning(p);
-      const serving = running && (await answers200(p.check).catch(() => false));
-      healthy &&= serving;
-      return [p.name, String(p.pid), running ? 'running' : 'exited', serving ? 'serving' : 'not serving', p.address];
+      const serves = running && (await serving(p.check).catch(() => false));
+      healthy &&= serves;
+      return [p.name, String(p.pid), running ? 'running' : 'exited', serves ? 'serving' : 'not serving', String(p.restarts), p.address];
     }),
   );
-  const widths = [16, 8, 8, 12];
-  for (const row of [['process', 'pid', 'state', 'check', 'address'], ...rows]) console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' ')}`);
+  const widths = [16, 8, 8, 12, 9];
+  for (const row of [['process', 'pid', 'state', 'check', 'restarts', 'address'], ...rows]) console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' ')}`);
   const servers = await backendServers(layout).catch(() => []);
   if (servers.length) console.log(`  load balancer rotation: ${servers.map((s) => `${s.name} ${s.status}`).join(', ')}`);
   if (state.summary.length) console.log(['', ...state.summary].join('\n'));

@@ -2,6 +2,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { connect } from 'amqplib';
 import { logTail, type ManagedProcess } from './processes';
 
 // "Ready" means serving, not merely started: each check asks the component itself.
@@ -38,6 +39,22 @@ export async function answers200(url: string): Promise<boolean> {
   await response.body?.cancel();
   return response.status === 200;
 }
+
+/** The broker accepts an AMQP connection (login included). */
+export async function brokerServing(url: string): Promise<boolean> {
+  const connection = await connect(url, { timeout: 2000 });
+  await connection.close();
+  return true;
+}
+
+/** A process's check as `status` runs it: an HTTP URL answering 200, an AMQP URL accepting a login, or `running` (no probe: alive is all it shows). */
+export async function serving(check: string): Promise<boolean> {
+  if (check === RUNNING_ONLY) return true;
+  if (check.startsWith('amqp:')) return brokerServing(check);
+  return answers200(check);
+}
+
+export const RUNNING_ONLY = 'running';
 
 export async function temporalServing(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });

@@ -11,7 +11,7 @@ import { listeningPorts, REPOSITORY, type StackLayout, type StackSettings } from
 import { backendServers, checkLoadBalancerConfig, loadBalancerArgs, writeLoadBalancerConfig } from './load-balancer';
 import { ensureDatabase, postgresServer } from './postgres';
 import { currentProcess, logTail, spawnLogged, stopProcess, type ManagedProcess, type SpawnSpec } from './processes';
-import { answers200, Interrupted, takenPorts, temporalServing, waitUntilReady, workerPolling } from './readiness';
+import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, temporalServing, waitUntilReady, workerPolling } from './readiness';
 import { acquireLock, readState, releaseLock, writeState, type StackProcess, type StackState } from './state';
 import { registerNamespace, setupTemporalSchemas, temporalServerArgs, writeTemporalServerConfig } from './temporal-server';
 import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temporal-ui';
@@ -24,7 +24,7 @@ const execFileAsync = promisify(execFile);
 
 // How long each kind of process gets to finish on SIGTERM before it is killed: a worker finishes
 // the activities it runs, an API the requests in flight.
-const GRACE_MS: Record<string, number> = { worker: 30_000, api: 15_000 };
+const GRACE_MS: Record<string, number> = { worker: 30_000, api: 15_000, rabbitmq: 20_000 };
 const DEFAULT_GRACE_MS = 10_000;
 
 export function graceOf(name: string): number {
@@ -40,9 +40,19 @@ async function ensure(script: string): Promise<string> {
 
 interface Started {
   proc: ManagedProcess;
+  spec: SpawnSpec;
   address: string;
   check: string;
+  restarts: number;
 }
+
+// Like `restart: unless-stopped` in docker-compose.yml: once the stack is up, a process that exits
+// (a crash, a kill, an out-of-memory end) is started again, after a pause that grows while it keeps
+// dying young, so a broken configuration does not spin.
+const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+// A process that ran this long before exiting gets the short pause again.
+const HEALTHY_RUN_MS = 30_000;
 
 // What the stack runs: long-lived processes in start order (stopped in reverse) and the one-shot
 // step under way. Nothing new starts once stopping began, so a stop never misses a process.
@@ -58,9 +68,30 @@ class StackProcesses {
   launch(spec: SpawnSpec, address: string, check: string): ManagedProcess {
     if (this.signal.aborted) throw new Interrupted();
     const proc = spawnLogged(spec);
-    this.started.push({ proc, address, check });
+    this.started.push({ proc, spec, address, check, restarts: 0 });
     this.changed();
     return proc;
+  }
+
+  /** From now on, every process that exits is started again (until the stack stops). */
+  supervise(): void {
+    for (const entry of this.started) this.watch(entry, RESTART_DELAY_MS);
+  }
+
+  private watch(entry: Started, delayMs: number): void {
+    const { proc } = entry;
+    const began = Date.now();
+    void proc.exited.then(async (how) => {
+      if (this.signal.aborted) return;
+      const pause = Date.now() - began >= HEALTHY_RUN_MS ? RESTART_DELAY_MS : delayMs;
+      console.log(`[stack] ${proc.name} exited (${how}); starting it again in ${pause / 1000} s (its log: ${proc.log})`);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (this.signal.aborted) return;
+      entry.proc = spawnLogged(entry.spec);
+      entry.restarts += 1;
+      this.changed();
+      this.watch(entry, Math.min(MAX_RESTART_DELAY_MS, pause * 2));
+    });
   }
 
   /** Runs a one-shot command to completion; fails with its last log lines unless it exits 0. */
@@ -96,7 +127,8 @@ export async function startStack(settings: StackSettings, layout: StackLayout): 
   const interrupt = new AbortController();
   let stopping: Promise<void> | null = null;
   const state: StackState = { supervisor: me, startedAt: new Date().toISOString(), phase: 'starting', processes: [], summary: [] };
-  const save = () => writeState(layout, { ...state, processes: processes.started.map(({ proc, address, check }): StackProcess => ({ name: proc.name, pid: proc.pid, startTicks: proc.startTicks, log: proc.log, address, check })) });
+  const save = () =>
+    writeState(layout, { ...state, processes: processes.started.map(({ proc, address, check, restarts }): StackProcess => ({ name: proc.name, pid: proc.pid, startTicks: proc.startTicks, log: proc.log, address, check, restarts })) });
   const processes = new StackProcesses(interrupt.signal, save);
 
   const stopAll = () => {
@@ -126,11 +158,7 @@ export async function startStack(settings: StackSettings, layout: StackLayout): 
     state.summary = summary;
     save();
     console.log(['', ...summary, ''].join('\n'));
-    for (const { proc } of processes.started) {
-      void proc.exited.then((how) => {
-        if (!stopping) console.log(`[stack] ${proc.name} exited (${how}); its log: ${proc.log}`);
-      });
-    }
+    processes.supervise();
     // The children's handles keep this process alive until a signal stops everything.
     return new Promise<number>(() => undefined);
   } catch (error) {
@@ -168,6 +196,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const simulatorUrl = `http://${host}:${ports.simulator}`;
   const uiUrl = `http://${host}:${ports.temporalUi}`;
   const temporalAddress = `${host}:${ports.temporalFrontend}`;
+  const brokerUrl = `amqp://guest:guest@${host}:${ports.broker}`;
   // The service's own configuration comes from the environment; the stack sets what its topology
   // decides: where each dependency is, the public URL (the load balancer) and the proxy trust.
   const appEnv: NodeJS.ProcessEnv = {
@@ -182,6 +211,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     TEMPORAL_UI_ORIGIN: temporalUiOrigins(layout).join(','),
     KYC_TRUST_PROXY: 'loopback',
     METRICS_HOST: host,
+    KYC_EVENT_BROKER_URL: brokerUrl,
   };
   // Fails here, naming the variable, rather than in four processes at once.
   const config = loadConfig(appEnv);
@@ -202,12 +232,24 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     await ensureDemoAccounts(db).finally(() => db.$disconnect());
   }
 
-  // Message broker (RabbitMQ): starts here, once its branch lands, before the workers and APIs that
-  // publish to it; its ports are reserved in layout.ts.
+  // The message broker, before the relay that publishes to it: a RabbitMQ node of the stack's own
+  // (its name, ports and folder), in the foreground so the stack supervises it like the others.
+  console.log(`[stack] RabbitMQ at ${host}:${ports.broker}`);
+  const brokerEnv = {
+    ...process.env,
+    KYC_RABBITMQ_NAME: layout.broker.node,
+    KYC_RABBITMQ_PORT: String(ports.broker),
+    KYC_RABBITMQ_DIST_PORT: String(ports.brokerDistribution),
+    KYC_RABBITMQ_DIR: layout.broker.dir,
+  };
+  const broker = launch(spec('rabbitmq', 'bash', [path.join(REPOSITORY, 'scripts', 'ensure-rabbitmq.sh'), 'run'], brokerEnv), `${host}:${ports.broker}`, brokerUrl);
 
   console.log(`[stack] Temporal Server at ${temporalAddress}`);
   const serverConfig = writeTemporalServerConfig(layout, postgres);
   const server = launch(spec('temporal-server', path.join(temporalServerDir, 'temporal-server'), temporalServerArgs(serverConfig), process.env), temporalAddress, `http://${host}:${ports.temporalFrontendHttp}/api/v1/system-info`);
+  // The workflow code, bundled once while the server starts: a worker (re)starts in seconds.
+  const workflowBundle = path.join(layout.dir, 'workflow-bundle.js');
+  await runStep(spec('bundle-workflows', process.execPath, ['--import', 'tsx', 'scripts/bundle-workflows.ts', workflowBundle]));
   await ready(server, 'Temporal frontend', () => temporalServing(temporalAddress), 120_000);
   const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES);
   for (const line of registered) console.log(`[stack] created ${line}`);
@@ -229,7 +271,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const simulator = launch(node('simulator', 'simulator/server.ts', simulatorEnv), simulatorUrl, `${simulatorUrl}/health`);
   const workers = ports.workerMetrics.map((metricsPort, i) => {
     const metrics = `http://${host}:${metricsPort}/metrics`;
-    return launch(node(`worker-${i + 1}`, 'worker/main.ts', { ...appEnv, WORKER_METRICS_PORT: String(metricsPort) }), metrics, metrics);
+    return launch(node(`worker-${i + 1}`, 'worker/main.ts', { ...appEnv, WORKER_METRICS_PORT: String(metricsPort), KYC_WORKFLOW_BUNDLE: workflowBundle }), metrics, metrics);
   });
   const apis = ports.api.map((port, i) => {
     const url = `http://${host}:${port}`;
@@ -238,6 +280,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const temporalConnection = await Connection.connect({ address: temporalAddress });
   try {
     await Promise.all([
+      ready(broker, 'AMQP connections', () => brokerServing(brokerUrl), 120_000),
       ready(ui, 'Temporal UI page', () => answers200(`${uiUrl}/`)),
       ready(simulator, 'simulator health', () => answers200(`${simulatorUrl}/health`)),
       ...workers.map((worker) => ready(worker, `polling on ${config.TEMPORAL_TASK_QUEUE}`, () => workerPolling(temporalConnection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, worker.pid), 120_000)),
@@ -246,6 +289,9 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   } finally {
     await temporalConnection.close();
   }
+  // The outbox relay, once the broker it publishes to and the workers that run its webhook
+  // deliveries are up (one at a time holds the lock; one is enough here). No port: alive is ready.
+  launch(node('relay', 'events/main.ts'), brokerUrl, RUNNING_ONLY);
   // What a deploy runs: the ops and screening schedules, created or updated to this configuration.
   await runStep(node('schedules', 'scripts/schedules.ts'));
 
@@ -269,8 +315,8 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     `  Temporal UI:           ${uiUrl}  (payloads decoded by ${lbUrl}/codec)`,
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
-    '  Message broker:        none yet (RabbitMQ joins the stack with the event branch)',
-    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, schedules)`,
+    `  Message broker:        ${brokerUrl}  (RabbitMQ node ${layout.broker.node}, exchange kyc.events; relay: outbox -> RabbitMQ and webhooks)`,
+    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, schedules)`,
     ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:         ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
     'Ctrl+C (or `npm run stack -- stop` from another terminal) stops everything; `npm run stack -- status` shows it.',
   ];

@@ -8,8 +8,9 @@ import { isRunning, type ProcessRecord } from './processes';
 
 const processRecordSchema = z.object({ name: z.string(), pid: z.number().int(), startTicks: z.string().nullable(), log: z.string() });
 
-// address: where it listens; check: a URL that answers 200 while it serves.
-const stackProcessSchema = processRecordSchema.extend({ address: z.string(), check: z.string() });
+// address: where it listens; check: what shows it serves (readiness.ts `serving`); restarts: how
+// often the supervisor brought it back after it exited.
+const stackProcessSchema = processRecordSchema.extend({ address: z.string(), check: z.string(), restarts: z.number().int().default(0) });
 
 const stateSchema = z.object({
   supervisor: processRecordSchema,

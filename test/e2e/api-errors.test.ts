@@ -89,7 +89,44 @@ describe('errors are problem details without internals', () => {
       assert.doesNotMatch(text, new RegExp(`${brokenDatabase}|does not exist|someone@example\\.com`));
       const logged = logs.find((line) => line.includes('unhandled error'));
       assert.ok(logged, logs.join('\n'));
+      // Diagnosable from the log: Prisma's code and PostgreSQL's SQLSTATE (3D000: no such database).
+      const entry = JSON.parse(logged) as Record<string, unknown>;
+      assert.deepEqual([entry.code, entry.sqlState], ['P1003', '3D000']);
       assert.doesNotMatch(logs.join('\n'), new RegExp(`does not exist|someone@example\\.com`));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await db.$disconnect();
+    }
+  });
+
+  test('when the database cannot be reached, then the answer is a 503 problem with Retry-After, and the log names the error code', async () => {
+    const logs: string[] = [];
+    // A port nothing listens on: the connection is refused, as while PostgreSQL restarts.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const url = new URL(databaseUrl('kyc_unreachable'));
+    url.port = String(port);
+    const db = createDb(url.toString(), 1);
+    const app = createApp({ db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', {}, (line) => logs.push(line)) });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/login/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'someone@example.com', password: 'whatever' }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 503, text);
+      assert.equal(response.headers.get('retry-after'), '5');
+      assert.equal((JSON.parse(text) as { type: string }).type, '/problems/upstream-unavailable');
+      const logged = logs.find((line) => line.includes('dependency unavailable'));
+      assert.ok(logged, logs.join('\n'));
+      assert.equal((JSON.parse(logged) as { code: string }).code, 'P1001');
+      assert.doesNotMatch(logs.join('\n'), /someone@example\.com/);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

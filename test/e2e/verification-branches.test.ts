@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { startSessionUpdate, stateQuery, type KycVerificationInput } from '../../workflows/kyc-verification.contract';
 import { kycVerification } from '../../workflows/kyc-verification';
 import { api, applicant, createUser, eventually, SAMPLE_APPLICATION, startTestSystem, type TestSystem, type TestUser } from '../support/system';
@@ -58,15 +58,21 @@ describe('verification workflow branches', () => {
         country: SAMPLE_APPLICATION.country,
         settings: { sessionTimeoutSeconds: 60, maxRetries: 1, resubmissionWindowSeconds: 60, reviewSlaSeconds: 60, escalationSlaSeconds: 60 },
       };
-      const handle = await system.client.workflow.start(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input] });
-      const snapshot = await handle.executeUpdate(startSessionUpdate);
+      // As the API starts it: the update rides with the start, so it is there before the first step fails.
+      const startWorkflowOperation = new WithStartWorkflowOperation(kycVerification, { workflowId: `direct-${input.recordId}`, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [input], workflowIdConflictPolicy: 'FAIL' });
+      const snapshot = await system.client.workflow.executeUpdateWithStart(startSessionUpdate, { startWorkflowOperation });
       assert.deepEqual([snapshot.status, snapshot.failure, snapshot.sessionUrl], ['error', 'RecordRefused', null]);
+      const handle = await startWorkflowOperation.workflowHandle();
       const result = await handle.result();
       assert.deepEqual([result.status, result.failure], ['error', 'RecordRefused']);
       assert.equal(await system.db.kycRecord.count({ where: { id: input.recordId } }), 0);
+      // createKycRecord runs as a local activity: its marker records the attempt that produced the result.
       const history = await handle.fetchHistory();
-      const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
-      assert.deepEqual(attempts, [1], 'createKycRecord ran once, not retried');
+      const markers = (history.events ?? []).flatMap((e) => {
+        const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+        return data ? [JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string; attempt: number }] : [];
+      });
+      assert.deepEqual(markers.filter((m) => m.activity_type === 'createKycRecord').map((m) => m.attempt), [1], 'createKycRecord ran once, not retried');
     });
   });
 

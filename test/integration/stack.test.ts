@@ -18,10 +18,11 @@ import { KycStatusKey } from '../../workflows/search-attributes';
 import { testServerUrl } from '../support/database';
 import { eventually, SAMPLE_APPLICATION } from '../support/system';
 
-// `npm run stack` for real: Temporal Server on PostgreSQL, its UI, the simulator, two workers and
-// two APIs behind HAProxy, all as processes on free ports with databases of their own. A customer
-// is verified through the load balancer, an API process is killed and the load balancer carries
-// on, and `stop` from another terminal leaves no process behind.
+// `npm run stack` for real: Temporal Server on PostgreSQL, its UI, RabbitMQ, the simulator, two
+// workers, two APIs behind HAProxy and the outbox relay, all as processes on free ports with
+// databases of their own. A customer is verified through the load balancer and the event reaches
+// RabbitMQ, an API process is killed, the load balancer carries on and the supervisor starts it
+// again, and `stop` from another terminal leaves no process behind.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = ['--import', 'tsx', 'scripts/stack/main.ts'];
@@ -100,7 +101,7 @@ describe('npm run stack: the production topology on one machine', () => {
   });
 
   test('when it is up, then it names every process and each one serves', () => {
-    assert.deepEqual(recorded.map((p) => p.name), ['temporal-server', 'temporal-ui', 'simulator', 'worker-1', 'worker-2', 'api-1', 'api-2', 'load-balancer']);
+    assert.deepEqual(recorded.map((p) => p.name), ['rabbitmq', 'temporal-server', 'temporal-ui', 'simulator', 'worker-1', 'worker-2', 'api-1', 'api-2', 'relay', 'load-balancer']);
     const banner = output.join('');
     assert.match(banner, new RegExp(`API \\(load balancer\\): +${lbUrl.replace(/\./g, '\\.')}`));
     assert.match(banner, /Temporal UI: +http:\/\/127\.0\.0\.1:\d+/);
@@ -178,7 +179,7 @@ describe('npm run stack: the production topology on one machine', () => {
     }
   });
 
-  test('when one API process is killed, then requests through the load balancer still succeed', async () => {
+  test('when one API process is killed, then requests through the load balancer still succeed and the supervisor starts it again', async () => {
     const api1 = recorded.find((p) => p.name === 'api-1');
     assert.ok(api1 && isRunning(api1));
     process.kill(api1.pid, 'SIGKILL');
@@ -188,16 +189,19 @@ describe('npm run stack: the production topology on one machine', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 20; i += 1) statuses.push((await fetch(`${lbUrl}/api/v1/ready`)).status);
     assert.deepEqual([...new Set(statuses)], [200]);
-
-    const rotation = await eventually(() => backendServers(layout), (servers) => servers.some((s) => s.name === 'api-1' && s.status.startsWith('DOWN')), 15_000, 'HAProxy to take api-1 out');
-    assert.deepEqual(rotation.map((s) => [s.name, s.status]), [['api-1', 'DOWN'], ['api-2', 'UP']]);
     const login = await fetch(`${lbUrl}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'testuser', password: 'testpass123' }) });
     assert.equal(login.status, 200);
 
+    // Restarted like `restart: unless-stopped` would, and back in the rotation once ready.
+    const restarted = await eventually(async () => readState(layout)?.processes.find((p) => p.name === 'api-1'), (p) => p !== undefined && p.restarts === 1 && isRunning(p), 20_000, 'api-1 to be started again');
+    assert.notEqual(restarted!.pid, api1.pid);
+    const rotation = await eventually(() => backendServers(layout), (servers) => servers.length === 2 && servers.every((s) => s.status === 'UP'), 60_000, 'both APIs back in the rotation');
+    assert.deepEqual(rotation.map((s) => s.name), ['api-1', 'api-2']);
     const status = runStack(env, 'status');
-    assert.equal(status.status, 3, status.output);
-    assert.match(status.output, /api-1 +\d+ +exited +not serving/);
-    assert.match(status.output, /api-2 +\d+ +running +serving/);
+    assert.equal(status.status, 0, status.output);
+    assert.match(status.output, /api-1 +\d+ +running +serving +1 /);
+    assert.match(status.output, /api-2 +\d+ +running +serving +0 /);
+    recorded = readState(layout)?.processes ?? recorded;
   });
 
   test('when it is stopped from another terminal, then every process ends and its ports are free', async () => {

@@ -607,3 +607,42 @@ describe('simulator lifecycle', () => {
     }
   });
 });
+
+describe('the fault profile (a vendor on a bad day, for chaos runs)', () => {
+  test('when failures, copies, shuffling and losses are set, then creations fail in their share, each webhook goes out three times and the lost decision is only served on request', async () => {
+    const receiver = await startReceiver();
+    const sim = await startSimulator({ port: 0, apiKey: API_KEY, apiSecret: API_SECRET, webhookSecret: WEBHOOK_SECRET, webhookUrl: `${receiver.url}/webhooks/veriff`, autoDecideDelayMs: null });
+    try {
+      const control = (method: string, path: string, body?: unknown) =>
+        fetch(`${sim.url}/control${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+      const refused = await control('PUT', '/fault-profile', { webhookCopies: 0 });
+      assert.equal(refused.status, 400);
+      const set = await control('PUT', '/fault-profile', { createSessionFailureRatio: 0.5, webhookCopies: 3, shuffleWebhooks: true, decisionLossRatio: 0.5 });
+      assert.equal(set.status, 200);
+
+      const client = new VeriffClient({ baseUrl: sim.url, apiKey: API_KEY, apiSecret: API_SECRET, timeoutMs: 2000 });
+      // Half of the creations fail, spread evenly: the first succeeds, the second answers 503.
+      const first = await client.createSession(sessionRequest());
+      await assert.rejects(client.createSession(sessionRequest()), (err: unknown) => err instanceof VeriffApiError && err.httpStatus === 503);
+      const second = await client.createSession(sessionRequest());
+
+      // Half of the decisions are lost, spread evenly: the first goes out, the second does not.
+      await control('POST', `/sessions/${first.id}/decision`, { status: 'approved' });
+      await control('POST', `/sessions/${second.id}/decision`, { status: 'declined' });
+      const kinds = (sessionId: string) => receiver.forSession(sessionId).map((w) => (classifyWebhook(w.json).kind === 'decision' ? 'decision' : (w.json as { action: string }).action)).sort();
+      assert.deepEqual(kinds(first.id), ['decision', 'decision', 'decision', 'started', 'started', 'started', 'submitted', 'submitted', 'submitted']);
+      assert.deepEqual(kinds(second.id), ['started', 'started', 'started', 'submitted', 'submitted', 'submitted']);
+      // Every copy is the same signed fact.
+      assert.equal(new Set(receiver.forSession(first.id).map((w) => w.rawBody)).size, 3);
+      assert.ok(receiver.forSession(first.id).every((w) => w.signatureValid));
+      // The lost decision is there for whoever asks for it.
+      assert.equal((await client.getDecision(second.id))?.status, 'declined');
+
+      const counts = (await control('GET', '/fault-profile')).json.counts as Record<string, number>;
+      assert.deepEqual([counts.sessionCreations, counts.sessionCreationsFailed, counts.decisions, counts.decisionWebhooksLost], [3, 1, 2, 1]);
+    } finally {
+      await sim.close();
+      await receiver.close();
+    }
+  });
+});

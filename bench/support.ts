@@ -1,0 +1,95 @@
+import net from 'node:net';
+import { createUser, SAMPLE_APPLICATION, type TestSystem, type TestUser } from '../test/support/system';
+
+// What the benchmark's sections share: pools, timeouts, percentiles, tables, customers.
+
+// scrypt runs on libuv's four threads: more parallel logins only queue.
+const USER_SETUP_CONCURRENCY = 4;
+
+// Each customer is a different person behind a different address, as in real traffic: one shared
+// document number would send every approval to manual review (duplicate document), and one
+// client IP would hit the per-IP start limit and turn its counter row into a lock everyone queues on.
+export interface Customer extends TestUser {
+  application: Record<string, string>;
+  clientIp: string;
+}
+
+// Both ports are held open together so the two answers cannot be the same port.
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
+}
+
+// At most `concurrency` tasks in flight. After a failure no new item starts, and the tasks in
+// flight settle (each is bounded) before the first error is thrown, so teardown never races them.
+export async function runPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  if (failure) throw failure.error;
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Nearest-rank percentile: always a value that was actually observed.
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export function summarise(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+export const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Customers with a document number and a client address each (see Customer). */
+export async function customers(system: TestSystem, count: number, offset: number): Promise<Customer[]> {
+  const users: Customer[] = [];
+  await runPool(Array.from({ length: count }, (_, i) => i + offset), USER_SETUP_CONCURRENCY, async (i) => {
+    const user = await createUser(system);
+    // BW passports: two letters and up to nine digits; 10.x.y.z is private space, only ever a header here.
+    users.push({ ...user, application: { ...SAMPLE_APPLICATION, document_number: `BP${100_000_000 + i}` }, clientIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` });
+  });
+  return users;
+}
+
