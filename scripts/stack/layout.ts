@@ -17,7 +17,7 @@ const settingsSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _, starting with a letter')
     .default('kyc_stack')
-    .describe('Prefix of the three databases: <prefix>_app, <prefix>_temporal, <prefix>_temporal_visibility.'),
+    .describe('Prefix of the four databases: <prefix>_app, <prefix>_keys (the key store), <prefix>_temporal, <prefix>_temporal_visibility.'),
 });
 
 export type StackSettings = z.infer<typeof settingsSchema>;
@@ -60,7 +60,7 @@ export interface StackLayout {
   broker: { node: string; dir: string };
   stateFile: string;
   lockFile: string;
-  databases: { app: string; temporal: string; visibility: string };
+  databases: { app: string; keys: string; temporal: string; visibility: string };
 }
 
 export function stackLayout(settings: StackSettings): StackLayout {
@@ -95,6 +95,8 @@ export function stackLayout(settings: StackSettings): StackLayout {
     lockFile: path.join(dir, 'supervisor.lock'),
     databases: {
       app: `${settings.KYC_STACK_DB_PREFIX}_app`,
+      // The customers' data keys, apart from the data they seal (KYC_KEY_STORE_URL).
+      keys: `${settings.KYC_STACK_DB_PREFIX}_keys`,
       temporal: `${settings.KYC_STACK_DB_PREFIX}_temporal`,
       visibility: `${settings.KYC_STACK_DB_PREFIX}_temporal_visibility`,
     },

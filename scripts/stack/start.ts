@@ -203,6 +203,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     DATABASE_URL: postgres.urlOf(layout.databases.app),
+    KYC_KEY_STORE_URL: postgres.urlOf(layout.databases.keys),
     TEMPORAL_ADDRESS: temporalAddress,
     PUBLIC_BASE_URL: lbUrl,
     FRONTEND_URL: lbUrl,
@@ -226,6 +227,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   console.log(`[stack] PostgreSQL ${postgres.host}:${postgres.port}: Temporal schemas, KYC database and migrations`);
   await setupTemporalSchemas(temporalServerDir, postgres, layout);
   await ensureDatabase(postgres, layout.databases.app);
+  await ensureDatabase(postgres, layout.databases.keys);
   await runStep(node('migrate', 'scripts/migrate.ts'));
   if (config.KYC_DEMO_ACCOUNTS) {
     const db = createDb(postgres.urlOf(layout.databases.app), 1);
