@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -45,17 +45,73 @@ async function main() {
 
   const files = await testFiles(process.argv.slice(2));
   const exitCode = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+    // No test file may wait forever: node applies this timeout to each file as a whole (and to
+    // each test without a timeout of its own), so a hang fails that file and the run goes on.
+    const testTimeout = `--test-timeout=${Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000)}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', testTimeout, '--test-reporter=spec', ...files], {
       cwd: ROOT,
       stdio: 'inherit',
+      detached: true,
       // Metrics servers of spawned APIs and workers on free ports: test files run in parallel.
       env: { ...process.env, TEMPORAL_ADDRESS: env.address, WORKFLOW_BUNDLE_PATH: bundlePath, NODE_ENV: 'test', METRICS_PORT: '0', WORKER_METRICS_PORT: '0' },
     });
-    child.on('exit', (code) => resolve(code ?? 1));
+    const watchdog = startWatchdog(child.pid!, started);
+    // The test files run in their own process group (so the deadline can stop them all): pass on
+    // an interrupt.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          // already gone
+        }
+      });
+    }
+    child.on('exit', (code) => {
+      clearInterval(watchdog);
+      resolve(code ?? 1);
+    });
   });
   await env.teardown();
   console.log(`# suite wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(exitCode);
+}
+
+// The spec reporter prints files in order, so a file that hangs hides every later one. Every
+// few minutes the runner names the test files still running and for how long; past the suite
+// deadline it stops them all, so a hang fails the run with its name instead of timing it out.
+const REPORT_EVERY_MS = 5 * 60_000;
+const SUITE_DEADLINE_MS = Number(process.env.TEST_SUITE_DEADLINE_MS ?? 50 * 60_000);
+
+function runningTestFiles(): string[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-eo', 'etimes=,args='], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    // A test file's process: node with the file as its last argument (the runner itself has --test).
+    .map((line) => line.trim().match(/^(\d+)\s+\S*node\s(?!.*\s--test\s).*\s(\S+\.test\.ts)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map(([, seconds, file]) => `${path.relative(ROOT, path.resolve(ROOT, file ?? ''))} (${seconds} s)`);
+}
+
+function startWatchdog(pid: number, started: number): NodeJS.Timeout {
+  return setInterval(() => {
+    const running = runningTestFiles();
+    const elapsed = Date.now() - started;
+    console.log(`# ${Math.round(elapsed / 1000)} s in, still running: ${running.join(', ') || 'none'}`);
+    if (elapsed > SUITE_DEADLINE_MS) {
+      console.log(`# the suite passed its deadline of ${SUITE_DEADLINE_MS / 60_000} min: stopping the test files above`);
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }, REPORT_EVERY_MS).unref();
 }
 
 main().catch((err) => {
