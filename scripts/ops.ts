@@ -121,6 +121,16 @@ function searchAttributeValue(payload: proto.api.common.v1.IPayload | null | und
   }
 }
 
+function localActivityName(data: Uint8Array | null | undefined): string {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(data ?? new Uint8Array()).toString('utf8'));
+    const name = parsed && typeof parsed === 'object' ? (parsed as { activity_type?: unknown }).activity_type : undefined;
+    return typeof name === 'string' ? name : '?';
+  } catch {
+    return '?';
+  }
+}
+
 /** A one-line description of a history event, or null for the bookkeeping ones (workflow tasks). */
 function describeHistoryEvent(event: proto.api.history.v1.IHistoryEvent, activityNames: Map<string, string>): string | null {
   const type = event.eventType as EventType;
@@ -139,6 +149,13 @@ function describeHistoryEvent(event: proto.api.history.v1.IHistoryEvent, activit
       return `  FAILED ${activityNames.get(String(event.activityTaskFailedEventAttributes?.scheduledEventId ?? '')) ?? ''}`;
     case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
       return `  TIMED OUT ${activityNames.get(String(event.activityTaskTimedOutEventAttributes?.scheduledEventId ?? '')) ?? ''}`;
+    case EventType.EVENT_TYPE_MARKER_RECORDED: {
+      // A local activity (the database steps) is a marker: its name is in the marker's own data
+      // (written by the SDK, not by our payload codec); patch markers are bookkeeping.
+      const attrs = event.markerRecordedEventAttributes;
+      if (attrs?.markerName !== 'core_local_activity') return null;
+      return `local activity ${localActivityName(attrs.details?.data?.payloads?.[0]?.data)}${attrs.failure ? ' FAILED' : ''}`;
+    }
     case EventType.EVENT_TYPE_TIMER_STARTED: {
       const seconds = Number(event.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0);
       return `timer ${seconds}s`;

@@ -315,8 +315,9 @@ async function measure(m: Measurements): Promise<ChaosReport> {
     const approved = await count(`SELECT count(*) AS n FROM kyc_records WHERE status = 'approved'`);
     const upgradedByApproval = await count(`SELECT count(*) AS n FROM kyc_records k JOIN wallets w ON w.user_id = k.user_id AND w.upgraded_by_record_id = k.id AND w.is_kyc_verified WHERE k.status = 'approved'`);
     // A fact is (record, event type, scope): the scope is what each writer's dedupe key starts
-    // with, the record and attempt of a status change or effect, or the review task.
-    const scopeOf = `substring(dedupe_key from '^[0-9a-f-]{36}(?::[0-9]+)?')`;
+    // with, the record and attempt of a status change or effect, or the review task; a key that
+    // names its fact otherwise (each document image kept, by its vendor media id) is its own scope.
+    const scopeOf = `coalesce(substring(dedupe_key from '^[0-9a-f-]{36}(?::[0-9]+)?'), dedupe_key)`;
     const duplicateAudit = await count(`SELECT count(*) AS n FROM (SELECT kyc_record_id, event_type, ${scopeOf} FROM kyc_events WHERE dedupe_key IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) d`);
     const duplicateOutbox = await count(`SELECT count(*) AS n FROM (SELECT kyc_record_id, type, ${scopeOf} FROM outbox_events GROUP BY 1, 2, 3 HAVING count(*) > 1) d`);
     const outboxIds = new Set((await pg.query<{ id: string }>('SELECT id::text FROM outbox_events WHERE quarantined_at IS NULL')).rows.map((r) => r.id));

@@ -44,7 +44,7 @@ describe('applications: /v1/kyc/applications', () => {
     const id = created.json.id as string;
     assert.equal(created.json.status, 'PENDING');
     assert.equal(created.json.user_id, customer.id);
-    assert.deepEqual(created.json.documents, [{ doc_type: 'PASSPORT', issued_country: 'BW' }]);
+    assert.deepEqual(created.json.documents, [{ doc_type: 'PASSPORT', issued_country: 'BW', file_id: null, side: null }], 'no file uploaded yet');
     assert.ok(String(created.json.session_url).startsWith(system.simulator.url));
 
     const asRecord = await api(system, 'GET', `/api/kyc/records/${id}/status/`, { token: customer.token });

@@ -70,12 +70,15 @@ describe('verification happy path, end to end', () => {
     const staff = await createUser(system, 'auditor');
     const events = await eventually(
       () => api(system, 'GET', `/api/kyc/records/${recordId}/events/`, { token: staff.token }),
-      (r) => (r.json.events as unknown[]).length >= 7,
+      (r) => (r.json.events as unknown[]).length >= 8,
       10_000,
       'the complete timeline',
     );
     const timeline = (events.json.events as { event_type: string; to_status: string | null }[]).map((e) => `${e.event_type}:${e.to_status ?? '-'}`);
-    assert.deepEqual(timeline, ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VENDOR_STARTED:in_progress', 'VENDOR_SUBMITTED:submitted', 'RISK_ASSESSED:-', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
+    // The vendor's images are kept by a workflow of their own once the decision came: in parallel
+    // with the verification's steps, so its place among them varies.
+    assert.ok(timeline.includes('DOCUMENT_FETCHED:-'), 'the document image kept from Veriff');
+    assert.deepEqual(timeline.filter((e) => e !== 'DOCUMENT_FETCHED:-'), ['KYC_CREATED:pending', 'SESSION_CREATED:-', 'VENDOR_STARTED:in_progress', 'VENDOR_SUBMITTED:submitted', 'RISK_ASSESSED:-', 'KYC_APPROVED:approved', 'WALLET_UPGRADED:-']);
     const assessed = (events.json.events as { event_type: string; data?: { score?: number } }[]).find((e) => e.event_type === 'RISK_ASSESSED');
     assert.equal(assessed?.data?.score, 0, 'staff see the score behind the event');
 

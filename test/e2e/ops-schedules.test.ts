@@ -64,6 +64,7 @@ describe('ops schedules', () => {
           { kind: 'session_links', days: 7 },
           { kind: 'security_log', days: 365 },
           { kind: 'delivery_logs', days: 90 },
+          { kind: 'unattached_uploads', days: 7 },
         ],
         batch: 500,
       },

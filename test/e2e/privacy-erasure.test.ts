@@ -84,6 +84,9 @@ describe('erasure of a customer, proven on the real servers', () => {
   let bobPii: string[];
   const erasures = { alice: '', bob: '' };
   let auditBefore: Map<string, string[]>;
+  // The kept verification's images (the vendor's media, fetched after its decision) as sealed and as sent, and its screening runs.
+  let keptDocumentsBefore: { id: string; sealed: Buffer; bytes: Buffer }[];
+  let keptScreeningRuns: number;
 
   const pgDump = async (url: string): Promise<string> => (await run('pg_dump', ['--no-owner', '--no-privileges', url], { maxBuffer: 256 * 1024 * 1024 })).stdout;
 
@@ -169,6 +172,13 @@ describe('erasure of a customer, proven on the real servers', () => {
     await decide(system, records.carol, { status: 'approved' });
     await reachStatus(records.carol, 'approved');
     for (const key of ['aliceDeclined', 'aliceApproved', 'bob'] as const) sessions[key] = (await statusOf(records[key])).veriffSessionId!;
+    // Each decided session's images are fetched from the vendor and kept (fetchVendorMedia).
+    for (const recordId of [records.aliceDeclined, records.aliceApproved]) {
+      await eventually(() => system.db.document.count({ where: { kycRecordId: recordId } }), (n) => n > 0, 30_000, 'the vendor media kept');
+    }
+    const keptDocuments = await system.db.document.findMany({ where: { kycRecordId: records.aliceApproved }, orderBy: { id: 'asc' } });
+    keptDocumentsBefore = await Promise.all(keptDocuments.map(async (d) => ({ id: d.id, sealed: Buffer.from(d.contentEnc), bytes: await system.stores.personalData.open(alice.id, Buffer.from(d.contentEnc)) })));
+    keptScreeningRuns = await system.db.screeningRun.count({ where: { recordId: records.aliceApproved } });
 
     // What a backup and a copy of Temporal's store would hold: taken before the erasures.
     backupFile = path.join(workdir, 'before-erasure.dump');
@@ -331,6 +341,32 @@ describe('erasure of a customer, proven on the real servers', () => {
     assert.deepEqual([read.actorId, read.actorRole, read.reason], [auditor.id, 'auditor', reason]);
   });
 
+  test("when the erasures are done, then documents and screening results followed their verification: the erased one's are gone, the kept one's are re-sealed under the retained key and exported to the auditor only", async () => {
+    assert.equal(await system.db.document.count({ where: { kycRecordId: records.aliceDeclined } }), 0, "the declined verification's images are erased");
+    assert.equal(await system.db.screeningRun.count({ where: { recordId: records.aliceDeclined } }), 0);
+    const kept = await system.db.document.findMany({ where: { kycRecordId: records.aliceApproved }, orderBy: { id: 'asc' } });
+    assert.deepEqual(kept.map((d) => d.id), keptDocumentsBefore.map((d) => d.id), "the kept verification's images stay with it");
+    for (const [i, document] of kept.entries()) {
+      const before = keptDocumentsBefore[i]!;
+      assert.notDeepEqual(Buffer.from(document.contentEnc), before.sealed, 're-sealed under another key');
+      assert.deepEqual(await system.stores.personalData.open(alice.id, Buffer.from(document.contentEnc)), before.bytes, 'and opens with the retained key');
+    }
+    assert.ok(keptScreeningRuns > 0, 'the kept verification was screened');
+    assert.equal(await system.db.screeningRun.count({ where: { recordId: records.aliceApproved } }), keptScreeningRuns);
+
+    const exported = await api(system, 'GET', `/api/privacy/export?user_id=${alice.id}&reason=${encodeURIComponent('FIU request 2026-0418')}`, { token: auditor.token });
+    assert.equal(exported.status, 200, exported.text);
+    const other = exported.json.other_data as { kind: string; items: { recordId?: string; verification_id?: string }[] }[];
+    const itemsOf = (kind: string) => other.find((o) => o.kind === kind)?.items ?? [];
+    assert.deepEqual(itemsOf('documents').map((d) => d.recordId), kept.map(() => records.aliceApproved));
+    assert.equal(itemsOf('screening_results').length, keptScreeningRuns);
+    assert.ok(itemsOf('screening_results').every((r) => r.verification_id === records.aliceApproved));
+    // Carol, untouched, sees her own in her export.
+    const carolExport = await api(system, 'GET', '/api/privacy/export', { token: carol.token });
+    const carolOther = carolExport.json.other_data as { kind: string; items: unknown[] }[];
+    assert.ok((carolOther.find((o) => o.kind === 'screening_results')?.items.length ?? 0) > 0, "Carol's screening is in her export");
+  });
+
   test('when a backup taken before the erasure is restored, then nothing of Alice or Bob opens (the keys are gone), and the reconciliation erases what the restore brought back', async () => {
     const restored = await createTestDatabase({ migrated: false });
     const db = createDb(restored.url, 2);
@@ -392,6 +428,8 @@ describe('erasure of a customer, proven on the real servers', () => {
     assert.ok(ended.piiErasedAt);
     assert.deepEqual([ended.firstNameEnc, ended.documentNumberEnc, ended.extractedDataEnc], [null, null, null]);
     assert.equal(await system.db.reviewTask.count({ where: { kycRecordId: records.aliceApproved, notesEnc: { not: null } } }), 0);
+    assert.equal(await system.db.document.count({ where: { kycRecordId: records.aliceApproved } }), 0, 'its images go with it');
+    assert.equal(await system.db.screeningRun.count({ where: { recordId: records.aliceApproved } }), 0, 'and its screening');
     const key = await system.keyStore.subjectKey.findUniqueOrThrow({ where: { subjectId_purpose: { subjectId: alice.id, purpose: 'retained' } } });
     assert.deepEqual([key.wrappedKey, key.destroyedAt !== null], [null, true]);
     const event = await system.db.kycEvent.findFirstOrThrow({ where: { kycRecordId: records.aliceApproved, eventType: 'PERSONAL_DATA_ERASED' } });

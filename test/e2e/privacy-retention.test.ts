@@ -54,6 +54,16 @@ describe('the retention policy, applied by its workflow', () => {
       deliveries.push(await db.webhookDelivery.create({ data: { subscriptionId: subscription.id, outboxEventId: event.id, eventType: 'KYC_VERIFIED', status: 'succeeded', completedAt: daysAgo(age), attemptLog: { create: [{ trigger: 'automatic', startedAt: daysAgo(age), latencyMs: 12, outcome: 'delivered', responseStatus: 200 }] } } }));
     }
 
+    // Document images: uploads no application took up (one of 8 days, one of yesterday), and one of
+    // the old rejected application (it goes with that application's personal data).
+    const image = { contentType: 'image/jpeg', width: 800, height: 500 } as const;
+    const upload = (ownerId: string, recordId: string | null) => system.stores.documents.saveUpload({ ownerId, recordId, attempt: recordId ? 1 : null, kind: 'front', content: randomBytes(2048), image });
+    const staleUpload = (await upload(youngRejected.userId, null)).document;
+    const freshUpload = (await upload(youngRejected.userId, null)).document;
+    const rejectedImage = (await upload(oldRejected.userId, oldRejected.id)).document;
+    const keptImage = (await upload(youngRejected.userId, youngRejected.id)).document;
+    await db.document.update({ where: { id: staleUpload.id }, data: { createdAt: daysAgo(8) } });
+
     const result = await runWorkflow(system, privacyRetention, { policies: retentionPolicies(system.config), batch: 2 });
     assert.deepEqual(result.removed, {
       webhook_bodies: 2,
@@ -62,6 +72,7 @@ describe('the retention policy, applied by its workflow', () => {
       session_links: 1,
       security_log: 1,
       delivery_logs: 1,
+      unattached_uploads: 1,
       aml_retained: 0,
       erasures_reapplied: 0,
     });
@@ -84,9 +95,12 @@ describe('the retention policy, applied by its workflow', () => {
     assert.deepEqual((await db.webhookDelivery.findMany({ where: { subscriptionId: subscription.id } })).map((d) => d.id), [deliveries[1]!.id]);
     assert.equal(await db.webhookDeliveryAttempt.count({ where: { deliveryId: deliveries[0]!.id } }), 0);
 
+    const documentsLeft = await db.document.findMany({ where: { id: { in: [staleUpload.id, freshUpload.id, rejectedImage.id, keptImage.id] } }, select: { id: true } });
+    assert.deepEqual(new Set(documentsLeft.map((d) => d.id)), new Set([freshUpload.id, keptImage.id]), 'the stale upload and the erased application\'s image are gone');
+
     const alert = await db.opsAlert.findFirstOrThrow({ where: { kind: 'retention_run' } });
     assert.equal(alert.severity, 'info');
-    assert.equal((alert.details as { total: number }).total, 7);
+    assert.equal((alert.details as { total: number }).total, 8);
     const audit = await db.privacyAuditEvent.findFirstOrThrow({ where: { action: 'retention_run' } });
     assert.equal((audit.details as { rejected_applications: number }).rejected_applications, 1);
 
