@@ -65,9 +65,14 @@ describe('screening in the reviewer console', () => {
 
     // Approving with the hit open: refused as the API words it.
     await page.getByRole('radio', { name: 'Approve' }).check();
+    // After a decision the page loads the case again and draws the hit anew: the next steps act
+    // on the card drawn after that load, not on the one it replaces.
+    const reloaded = page.waitForResponse((response) => response.url().endsWith(`/api/review/cases/${recordId}/`) && response.request().method() === 'GET');
     await page.getByRole('button', { name: 'Submit decision' }).click();
     const refusal = page.locator('[data-action-problem] [role="alert"]');
     await refusal.waitFor();
+    await reloaded;
+    await hit.getByRole('button', { name: 'Resolve hit' }).waitFor();
     assert.match((await refusal.textContent()) ?? '', /The decision was not recorded: The request conflicts with the current state \(409\)1 sanctions or PEP list hit is not resolved yet/);
 
     // A false positive needs a reason: said under the field, before anything is sent.
