@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SAMPLE_APPLICATION } from '../test/support/system';
-import { freePorts, mib, ms, runPool, summarise, table } from './support';
+import { freePorts } from '../infra/ports';
+import { mib, ms, runPool, summarise, table } from './support';
 
 // `npm run bench -- --embedded`: `npm start`'s embedded setup under the load of the report that
 // found its 500s: O verifications (accounts opened through the API, then started) 20 at a time,

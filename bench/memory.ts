@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { validateKycApplication } from '../domain/kyc-application';
 import { SAMPLE_APPLICATION, type TestSystem } from '../test/support/system';
 import { VERIFICATION_WORKFLOW_TYPE, verificationSettings, verificationWorkflowId, type KycVerificationInput } from '../workflows/kyc-verification.contract';
-import { freePorts, mib, runPool } from './support';
+import { freePorts } from '../infra/ports';
+import { mib, runPool } from './support';
 
 // Worker memory with many verifications open: a worker process of its own (`npm run worker`, as
 // production runs it) on a task queue of its own, then O verifications started on it that open

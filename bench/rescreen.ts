@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +15,7 @@ import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { loadUnList, rescreenNewVersions, screeningStore, unListXml, withListedIndividual } from '../test/support/screening';
 import { startTestSystem, type TestSystem } from '../test/support/system';
 import { random, syntheticCustomer } from './screening-variants';
+import { freePorts } from '../infra/ports';
 
 // `npm run bench:rescreen`: ongoing screening of approved customers through the product, on the
 // real components (Temporal dev server, worker, PostgreSQL): N approved verifications (encrypted
@@ -50,12 +50,6 @@ function readOptions() {
   return { customers: int(values.customers, 100_000, 1, 'customers'), delta, planted: Math.min(delta, int(values.planted, 10, 0, 'planted')), full: values.full ?? false, seed: int(values.seed, 23, 0, 'seed') };
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 // Names no real list and no synthetic customer carries: the new version's people.
 const SYLLABLES = ['ka', 'zu', 'mir', 'tol', 'ven', 'rax', 'ul', 'bek', 'sho', 'dri', 'quo', 'lem'];

@@ -21,7 +21,8 @@ import { embeddedSection } from './embedded';
 import { memorySection } from './memory';
 import { stackSection } from './stack';
 import { bundleKycWorkflows } from '../worker/workflow-bundle';
-import { customers, freePorts, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
+import { freePorts } from '../infra/ports';
+import { customers, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
 import { ceilingCurrentShapeWorkflow, ceilingWorkflow, CURRENT_SHAPE_SIGNALS, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
 

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { createUser, SAMPLE_APPLICATION, type TestSystem, type TestUser } from '../test/support/system';
 
 // What the benchmark's sections share: pools, timeouts, percentiles, tables, customers.
@@ -14,19 +13,6 @@ export interface Customer extends TestUser {
   clientIp: string;
 }
 
-// Both ports are held open together so the two answers cannot be the same port.
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 // At most `concurrency` tasks in flight. After a failure no new item starts, and the tasks in
 // flight settle (each is bounded) before the first error is thrown, so teardown never races them.
@@ -92,4 +78,3 @@ export async function customers(system: TestSystem, count: number, offset: numbe
   });
   return users;
 }
-

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { type KycStatus } from '../../domain/status';
@@ -10,6 +9,7 @@ import { FaultInjector, type FaultKind, type FaultWindow } from './faults';
 import { startPrivatePostgres } from './private-postgres';
 import { BRANCHES, gate, planBranches, runCustomer, StatusWatcher, type Branch, type Outcome } from './scenario';
 import { startStack } from './stack-control';
+import { freePort } from '../../infra/ports';
 
 // A chaos run: the production topology (`npm run stack`, on a PostgreSQL server of its own), a
 // Veriff on a bad day (slow, failing session creations; every webhook three times in random order;
@@ -97,13 +97,6 @@ export interface ChaosReport {
   wallSeconds: number;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { listeningPorts, loadStackSettings, stackLayout, type StackLayout } from '../../scripts/stack/layout';
+import { loadStackSettings, stackLayout, type StackLayout } from '../../scripts/stack/layout';
 import { dropDatabases, postgresServer } from '../../scripts/stack/postgres';
 import { isRunning } from '../../scripts/stack/processes';
-import { takenPorts } from '../../scripts/stack/readiness';
+import { freeStackPortBase } from '../../scripts/stack/ports';
 import { readState, type StackProcess } from '../../scripts/stack/state';
 
 // `npm run stack` as the chaos run (and the stack benchmark) drive it: started as the child process
@@ -35,15 +35,6 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-// A block of ports nobody listens on, below Linux's range for outgoing connections.
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 30; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
-    const layout = stackLayout(loadStackSettings({ KYC_STACK_PORT_BASE: String(base) }));
-    if ((await takenPorts(layout.host, listeningPorts(layout))).length === 0) return base;
-  }
-  throw new Error('no free block of ports for the stack');
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,7 +47,7 @@ export async function startStack(options: { serverUrl: string; dbPrefix: string;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KYC_STACK_DIR: dir,
-    KYC_STACK_PORT_BASE: String(options.portBase ?? (await freePortBase())),
+    KYC_STACK_PORT_BASE: String(options.portBase ?? (await freeStackPortBase())),
     KYC_STACK_DB_PREFIX: options.dbPrefix,
     KYC_STACK_DATABASE_URL: options.serverUrl,
     NODE_ENV: 'development',

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,19 +10,13 @@ import { startTemporalDevServer, type RunningDevServer } from '../../scripts/tem
 import { KYC_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { freePort } from '../../infra/ports';
 
 // The Temporal Web UI of a development setup, as `npm start` runs it: a dev server started with
 // --ui-codec-endpoint pointing at our API's /codec, a workflow whose input is encrypted by the
 // payload codec, and a person opening it in the UI. The UI sends no token; the codec answers the
 // local UI's origin (KYC_CODEC_LOCAL_UI) and the input shows decoded, not as ciphertext.
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('Temporal UI with the codec', () => {
   let system: TestSystem;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,19 +8,13 @@ import { generateSpecimen } from '../../document-check/specimens';
 import { consumeEvents, sharedBrokerUrl, type EventConsumer } from '../support/broker';
 import { eventually, SAMPLE_APPLICATION } from '../support/system';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { freePort } from '../../infra/ports';
 
 // The README's first command, for real: scripts/dev.ts brings up the embedded database, its own
 // Temporal dev server with the UI, the Veriff simulator, the worker and the API; a customer walks
 // the flow over HTTP; after a restart on the same data folder everything is still there. With a
 // broker configured, the embedded relay publishes to it, and KYC_NOTIFY_URL receives webhooks.
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Running {
   child: ChildProcess;

@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '../../infra/db';
@@ -16,18 +15,12 @@ import { clearancesOf, clearHit, recordScreeningRun, screeningRunsOf } from '../
 import { screenPerson } from '../../screening/screen-person';
 import { screeningSearchRequestSchema, screeningSearchResponseSchema, searchScreening } from '../../screening/search-contract';
 import { createTestDatabase } from '../support/database';
+import { freePort } from '../../infra/ports';
 
 // Screening real listed people in a real PostgreSQL holding the bundled lists.
 
 const THRESHOLD = 0.8;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 const UN_FILE = BUNDLED_LISTS.find((l) => l.source === 'un-sc')!.paths[0]!;
 
 describe('screening people against the lists', () => {

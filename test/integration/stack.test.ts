@@ -12,6 +12,7 @@ import { listeningPorts, loadStackSettings, stackLayout, type StackLayout } from
 import { backendServers } from '../../scripts/stack/load-balancer';
 import { dropDatabases, postgresServer } from '../../scripts/stack/postgres';
 import { isRunning } from '../../scripts/stack/processes';
+import { freeStackPortBase } from '../../scripts/stack/ports';
 import { takenPorts } from '../../scripts/stack/readiness';
 import { readState, type StackProcess } from '../../scripts/stack/state';
 import { KycStatusKey } from '../../workflows/search-attributes';
@@ -27,16 +28,6 @@ import { eventually, SAMPLE_APPLICATION } from '../support/system';
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = ['--import', 'tsx', 'scripts/stack/main.ts'];
 
-// A block of ports nobody listens on (the stack refuses to start on a taken one), below Linux's
-// range for outgoing connections so none of them is taken while the stack starts.
-async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 1_200) * 10;
-    const layout = stackLayout(loadStackSettings({ KYC_STACK_PORT_BASE: String(base) }));
-    if ((await takenPorts(layout.host, listeningPorts(layout))).length === 0) return base;
-  }
-  throw new Error('no free block of ports for the stack');
-}
 
 function runStack(env: NodeJS.ProcessEnv, command: string): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, [...STACK, command], { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 });
@@ -72,7 +63,7 @@ describe('npm run stack: the production topology on one machine', () => {
     env = {
       ...process.env,
       KYC_STACK_DIR: dir,
-      KYC_STACK_PORT_BASE: String(await freePortBase()),
+      KYC_STACK_PORT_BASE: String(await freeStackPortBase()),
       KYC_STACK_DB_PREFIX: `kyc_stack_test_${randomBytes(4).toString('hex')}`,
       KYC_STACK_DATABASE_URL: testServerUrl(),
       NODE_ENV: 'development',

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { connect, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { type KycCloudEvent } from '../../domain/events';
 import { EVENT_EXCHANGE } from '../../events/relay';
+import { freePort } from '../../infra/ports';
 
 // RabbitMQ for the tests. The run's shared node comes from scripts/ensure-rabbitmq.sh
 // (TEST_AMQP_URL); a test that stops and starts its broker gets a node of its own, started by the
@@ -21,13 +21,6 @@ export function sharedBrokerUrl(): string {
   return url;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface PrivateBroker {
   url: string;
