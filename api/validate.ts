@@ -3,9 +3,10 @@ import { type z } from 'zod';
 import { type FieldError } from '../domain/field-error';
 import { Problem } from './problem';
 
-export function zodFieldErrors(error: z.ZodError): FieldError[] {
+/** The issues as field errors; `at` names the part of the body that was parsed (else the whole body). */
+export function zodFieldErrors(error: z.ZodError, at?: string): FieldError[] {
   return error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : '(body)',
+    field: [...(at ? [at] : []), ...issue.path].join('.') || '(body)',
     rule: issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.code,
     message: issue.message,
   }));

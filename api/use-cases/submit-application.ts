@@ -26,8 +26,9 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 export async function submitApplication(deps: UseCaseDeps, principal: Principal, body: unknown, clientIp: string): Promise<StartedVerification> {
   const { documents: rawDocuments, ...application } = isObject(body) ? body : { documents: undefined };
-  const parsed = applicationDocumentRefsSchema.safeParse(rawDocuments ?? []);
-  if (!parsed.success) throw new Problem('validation_failed', 'See errors for each field', zodFieldErrors(parsed.error).map((e) => ({ ...e, field: `documents.${e.field}` })));
+  // Absent is no files; null is not an array (the document says so) and is refused like any other type.
+  const parsed = applicationDocumentRefsSchema.safeParse(rawDocuments === undefined ? [] : rawDocuments);
+  if (!parsed.success) throw new Problem('validation_failed', 'See errors for each field', zodFieldErrors(parsed.error, 'documents'));
   const refs = parsed.data;
 
   const errors: { field: string; rule: string; message: string }[] = [];
