@@ -80,27 +80,38 @@ async function main() {
 // The spec reporter prints files in order, so a file that hangs hides every later one. Every
 // few minutes the runner names the test files still running and for how long; past the suite
 // deadline it stops them all, so a hang fails the run with its name instead of timing it out.
-const REPORT_EVERY_MS = 5 * 60_000;
+const REPORT_EVERY_MS = Number(process.env.TEST_REPORT_EVERY_MS ?? 5 * 60_000);
 const SUITE_DEADLINE_MS = Number(process.env.TEST_SUITE_DEADLINE_MS ?? 50 * 60_000);
 
-function runningTestFiles(): string[] {
+/** The test files still running under the runner's process `root` (not another run's on this machine). */
+function runningTestFiles(root: number): string[] {
   let out = '';
   try {
-    out = execFileSync('ps', ['-eo', 'etimes=,args='], { encoding: 'utf8' });
+    out = execFileSync('ps', ['-eo', 'pid=,ppid=,etimes=,args='], { encoding: 'utf8' });
   } catch {
     return [];
   }
-  return out
+  const rows = out
     .split('\n')
-    // A test file's process: node with the file as its last argument (the runner itself has --test).
-    .map((line) => line.trim().match(/^(\d+)\s+\S*node\s(?!.*\s--test\s).*\s(\S+\.test\.ts)$/))
+    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/))
     .filter((m): m is RegExpMatchArray => m !== null)
-    .map(([, seconds, file]) => `${path.relative(ROOT, path.resolve(ROOT, file ?? ''))} (${seconds} s)`);
+    .map(([, pid, ppid, seconds, args]) => ({ pid: Number(pid), ppid: Number(ppid), seconds: Number(seconds), args: args ?? '' }));
+  const mine = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const row of rows) if (mine.has(row.ppid) && !mine.has(row.pid)) grew = Boolean(mine.add(row.pid));
+  }
+  // A test file's process: node with the file as its last argument (the runner itself has --test).
+  return rows
+    .filter((row) => mine.has(row.pid) && row.pid !== root)
+    .map((row) => ({ row, file: row.args.match(/^\S*node\s(?!.*\s--test\s).*\s(\S+\.test\.ts)$/)?.[1] }))
+    .filter((x): x is { row: (typeof rows)[number]; file: string } => x.file !== undefined)
+    .map(({ row, file }) => `${path.relative(ROOT, path.resolve(ROOT, file))} (${row.seconds} s)`);
 }
 
 function startWatchdog(pid: number, started: number): NodeJS.Timeout {
   return setInterval(() => {
-    const running = runningTestFiles();
+    const running = runningTestFiles(pid);
     const elapsed = Date.now() - started;
     console.log(`# ${Math.round(elapsed / 1000)} s in, still running: ${running.join(', ') || 'none'}`);
     if (elapsed > SUITE_DEADLINE_MS) {

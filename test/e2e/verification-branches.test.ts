@@ -15,6 +15,9 @@ const untilStatus = (system: TestSystem, user: TestUser, id: string, status: str
   eventually(() => statusOf(system, user, id), (r) => r.json.status === status, 20_000, `record ${id} to be ${status}`);
 const eventTypes = async (system: TestSystem, id: string) =>
   (await system.db.kycEvent.findMany({ where: { kycRecordId: id }, orderBy: { createdAt: 'asc' } })).map((e) => e.eventType);
+// The verification's own steps: the vendor's images are kept by a workflow of their own once a
+// decision came (DOCUMENT_FETCHED), in parallel, so their place among the steps varies.
+const verificationSteps = async (system: TestSystem, id: string) => (await eventTypes(system, id)).filter((t) => t !== 'DOCUMENT_FETCHED');
 
 // The event types the notification subscriber (KYC_NOTIFY_URL) received for one record.
 const notifiedTypes = async (system: TestSystem, id: string) => system.notifications!.received.filter((r) => r.event.subject === id).map((r) => r.event.type);
@@ -183,7 +186,7 @@ describe('verification workflow branches', () => {
       const final = await eventually(() => system.db.kycRecord.findUniqueOrThrow({ where: { id } }), (r) => r.status === 'error', 20_000, 'the rollback');
       assert.match(final.statusReason ?? '', /rolled back/);
       assert.equal(final.verifiedAt, null);
-      const types = await eventTypes(system, id);
+      const types = await verificationSteps(system, id);
       assert.deepEqual(types.slice(-2), ['KYC_APPROVED', 'KYC_ROLLBACK']);
       const wallet = await system.db.wallet.findUniqueOrThrow({ where: { userId: user.id } });
       assert.equal(wallet.walletType, 'basic');
