@@ -31,8 +31,21 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     async drop() {
       const c = new Client({ connectionString: testServerUrl() });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
+      try {
+        // An autovacuum worker in the database is not ours to stop without pg_signal_backend
+        // (scripts/ensure-postgres.sh grants it; a server set up otherwise may not): it finishes soon.
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+            break;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '42501' || attempt === 10) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 1_000));
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   };
 }
