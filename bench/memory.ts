@@ -84,7 +84,8 @@ export async function memorySection(system: TestSystem, options: { open: number 
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     clearInterval(sampler);
     const settled = residentBytes(pid);
-    const cached = system.config.KYC_WORKER_CACHED_WORKFLOWS;
+    // The worker process reads its own environment (spawned with this one), not the test system's configuration.
+    const cached = process.env.KYC_WORKER_CACHED_WORKFLOWS ?? system.config.KYC_WORKER_CACHED_WORKFLOWS;
     console.log(`\n== worker memory with ${users.length} verifications open and waiting for their webhooks (one worker process, KYC_WORKER_CACHED_WORKFLOWS=${cached}) ==`);
     console.log(`  idle ${mib(idle?.rss ?? Number.NaN)}; all open ${mib(settled?.rss ?? Number.NaN)}; highest seen ${mib(Math.max(peak, settled?.peak ?? 0))} (VmHWM); opened in ${((performance.now() - began) / 1000).toFixed(0)} s`);
     const highest = Math.max(peak, settled?.peak ?? 0);
