@@ -143,6 +143,16 @@ export interface CaseHitView {
   reason: string | null;
 }
 
+/** A reviewer's reason, opened; null once the customer's key is gone (erased). */
+async function openReason(personalData: PersonalData, subjectId: string, sealed: string): Promise<string | null> {
+  try {
+    return await personalData.open(subjectId, sealed);
+  } catch (err) {
+    if (err instanceof SubjectErased) return null;
+    throw err;
+  }
+}
+
 export class ScreeningStore {
   constructor(
     private readonly db: Db,
@@ -224,19 +234,11 @@ export class ScreeningStore {
         entry: entry && { names: entry.names, birthDates: entry.birthDates, countries: entry.countries, gender: entry.gender, programs: entry.programs, entityType: entry.entityType },
         resolvedBy: row.resolvedBy,
         resolvedAt: row.resolvedAt,
-        reason: row.reasonEnc ? await this.openReason(row.subjectId, row.reasonEnc) : null,
+        reason: row.reasonEnc ? await openReason(this.personalData, row.subjectId, row.reasonEnc) : null,
       };
     }));
   }
 
-  private async openReason(subjectId: string, sealed: string): Promise<string | null> {
-    try {
-      return await this.personalData.open(subjectId, sealed);
-    } catch (err) {
-      if (err instanceof SubjectErased) return null;
-      throw err;
-    }
-  }
 
   /** The statuses of a record's case hits: what the approval rule looks at. */
   async caseHitStatuses(recordId: string): Promise<{ status: CaseHitStatus }[]> {
@@ -463,7 +465,7 @@ export function screeningPersonalData(deps: { db: Db; personalData: PersonalData
                 hit.caseHits.map(async (c) => ({
                   status: c.status,
                   resolved_at: c.resolvedAt?.toISOString() ?? null,
-                  reason: c.reasonEnc ? await personalData.open(subjectId, c.reasonEnc).catch((err: unknown) => (err instanceof SubjectErased ? null : Promise.reject(err))) : null,
+                  reason: c.reasonEnc ? await openReason(personalData, subjectId, c.reasonEnc) : null,
                 })),
               ),
             })),

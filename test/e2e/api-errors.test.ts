@@ -7,6 +7,7 @@ import { createDb } from '../../infra/db';
 import { createLogger } from '../../infra/logger';
 import { databaseUrl } from '../support/database';
 import { api, createUser, startTestSystem, type TestSystem, type TestUser } from '../support/system';
+import { freePort } from '../../infra/ports';
 
 // Every error is RFC 7807 problem details, and none carries a stack trace or an internal message.
 
@@ -69,10 +70,10 @@ describe('errors are problem details without internals', () => {
     assertProblem(response, 401, '/problems/invalid-token');
   });
 
-  test('when something fails inside, then the answer is a bare 500 problem and the log names the error but not its message', async () => {
+  /** A sign-in sent to an API whose database is at `databaseAt`: the answer, and what the API logged. */
+  async function signInAgainst(databaseAt: string): Promise<{ response: Response; text: string; logs: string[] }> {
     const logs: string[] = [];
-    const brokenDatabase = 'kyc_missing_for_errors_test';
-    const db = createDb(databaseUrl(brokenDatabase), 1);
+    const db = createDb(databaseAt, 1);
     const app = createApp({ db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', {}, (line) => logs.push(line)) });
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,55 +83,40 @@ describe('errors are problem details without internals', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username: 'someone@example.com', password: 'whatever' }),
       });
-      const text = await response.text();
-      assert.equal(response.status, 500);
-      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
-      assert.deepEqual(Object.keys(JSON.parse(text) as object).sort(), ['instance', 'status', 'title', 'type']);
-      assert.doesNotMatch(text, new RegExp(`${brokenDatabase}|does not exist|someone@example\\.com`));
-      const logged = logs.find((line) => line.includes('unhandled error'));
-      assert.ok(logged, logs.join('\n'));
-      // Diagnosable from the log: Prisma's code and PostgreSQL's SQLSTATE (3D000: no such database).
-      const entry = JSON.parse(logged) as Record<string, unknown>;
-      assert.deepEqual([entry.code, entry.sqlState], ['P1003', '3D000']);
-      assert.doesNotMatch(logs.join('\n'), new RegExp(`does not exist|someone@example\\.com`));
+      return { response, text: await response.text(), logs };
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await db.$disconnect();
     }
+  }
+
+  test('when something fails inside, then the answer is a bare 500 problem and the log names the error but not its message', async () => {
+    const brokenDatabase = 'kyc_missing_for_errors_test';
+    const { response, text, logs } = await signInAgainst(databaseUrl(brokenDatabase));
+    assert.equal(response.status, 500);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.deepEqual(Object.keys(JSON.parse(text) as object).sort(), ['instance', 'status', 'title', 'type']);
+    assert.doesNotMatch(text, new RegExp(`${brokenDatabase}|does not exist|someone@example\\.com`));
+    const logged = logs.find((line) => line.includes('unhandled error'));
+    assert.ok(logged, logs.join('\n'));
+    // Diagnosable from the log: Prisma's code and PostgreSQL's SQLSTATE (3D000: no such database).
+    const entry = JSON.parse(logged) as Record<string, unknown>;
+    assert.deepEqual([entry.code, entry.sqlState], ['P1003', '3D000']);
+    assert.doesNotMatch(logs.join('\n'), new RegExp(`does not exist|someone@example\\.com`));
   });
 
   test('when the database cannot be reached, then the answer is a 503 problem with Retry-After, and the log names the error code', async () => {
-    const logs: string[] = [];
     // A port nothing listens on: the connection is refused, as while PostgreSQL restarts.
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
     const url = new URL(databaseUrl('kyc_unreachable'));
-    url.port = String(port);
-    const db = createDb(url.toString(), 1);
-    const app = createApp({ db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', {}, (line) => logs.push(line)) });
-    const server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/login/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'someone@example.com', password: 'whatever' }),
-      });
-      const text = await response.text();
-      assert.equal(response.status, 503, text);
-      assert.equal(response.headers.get('retry-after'), '5');
-      assert.equal((JSON.parse(text) as { type: string }).type, '/problems/upstream-unavailable');
-      const logged = logs.find((line) => line.includes('dependency unavailable'));
-      assert.ok(logged, logs.join('\n'));
-      assert.equal((JSON.parse(logged) as { code: string }).code, 'P1001');
-      assert.doesNotMatch(logs.join('\n'), /someone@example\.com/);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await db.$disconnect();
-    }
+    url.port = String(await freePort());
+    const { response, text, logs } = await signInAgainst(url.toString());
+    assert.equal(response.status, 503, text);
+    assert.equal(response.headers.get('retry-after'), '5');
+    assert.equal((JSON.parse(text) as { type: string }).type, '/problems/upstream-unavailable');
+    const logged = logs.find((line) => line.includes('dependency unavailable'));
+    assert.ok(logged, logs.join('\n'));
+    assert.equal((JSON.parse(logged) as { code: string }).code, 'P1001');
+    assert.doesNotMatch(logs.join('\n'), /someone@example\.com/);
   });
 });
