@@ -38,6 +38,7 @@ import { screeningRoutes } from './routes/screening';
 import { verificationRoutes } from './routes/verifications';
 import { veriffWebhookRoutes } from './routes/veriff-webhook';
 import { type UseCaseDeps } from './use-cases/deps';
+import { VendorUpdateInbox } from './vendor-update-inbox';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions';
 import { webRouter } from '../web/router';
 
@@ -75,8 +76,14 @@ const API_DESCRIPTION = [
   'Each operation names the roles that may call it.',
 ].join(' ');
 
+/**
+ * The app, and its webhook inbox: the process that serves the app starts the inbox's redelivery
+ * loop (`vendorUpdates.startRedelivery()`) and stops it on shutdown.
+ */
+export type KycApp = Express & { vendorUpdates: VendorUpdateInbox };
+
 // Builds the app without listening: server.ts listens, tests run it on port 0.
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): KycApp {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
@@ -84,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
+  const vendorUpdates = new VendorUpdateInbox({ stores, temporal: deps.temporal, config, logger });
   // What every use case works with: the stores over the database, Temporal, settings, the clock.
   const useCases: UseCaseDeps = {
     stores,
@@ -97,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
       addressPolicy: addressPolicy(config),
     },
     documentCheck: { ocr: deps.ocr ?? new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
+    vendorUpdates,
   };
   const app = express();
   app.disable('x-powered-by');
@@ -140,5 +149,5 @@ export function createApp(deps: AppDeps): Express {
   app.use(registry.methodNotAllowed());
   app.use(notFoundHandler);
   app.use(errorHandler(logger, securityLog));
-  return app;
+  return Object.assign(app, { vendorUpdates });
 }

@@ -23,8 +23,11 @@ async function main() {
   logger.info('metrics listening', { url: metricsServer.url, binding: metricsBinding(config.METRICS_HOST) });
   // POST /api/v1/verify runs the document check in this process: one OCR pool, started on first use.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
-  const server = createApp({ db, keyStore, temporal, cipher, config, logger, metrics, ocr }).listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
-  const stop = () => server.close(() => void Promise.all([db.$disconnect(), keyStore.$disconnect(), temporal.connection.close(), metricsServer.close(), ocr.terminate()]).then(() => process.exit(0)));
+  const app = createApp({ db, keyStore, temporal, cipher, config, logger, metrics, ocr });
+  // Every API process redelivers the webhook receipts whose delivery did not finish (its own or a dead neighbour's).
+  app.vendorUpdates.startRedelivery();
+  const server = app.listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
+  const stop = () => server.close(() => void app.vendorUpdates.stop().then(() => Promise.all([db.$disconnect(), keyStore.$disconnect(), temporal.connection.close(), metricsServer.close(), ocr.terminate()])).then(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

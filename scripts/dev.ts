@@ -124,6 +124,8 @@ async function main() {
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
   const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics, ocr });
+  app.vendorUpdates.startRedelivery();
+  stops.unshift(() => app.vendorUpdates.stop());
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
   stops.unshift(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));

@@ -17,7 +17,27 @@ export interface StoredReceipt {
   id: string;
   processedAt: Date | null;
   outcome: WebhookOutcome;
+  /** Written by this call; false when the fact was already stored (a redelivery). */
+  fresh: boolean;
 }
+
+/** A receipt due for (another) delivery to its verification: what the redelivery loop took. */
+export interface DueReceipt {
+  id: string;
+  kycRecordId: string;
+  kind: 'decision' | 'event';
+  sessionId: string;
+  attemptId: string;
+  statusOrAction: string;
+}
+
+/**
+ * How long the process that stored a receipt has to hand it to its workflow before the redelivery
+ * loop may take it; each redelivery waits twice as long, up to ten minutes, so a receipt that keeps
+ * failing (the ops alert on unprocessed receipts names it) does not load the loop.
+ */
+export const FIRST_DELIVERY_LEASE_SECONDS = 30;
+const LONGEST_LEASE_SECONDS = 600;
 
 export class WebhookReceiptStore {
   constructor(
@@ -56,20 +76,46 @@ export class WebhookReceiptStore {
     // does not mint a key for nothing. Otherwise one statement for a new fact (most webhooks):
     // written and returned (ON CONFLICT DO NOTHING); a redelivery, or the loser of two deliveries
     // racing, writes nothing and reads the first row.
+    const earlier = async () => ({ ...(await this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select })), fresh: false });
     if (!input.record) {
-      const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
-      if (existing) return existing;
+      if (await this.db.webhookReceipt.count({ where: { dedupeKey: input.dedupeKey } })) return earlier();
     }
     const id = randomUUID();
     const body = await this.sealBody(input.record?.userId ?? receiptSubject(id), input.rawBody);
-    const [written] = await this.db.webhookReceipt.createManyAndReturn({
-      data: [{ id, ...(input.source ? { source: input.source } : {}), kind: input.kind, kycRecordId: input.record?.id ?? null, sessionId: input.sessionId, attemptId: input.attemptId, statusOrAction: input.statusOrAction, dedupeKey: input.dedupeKey, ...body, signatureVerdict: input.source === 'local' ? 'not_applicable' : 'valid' }],
-      skipDuplicates: true,
-      select,
-    });
-    // If the first row is not processed yet, both deliver it to the workflow, which keeps one (it
-    // deduplicates on the same key).
-    return written ?? this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select });
+    // A Veriff receipt about a verification is leased to the process storing it, which hands it
+    // to the workflow right after answering; the local vendor's receipts are its workflow's own.
+    const lease = input.record && input.source !== 'local' ? new Date(this.now().getTime() + FIRST_DELIVERY_LEASE_SECONDS * 1000) : null;
+    // Written out, not built: this statement is on every webhook's path.
+    const [written] = await this.db.$queryRaw<{ id: string; processed_at: Date | null; outcome: WebhookOutcome }[]>`
+      INSERT INTO webhook_receipts (id, source, kind, kyc_record_id, session_id, attempt_id, status_or_action, dedupe_key, raw_body_enc, body_erased_at, signature_verdict, dispatch_after)
+      VALUES (${id}::uuid, ${input.source ?? 'veriff'}, ${input.kind}, ${input.record?.id ?? null}::uuid, ${input.sessionId}, ${input.attemptId}, ${input.statusOrAction}, ${input.dedupeKey},
+              ${body.rawBodyEnc}, ${body.bodyErasedAt}::timestamptz, ${input.source === 'local' ? 'not_applicable' : 'valid'}::"SignatureVerdict", ${lease}::timestamptz)
+      ON CONFLICT (dedupe_key) DO NOTHING
+      RETURNING id, processed_at, outcome`;
+    // A redelivery, or the loser of two deliveries racing: the first row is the fact, delivered
+    // (or being delivered, or due for redelivery) on its own.
+    return written ? { id: written.id, processedAt: written.processed_at, outcome: written.outcome, fresh: true } : earlier();
+  }
+
+  /**
+   * Takes up to `limit` receipts whose delivery is due (their process died, or delivery failed),
+   * oldest first, each leased to the caller for its next delivery. Several API processes may
+   * call this at once: a receipt goes to one of them (SKIP LOCKED).
+   */
+  async takeDue(limit: number): Promise<DueReceipt[]> {
+    const rows = await this.db.$queryRaw<{ id: string; kyc_record_id: string; kind: 'decision' | 'event'; session_id: string; attempt_id: string; status_or_action: string }[]>`
+      UPDATE webhook_receipts
+      SET dispatch_after = now() + least(${FIRST_DELIVERY_LEASE_SECONDS}::float8 * power(2, dispatch_attempts + 1), ${LONGEST_LEASE_SECONDS}::float8) * interval '1 second',
+          dispatch_attempts = dispatch_attempts + 1
+      WHERE id IN (
+        SELECT id FROM webhook_receipts
+        WHERE outcome = 'received' AND processed_at IS NULL AND dispatch_after <= now() AND kyc_record_id IS NOT NULL AND source = 'veriff'
+        ORDER BY received_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING id, kyc_record_id, kind, session_id, attempt_id, status_or_action`;
+    return rows.map((r) => ({ id: r.id, kycRecordId: r.kyc_record_id, kind: r.kind, sessionId: r.session_id, attemptId: r.attempt_id, statusOrAction: r.status_or_action }));
   }
 
   /** A signed body we cannot act on (not JSON, an unknown shape): kept for a person to look at, closed at once. */
@@ -82,7 +128,12 @@ export class WebhookReceiptStore {
   }
 
   async close(id: string, outcome: WebhookOutcome, recordId?: string): Promise<void> {
-    await this.db.webhookReceipt.update({ where: { id }, data: { outcome, processedAt: this.now(), ...(recordId ? { kycRecordId: recordId } : {}) } });
+    await this.db.webhookReceipt.update({ where: { id }, data: { outcome, processedAt: this.now(), dispatchAfter: null, ...(recordId ? { kycRecordId: recordId } : {}) } });
+  }
+
+  /** Receipts handed to their verifications, closed in one statement. */
+  async closeProcessed(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.db.webhookReceipt.updateMany({ where: { id: { in: [...ids] }, processedAt: null }, data: { outcome: 'processed', processedAt: this.now(), dispatchAfter: null } });
   }
 
   /** A decision we fetched ourselves after its webhook was overdue, stored under the webhook's dedupe key so the late webhook is a duplicate. */

@@ -13,8 +13,8 @@ const WEBHOOK_BODY_LIMIT = '32kb';
 export const webhookReceiptResponseSchema = z.object({
   received: z.literal(true),
   receipt_id: z.uuid(),
-  outcome: z.enum(['processed', 'ignored', 'duplicate', 'unknown_session', 'late', 'unrecognised']).describe(
-    'processed: delivered to its verification; ignored: changes nothing (an earlier attempt, an event the verification is past); duplicate: already received; unknown_session: no verification has this session (kept and flagged); late: the verification had ended; unrecognised: a signed body of an unknown shape (kept)',
+  outcome: z.enum(['accepted', 'ignored', 'duplicate', 'unknown_session', 'late', 'unrecognised']).describe(
+    'accepted: stored, and news to its verification, which it is handed to right after the answer (again, until it is processed, if that fails); ignored: changes nothing (an earlier attempt, an event the verification is past); duplicate: already received; unknown_session: no verification has this session (kept and flagged); late: the verification had ended; unrecognised: a signed body of an unknown shape (kept)',
   ),
 });
 
@@ -26,7 +26,7 @@ export function veriffWebhookRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       operationId: 'veriffWebhook',
       summary: "Veriff's decision and event webhooks",
       description:
-        'Signed by Veriff: X-HMAC-SIGNATURE is the hex HMAC-SHA256 of the raw body with the shared secret, X-AUTH-CLIENT our integration key. Signed calls are stored (encrypted) before they are answered; others are refused (401) and only their size and hash are logged.',
+        'Signed by Veriff: X-HMAC-SIGNATURE is the hex HMAC-SHA256 of the raw body with the shared secret, X-AUTH-CLIENT our integration key. Signed calls are stored (encrypted) before they are answered, and handed to their verification after the answer; others are refused (401) and only their size and hash are logged.',
       tags: ['Veriff webhook'],
       access: { public: 'called by Veriff; authenticated by the HMAC signature of the body and the integration key, not by a token' },
       headers: z.object({
@@ -35,7 +35,7 @@ export function veriffWebhookRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       }),
       body: { schema: z.union([decisionWebhookSchema, eventWebhookSchema]), validate: false },
       before: [express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })],
-      responses: { 200: { description: 'Stored (and delivered to its verification when it is news to one)', schema: webhookReceiptResponseSchema } },
+      responses: { 200: { description: 'Stored (and, when it is news to a verification, queued for it)', schema: webhookReceiptResponseSchema } },
       problems: ['invalid_signature', 'malformed_json', 'payload_too_large', 'rate_limited', 'upstream_unavailable'],
     },
     async (req) => {

@@ -6,6 +6,7 @@ import { type AddressPolicy } from '../../events/ssrf-guard';
 import { type Logger } from '../../infra/logger';
 import { type PgRateLimiter } from '../../infra/rate-limiter';
 import { type Stores } from '../../store';
+import { type VendorDelivery } from './deliver-vendor-update';
 
 /** What the use cases work with: the stores, Temporal (every change to a verification goes through its workflow), settings, the clock. */
 export interface UseCaseDeps {
@@ -19,4 +20,6 @@ export interface UseCaseDeps {
   webhooks: { dispatcher: WebhookDispatcher; addressPolicy: AddressPolicy };
   /** The document-check engine as POST /api/v1/verify runs it in this process: the process's OCR pool and the thresholds. */
   documentCheck: { ocr: OcrPool; settings: DocumentCheckSettings };
+  /** The webhook inbox: a stored vendor webhook is handed to its workflow after the answer (api/vendor-update-inbox.ts). */
+  vendorUpdates: { hand(delivery: VendorDelivery): void };
 }

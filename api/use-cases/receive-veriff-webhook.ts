@@ -1,25 +1,22 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { type VendorDecisionStatus } from '../../domain/decision';
 import { vendorEventAdvances } from '../../domain/decision';
 import { isTerminal } from '../../domain/status';
 import { classifyWebhook, dedupeKeyOf } from '../../vendors/veriff/contract';
 import { checkWebhookClient, verifySignature } from '../../vendors/veriff/signature';
-import { vendorUpdateSignal, type VendorUpdate } from '../../workflows/kyc-verification.contract';
-import type { fetchVendorMedia } from '../../workflows/vendor-media';
-import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaWorkflowId } from '../../workflows/vendor-media.contract';
 import { Problem } from '../problem';
+import { vendorUpdateOf } from './deliver-vendor-update';
 import { type UseCaseDeps } from './deps';
 
 // A Veriff webhook, from the bytes received to the verification it is about. The signature is
 // checked first (it is cheap): only what Veriff signed is stored (sealed with the customer's key) and acted on; what
 // fails is answered 401, counted per address, and recorded in the security log as a size and a
-// hash, never stored. A signed webhook is stored before it is answered and signalled to its
-// verification with ids and codes only, so nothing Veriff sends is lost and each fact has one
-// effect however often Veriff redelivers it.
+// hash, never stored. A signed webhook is stored before it is answered, then handed to its
+// verification (ids and codes only) by the webhook inbox (api/vendor-update-inbox.ts), so nothing
+// Veriff sends is lost, a slow Temporal holds up no answer, and each fact has one effect however
+// often Veriff redelivers it.
 
 /** What happened to a webhook, as the answer says it. */
-export type WebhookOutcome = 'processed' | 'ignored' | 'duplicate' | 'unknown_session' | 'late' | 'unrecognised';
+export type WebhookOutcome = 'accepted' | 'ignored' | 'duplicate' | 'unknown_session' | 'late' | 'unrecognised';
 
 export interface ReceivedWebhook {
   receiptId: string;
@@ -33,32 +30,11 @@ export interface WebhookRequest {
   clientIp: string;
 }
 
-// Decisions after which Veriff holds the applicant's photos (expired and abandoned sessions have none worth keeping).
-const DECISIONS_WITH_MEDIA: readonly VendorDecisionStatus[] = ['approved', 'declined', 'resubmission_requested', 'review'];
-
-/**
- * The session's images are fetched and kept for the reviewers by a workflow of their own, once per
- * session. Started before the receipt is closed: if Temporal is unreachable the webhook is answered
- * 503, Veriff redelivers, and the redelivery (a duplicate for the verification) starts it.
- */
-async function keepSessionMedia(deps: Pick<UseCaseDeps, 'temporal' | 'config'>, recordId: string, sessionId: string): Promise<void> {
-  try {
-    await deps.temporal.workflow.start<typeof fetchVendorMedia>(VENDOR_MEDIA_WORKFLOW_TYPE, {
-      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      workflowId: vendorMediaWorkflowId(sessionId),
-      args: [{ recordId, sessionId }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-}
-
 // Unsigned calls from one address: a few mistakes are a misconfiguration, many are a probe.
 const FAILURE_LIMIT = 20;
 const FAILURE_WINDOW_SECONDS = 600;
 
-export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 'temporal' | 'config' | 'logger' | 'rateLimiter'>, request: WebhookRequest): Promise<ReceivedWebhook> {
+export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 'config' | 'logger' | 'rateLimiter' | 'vendorUpdates'>, request: WebhookRequest): Promise<ReceivedWebhook> {
   const { stores, config, logger } = deps;
   const { rawBody } = request;
 
@@ -91,14 +67,14 @@ export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 't
     return { receiptId: receipt.id, outcome: 'unrecognised' };
   }
 
-  const sessionId = webhook.kind === 'decision' ? webhook.payload.verification.id : webhook.payload.id;
-  const attemptId = (webhook.kind === 'decision' ? webhook.payload.verification.attemptId : webhook.payload.attemptId) ?? '';
+  const { sessionId, attemptId } = vendorUpdateOf(webhook, '');
   const vendorData = webhook.kind === 'decision' ? webhook.payload.verification.vendorData : webhook.payload.vendorData;
   const statusOrAction = webhook.kind === 'decision' ? webhook.payload.verification.status : webhook.payload.action;
   // The verification first: its customer's key seals the body (a body about no known session gets a key of its own).
   const record = await stores.records.findBySession(sessionId, vendorData);
   const receipt = await stores.receipts.storeRecognised({ kind: webhook.kind, sessionId, attemptId, statusOrAction, dedupeKey: dedupeKeyOf(webhook), rawBody: text, record });
-  if (receipt.processedAt) return { receiptId: receipt.id, outcome: 'duplicate' };
+  // A fact already stored is delivered (or due for delivery) on its own: a redelivery changes nothing.
+  if (!receipt.fresh) return { receiptId: receipt.id, outcome: 'duplicate' };
   if (!record) {
     await stores.receipts.close(receipt.id, 'unknown_session');
     logger.warn('webhook for an unknown session stored and flagged', { receiptId: receipt.id, kind: webhook.kind });
@@ -115,29 +91,7 @@ export async function receiveVeriffWebhook(deps: Pick<UseCaseDeps, 'stores' | 't
     return { receiptId: receipt.id, outcome: isTerminal(record.status) ? 'late' : 'ignored' };
   }
 
-  const update: VendorUpdate =
-    webhook.kind === 'decision'
-      ? { kind: 'decision', receiptId: receipt.id, sessionId, attemptId, status: webhook.payload.verification.status, reasonCode: webhook.payload.verification.reasonCode ?? null }
-      : { kind: 'event', receiptId: receipt.id, sessionId, attemptId, action: webhook.payload.action };
-  try {
-    await deps.temporal.workflow.getHandle(record.workflowId, record.workflowRunId).signal(vendorUpdateSignal, update);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      // The verification already ended (expired, decided): keep the receipt, flag it, stop the retries.
-      await stores.receipts.close(receipt.id, 'late', record.id);
-      logger.warn('webhook arrived after its verification ended', { receiptId: receipt.id, recordId: record.id });
-      return { receiptId: receipt.id, outcome: 'late' };
-    }
-    // Stored but not delivered: Veriff retries a non-200, and the retry finds this receipt unprocessed.
-    logger.error('could not signal the verification workflow', { receiptId: receipt.id, recordId: record.id, error: (err as Error).name });
-    throw new Problem('upstream_unavailable', 'Stored; delivery to the workflow will be retried');
-  }
-  if (update.kind === 'decision' && DECISIONS_WITH_MEDIA.includes(update.status)) {
-    await keepSessionMedia(deps, record.id, sessionId).catch((err: Error) => {
-      logger.error('could not start keeping the session media', { receiptId: receipt.id, recordId: record.id, error: err.name });
-      throw new Problem('upstream_unavailable', 'Stored; delivery will be retried');
-    });
-  }
-  await stores.receipts.close(receipt.id, 'processed', record.id);
-  return { receiptId: receipt.id, outcome: 'processed' };
+  // News: stored, so answered now; handed to the workflow right after, in the order it came.
+  deps.vendorUpdates.hand({ receiptId: receipt.id, recordId: record.id, workflowId: record.workflowId, workflowRunId: record.workflowRunId, update: vendorUpdateOf(webhook, receipt.id) });
+  return { receiptId: receipt.id, outcome: 'accepted' };
 }

@@ -58,7 +58,8 @@ describe('verification happy path, end to end', () => {
     assert.ok(wallet.upgradedAt);
     assert.equal(wallet.upgradedByRecordId, recordId);
 
-    const receipts = await system.db.webhookReceipt.findMany({ where: { kycRecordId: recordId }, orderBy: { receivedAt: 'asc' } });
+    // Each receipt is closed once handed to the workflow, just after Veriff had its answer.
+    const receipts = await eventually(() => system.db.webhookReceipt.findMany({ where: { kycRecordId: recordId }, orderBy: { receivedAt: 'asc' } }), (all) => all.every((r) => r.processedAt !== null), 10_000, 'the receipts closed');
     assert.deepEqual(receipts.map((r) => [r.statusOrAction, r.signatureVerdict, r.outcome]), [
       ['started', 'valid', 'processed'],
       ['submitted', 'valid', 'processed'],

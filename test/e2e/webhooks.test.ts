@@ -52,7 +52,7 @@ describe('Veriff webhooks', () => {
     await eventually(() => system.db.kycRecord.findUniqueOrThrow({ where: { id } }), (r) => r.status === 'approved', 20_000, 'approval');
     await sendEvent(system, id, 'started');
     await sendEvent(system, id, 'submitted');
-    const receipts = await eventually(() => system.db.webhookReceipt.findMany({ where: { kycRecordId: id } }), (r) => r.length === 3, 10_000, 'three receipts');
+    const receipts = await eventually(() => system.db.webhookReceipt.findMany({ where: { kycRecordId: id } }), (r) => r.length === 3 && r.every((receipt) => receipt.processedAt !== null), 10_000, 'three receipts, closed');
     // Events after the decision are stored and answered 'late': the verification has ended.
     assert.deepEqual(receipts.map((r) => `${r.statusOrAction}:${r.outcome}`).sort(), ['approved:processed', 'started:late', 'submitted:late']);
     const record = await system.db.kycRecord.findUniqueOrThrow({ where: { id } });

@@ -284,6 +284,8 @@ describe('the generated client on a migrated database', () => {
       outcome: 'processed',
       receivedAt: at('2026-01-03T00:00:00.000Z'),
       processedAt: at('2026-01-03T00:00:00.500Z'),
+      dispatchAfter: at('2026-01-03T00:00:30.000Z'),
+      dispatchAttempts: 1,
     } satisfies Prisma.WebhookReceiptUncheckedCreateInput;
     assertEveryField('WebhookReceipt', Prisma.WebhookReceiptScalarFieldEnum, receipt);
     await prisma.webhookReceipt.create({ data: receipt });

@@ -5,6 +5,7 @@ import { type AddressInfo } from 'node:net';
 import { type Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import { type VendorUpdateInbox } from '../../api/vendor-update-inbox';
 import { OcrPool } from '../../document-check';
 import { type Config, loadConfig } from '../../domain/config';
 import { KeyRing, PiiCipher } from '../../infra/crypto';
@@ -68,6 +69,8 @@ export interface TestSystem {
   keyStore: Db;
   /** Stores of the test's own over the same databases: to read what the system sealed, as the system would. */
   stores: Stores;
+  /** The API's webhook inbox (its redelivery loop runs every few seconds; a test may call `redeliverDue()` itself). */
+  vendorUpdates: VendorUpdateInbox;
   logs: string[];
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -109,7 +112,9 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   const keyStore = keyStoreDb(config, db);
   // One OCR pool for the test's API and worker, as in one process of `npm start`; workers start on first use.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
-  server.on('request', createApp({ db, keyStore, temporal: client, cipher, config, logger, ocr }));
+  const app = createApp({ db, keyStore, temporal: client, cipher, config, logger, ocr });
+  app.vendorUpdates.startRedelivery();
+  server.on('request', app);
 
   const code = await workflowBundle();
   let connection: NativeConnection | undefined;
@@ -127,6 +132,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     },
     cipher,
     keyStore,
+    vendorUpdates: app.vendorUpdates,
     stores: createStores(db, { cipher, keyStore, amlRetentionYears: config.KYC_AML_RETENTION_YEARS }),
     logs,
     async startWorker() {
@@ -148,6 +154,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await app.vendorUpdates.stop();
       await client.connection.close();
       await connection?.close();
       if (keyStore !== db) await keyStore.$disconnect();
