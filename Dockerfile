@@ -1,6 +1,7 @@
 # One image for every process of the service; the command picks the role:
 #   api      npx tsx api/server.ts        (the default)
-#   worker   npx tsx worker/main.ts
+#   worker   node --max-old-space-size=320 --import tsx worker/main.ts, with MALLOC_ARENA_MAX=2
+#            (the launch settings of worker/launch.ts)
 #   migrate  npx tsx scripts/migrate.ts   (one-shot, before api and worker start)
 #   simulator npx tsx simulator/server.ts (the Veriff stand-in, for trials without Veriff)
 # docker-compose.yml wires them together.

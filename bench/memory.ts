@@ -6,7 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { validateKycApplication } from '../domain/kyc-application';
 import { SAMPLE_APPLICATION, type TestSystem } from '../test/support/system';
 import { VERIFICATION_WORKFLOW_TYPE, verificationSettings, verificationWorkflowId, type KycVerificationInput } from '../workflows/kyc-verification.contract';
+import { loadConfig } from '../domain/config';
 import { freePorts } from '../infra/ports';
+import { workflowHeapMiB } from '../worker/heap';
+import { WORKER_MAIN_HEAP_MIB, WORKER_NODE_ARGS, workerProcessEnv } from '../worker/launch';
 import { mib, runPool } from './support';
 
 // Worker memory with many verifications open: a worker process of its own (`npm run worker`, as
@@ -32,22 +35,22 @@ export async function memorySection(system: TestSystem, options: { open: number 
   if (!bundle) throw new Error('the memory section needs the bundled workflows (WORKFLOW_BUNDLE_PATH)');
   const taskQueue = `kyc-bench-memory-${randomUUID()}`;
   const [metricsPort] = await freePorts(1);
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: system.config.DATABASE_URL,
-      TEMPORAL_ADDRESS: system.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      VERIFF_BASE_URL: system.config.VERIFF_BASE_URL,
-      KYC_WORKFLOW_BUNDLE: bundle,
-      WORKER_METRICS_PORT: String(metricsPort),
-      METRICS_PORT: '0',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const env = workerProcessEnv({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: system.config.DATABASE_URL,
+    TEMPORAL_ADDRESS: system.config.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    VERIFF_BASE_URL: system.config.VERIFF_BASE_URL,
+    KYC_WORKFLOW_BUNDLE: bundle,
+    WORKER_METRICS_PORT: String(metricsPort),
+    METRICS_PORT: '0',
   });
+  // What the worker process runs with: its own configuration, read from the environment it gets
+  // the way it reads it (the test system's configuration is another process's).
+  const ran = loadConfig(env);
+  const worker = spawn(process.execPath, [...WORKER_NODE_ARGS], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const pid = worker.pid!;
   try {
@@ -84,9 +87,8 @@ export async function memorySection(system: TestSystem, options: { open: number 
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     clearInterval(sampler);
     const settled = residentBytes(pid);
-    // The worker process reads its own environment (spawned with this one), not the test system's configuration.
-    const cached = process.env.KYC_WORKER_CACHED_WORKFLOWS ?? system.config.KYC_WORKER_CACHED_WORKFLOWS;
-    console.log(`\n== worker memory with ${users.length} verifications open and waiting for their webhooks (one worker process, KYC_WORKER_CACHED_WORKFLOWS=${cached}) ==`);
+    console.log(`\n== worker memory with ${users.length} verifications open and waiting for their webhooks (one worker process, as \`npm run worker\` starts it) ==`);
+    console.log(`  KYC_WORKER_CACHED_WORKFLOWS=${ran.KYC_WORKER_CACHED_WORKFLOWS}; workflow threads' heap limit ${workflowHeapMiB(ran)} MiB (KYC_WORKER_WORKFLOW_HEAP_MIB${ran.KYC_WORKER_WORKFLOW_HEAP_MIB === undefined ? ' unset: derived from the cache' : ''}); main thread's ${WORKER_MAIN_HEAP_MIB} MiB; MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}`);
     console.log(`  idle ${mib(idle?.rss ?? Number.NaN)}; all open ${mib(settled?.rss ?? Number.NaN)}; highest seen ${mib(Math.max(peak, settled?.peak ?? 0))} (VmHWM); opened in ${((performance.now() - began) / 1000).toFixed(0)} s`);
     const highest = Math.max(peak, settled?.peak ?? 0);
     console.log(`  target: under 1 GiB: ${highest < 1024 ** 3 ? 'met' : 'MISSED'}`);

@@ -79,6 +79,12 @@ export const configSchema = z.object({
     // About 1.5 MiB each on top of a worker's 350 MiB: 250 keeps a worker under 1 GiB.
     .default(250)
     .describe("Verifications a worker keeps in memory between their events (Temporal's sticky cache); the others are replayed from their history when their next event comes. Bounds the worker's memory whatever the number of open verifications."),
+  KYC_WORKER_WORKFLOW_HEAP_MIB: z.coerce
+    .number()
+    .int()
+    .min(128)
+    .optional()
+    .describe("V8 old-space limit (MiB) of the worker's workflow threads, where the cached verifications live. Unset: derived from KYC_WORKER_CACHED_WORKFLOWS (see worker/heap.ts)."),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port of the API.'),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:8000').describe('Our public URL (Veriff webhooks are configured to <this>/api/kyc/webhook/veriff/).'),
   FRONTEND_URL: z.string().url().default('http://localhost:8000').describe('Where Veriff sends the browser back after the flow.'),

@@ -18,6 +18,7 @@ import { type IdentityVendor } from '../vendors/identity-vendor';
 import { LocalVendor } from '../vendors/local/vendor';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
+import { limitWorkflowThreadHeap } from './heap';
 import { SHARED_WORKFLOW_MODULES } from './workflow-bundle';
 
 export interface KycWorkerOptions {
@@ -81,5 +82,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     ...options.workflows,
     ...('workflowsPath' in options.workflows ? { bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } } : {}),
   };
+  // Before Worker.create, which starts the workflow threads the limit applies to.
+  limitWorkflowThreadHeap(config);
   return Worker.create(workerOptions);
 }

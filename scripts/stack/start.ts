@@ -15,6 +15,7 @@ import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, tempo
 import { acquireLock, readState, releaseLock, writeState, type StackProcess, type StackState } from './state';
 import { registerNamespace, setupTemporalSchemas, temporalServerArgs, writeTemporalServerConfig } from './temporal-server';
 import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temporal-ui';
+import { WORKER_NODE_ARGS, workerProcessEnv } from '../../worker/launch';
 
 // `npm run stack`: the production topology on one machine, in the foreground. Starts each
 // component once what it needs is ready, prints where everything is, then supervises until
@@ -273,7 +274,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const simulator = launch(node('simulator', 'simulator/server.ts', simulatorEnv), simulatorUrl, `${simulatorUrl}/health`);
   const workers = ports.workerMetrics.map((metricsPort, i) => {
     const metrics = `http://${host}:${metricsPort}/metrics`;
-    return launch(node(`worker-${i + 1}`, 'worker/main.ts', { ...appEnv, WORKER_METRICS_PORT: String(metricsPort), KYC_WORKFLOW_BUNDLE: workflowBundle }), metrics, metrics);
+    return launch(spec(`worker-${i + 1}`, process.execPath, [...WORKER_NODE_ARGS], workerProcessEnv({ ...appEnv, WORKER_METRICS_PORT: String(metricsPort), KYC_WORKFLOW_BUNDLE: workflowBundle })), metrics, metrics);
   });
   const apis = ports.api.map((port, i) => {
     const url = `http://${host}:${port}`;
