@@ -1,23 +1,19 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateKycApplication } from '../domain/kyc-application';
 import { SAMPLE_APPLICATION, type TestSystem } from '../test/support/system';
 import { VERIFICATION_WORKFLOW_TYPE, verificationSettings, verificationWorkflowId, type KycVerificationInput } from '../workflows/kyc-verification.contract';
-import { loadConfig } from '../domain/config';
-import { freePorts } from '../infra/ports';
 import { workflowHeapMiB } from '../worker/heap';
-import { WORKER_MAIN_HEAP_MIB, WORKER_NODE_ARGS, workerProcessEnv } from '../worker/launch';
+import { WORKER_MAIN_HEAP_MIB } from '../worker/launch';
 import { mib, runPool } from './support';
+import { startWorkerProcess } from './worker-process';
 
 // Worker memory with many verifications open: a worker process of its own (`npm run worker`, as
 // production runs it) on a task queue of its own, then O verifications started on it that open
 // their vendor session and wait for webhooks that never come. Its resident memory is read from
 // /proc as they open and once they all wait.
 
-const ROOT = path.resolve(__dirname, '..');
 const START_CONCURRENCY = 50;
 
 function residentBytes(pid: number): { rss: number; peak: number } | null {
@@ -31,28 +27,9 @@ function residentBytes(pid: number): { rss: number; peak: number } | null {
 }
 
 export async function memorySection(system: TestSystem, options: { open: number }): Promise<void> {
-  const bundle = process.env.WORKFLOW_BUNDLE_PATH;
-  if (!bundle) throw new Error('the memory section needs the bundled workflows (WORKFLOW_BUNDLE_PATH)');
   const taskQueue = `kyc-bench-memory-${randomUUID()}`;
-  const [metricsPort] = await freePorts(1);
-  const env = workerProcessEnv({
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: system.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: system.config.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    VERIFF_BASE_URL: system.config.VERIFF_BASE_URL,
-    KYC_WORKFLOW_BUNDLE: bundle,
-    WORKER_METRICS_PORT: String(metricsPort),
-    METRICS_PORT: '0',
-  });
-  // What the worker process runs with: its own configuration, read from the environment it gets
-  // the way it reads it (the test system's configuration is another process's).
-  const ran = loadConfig(env);
-  const worker = spawn(process.execPath, [...WORKER_NODE_ARGS], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const pid = worker.pid!;
+  const worker = await startWorkerProcess(system, taskQueue);
+  const { pid, config: ran, env } = worker;
   try {
     // Idle first: the process with its pools, bundle and connections, before any verification.
     await new Promise((resolve) => setTimeout(resolve, 8000));
@@ -81,7 +58,7 @@ export async function memorySection(system: TestSystem, options: { open: number 
       open = await system.db.kycRecord.count({ where: { userId: { in: userIds }, veriffSessionId: { not: null } } });
       if (open !== last && (open === users.length || open % 1000 < 100)) console.log(`# memory: ${open}/${users.length} verifications open after ${((performance.now() - began) / 1000).toFixed(0)} s, worker rss ${mib(residentBytes(pid)?.rss ?? Number.NaN)}`);
       last = open;
-      if (worker.exitCode !== null) throw new Error('the worker exited');
+      if (worker.exited()) throw new Error('the worker exited');
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
     await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -93,7 +70,6 @@ export async function memorySection(system: TestSystem, options: { open: number 
     const highest = Math.max(peak, settled?.peak ?? 0);
     console.log(`  target: under 1 GiB: ${highest < 1024 ** 3 ? 'met' : 'MISSED'}`);
   } finally {
-    worker.kill('SIGTERM');
-    await exited;
+    await worker.stop();
   }
 }
