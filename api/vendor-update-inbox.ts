@@ -68,7 +68,11 @@ export class VendorUpdateInbox {
       try {
         const due = await this.deps.stores.receipts.takeDue(this.batch);
         for (const receipt of due) {
-          const delivery = await redeliveryOf(this.deps, receipt);
+          // One receipt that cannot be read does not hold up the others; its lease brings it back.
+          const delivery = await redeliveryOf(this.deps, receipt).catch((err: unknown) => {
+            this.deps.logger.error('could not prepare a webhook receipt for redelivery', { receiptId: receipt.id, error: errorName(err) });
+            return null;
+          });
           if (delivery) this.hand(delivery);
         }
         if (due.length) this.deps.logger.info('webhook receipts taken for redelivery', { count: due.length });

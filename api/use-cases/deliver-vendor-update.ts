@@ -4,6 +4,7 @@ import { classifyWebhook, type ClassifiedWebhook } from '../../vendors/veriff/co
 import { vendorUpdateSignal, type VendorUpdate } from '../../workflows/kyc-verification.contract';
 import type { fetchVendorMedia } from '../../workflows/vendor-media';
 import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaWorkflowId } from '../../workflows/vendor-media.contract';
+import { SubjectErased } from '../../store/personal-data';
 import { type DueReceipt } from '../../store/webhook-receipts';
 import { type UseCaseDeps } from './deps';
 
@@ -77,7 +78,7 @@ export async function deliverVendorUpdate(deps: DeliveryDeps, delivery: VendorDe
  */
 export async function redeliveryOf(deps: DeliveryDeps, due: DueReceipt): Promise<VendorDelivery | null> {
   const record = await deps.stores.records.get(due.kycRecordId);
-  const body = record ? await deps.stores.receipts.body(due.id) : null;
+  const body = record ? await deps.stores.receipts.body(due.id).catch((err: unknown) => (err instanceof SubjectErased ? null : Promise.reject(err))) : null;
   const webhook = body === null ? null : classifyWebhook(body);
   if (!record || !webhook || webhook.kind === 'unknown') {
     await deps.stores.receipts.close(due.id, 'late', record?.id);
