@@ -2,8 +2,57 @@
 // identity document of the session's applicant (document-check/specimens.ts: drawn, no real
 // person), so GET /v1/sessions/{id}/media and GET /v1/media/{id} serve what a reviewer would see.
 import crypto from 'node:crypto';
-import { generateSpecimen } from '../document-check/specimens';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type SpecimenOptions } from '../document-check/specimens';
 import { type SimSession, type SimulatorStore } from './store';
+
+/**
+ * Draws document images on a thread of their own, one at a time, started on first use and not
+ * keeping the process alive. The thread loads the TypeScript source through tsx's require hook
+ * (a worker thread does not inherit the loader the process was started with).
+ */
+class SpecimenDrawer {
+  private thread: Worker | null = null;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (image: Buffer) => void; reject: (err: Error) => void }>();
+
+  draw(options: SpecimenOptions): Promise<Buffer> {
+    const id = (this.nextId += 1);
+    const thread = this.start();
+    return new Promise<Buffer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      thread.postMessage({ id, options });
+    });
+  }
+
+  private start(): Worker {
+    if (this.thread) return this.thread;
+    const entry = path.join(__dirname, 'specimen-thread.ts');
+    const thread = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true });
+    thread.on('message', (done: { id: number; image?: Uint8Array; error?: string }) => {
+      const job = this.pending.get(done.id);
+      this.pending.delete(done.id);
+      if (done.image) job?.resolve(Buffer.from(done.image));
+      else job?.reject(new Error(done.error ?? 'the specimen thread failed'));
+    });
+    // A thread that dies fails what it had; the next image starts a new one.
+    thread.on('error', (err) => this.fail(err));
+    thread.on('exit', () => this.fail(new Error('the specimen thread exited')));
+    // After the listeners: attaching a message listener takes a reference again.
+    thread.unref();
+    this.thread = thread;
+    return thread;
+  }
+
+  private fail(err: Error): void {
+    this.thread = null;
+    for (const job of this.pending.values()) job.reject(err);
+    this.pending.clear();
+  }
+}
+
+const drawer = new SpecimenDrawer();
 
 const generating = new WeakMap<SimulatorStore, Map<string, Promise<void>>>();
 
@@ -16,7 +65,7 @@ async function generate(store: SimulatorStore, session: SimSession): Promise<voi
   const verification = session.decision?.verification;
   const person = verification?.person ?? session.request.person;
   const document = verification?.document ?? session.request.document;
-  const specimen = await generateSpecimen({
+  const image = await drawer.draw({
     kind: document?.type === 'ID_CARD' ? 'id_card' : 'passport',
     seed: seedOf(session.id),
     person: {
@@ -27,7 +76,7 @@ async function generate(store: SimulatorStore, session: SimSession): Promise<voi
       ...(document?.country ? { nationality: document.country } : {}),
     },
   });
-  store.addMedia({ id: crypto.randomUUID(), sessionId: session.id, context: 'document-front', mimetype: 'image/jpeg', content: specimen.image, timestamp: new Date().toISOString() });
+  store.addMedia({ id: crypto.randomUUID(), sessionId: session.id, context: 'document-front', mimetype: 'image/jpeg', content: image, timestamp: new Date().toISOString() });
 }
 
 /** Adds the generated document to a decided session without media, once (concurrent calls wait for the same one). */
