@@ -54,11 +54,16 @@ const isUnavailableSqlState = (state: string) => state.startsWith('08') || state
 // What the pg driver and its pool raise, without a code, when a connection dies under them or none
 // can be had: fixed texts of the driver (they quote nothing of the data), matched, never logged.
 const DRIVER_CONNECTION_FAILURES = ['Connection terminated', 'timeout exceeded when trying to connect', 'is not queryable', 'Cannot use a pool after calling end'];
+// What the driver adapter says of a connection it could not make or lost. A query the client
+// builds reports these as P1001/P1017; a raw query reports P2010 with only this to tell.
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionWriteConflict']);
 
 /** The database is down, restarting or overloaded: the request may succeed if repeated later (a 503, not a 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const { code, sqlState } = describeDatabaseError(err);
   if ((code !== null && UNAVAILABLE_PRISMA_CODES.has(code)) || (sqlState !== null && isUnavailableSqlState(sqlState))) return true;
+  const adapterKind = text(field(err, 'meta', 'driverAdapterError', 'cause', 'kind'));
+  if (adapterKind !== null && UNAVAILABLE_ADAPTER_KINDS.has(adapterKind)) return true;
   for (let current: unknown = err, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
     if (DRIVER_CONNECTION_FAILURES.some((text) => current instanceof Error && current.message.includes(text))) return true;
   }

@@ -8,6 +8,8 @@ import { createLogger } from '../../infra/logger';
 import { databaseUrl } from '../support/database';
 import { api, createUser, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { freePort } from '../../infra/ports';
+import { signPayload } from '../../vendors/veriff/signature';
+import { randomUUID } from 'node:crypto';
 
 // Every error is RFC 7807 problem details, and none carries a stack trace or an internal message.
 
@@ -70,19 +72,17 @@ describe('errors are problem details without internals', () => {
     assertProblem(response, 401, '/problems/invalid-token');
   });
 
-  /** A sign-in sent to an API whose database is at `databaseAt`: the answer, and what the API logged. */
-  async function signInAgainst(databaseAt: string): Promise<{ response: Response; text: string; logs: string[] }> {
+  const SIGN_IN = { path: '/api/auth/login/', headers: {}, body: JSON.stringify({ username: 'someone@example.com', password: 'whatever' }) };
+
+  /** A request (a sign-in unless named) sent to an API whose database is at `databaseAt`: the answer, and what the API logged. */
+  async function signInAgainst(databaseAt: string, request: { path: string; headers: Record<string, string>; body: string } = SIGN_IN): Promise<{ response: Response; text: string; logs: string[] }> {
     const logs: string[] = [];
     const db = createDb(databaseAt, 1);
     const app = createApp({ db, temporal: system.client, cipher: system.cipher, config: system.config, logger: createLogger('debug', {}, (line) => logs.push(line)) });
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/login/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'someone@example.com', password: 'whatever' }),
-      });
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${request.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...request.headers }, body: request.body });
       return { response, text: await response.text(), logs };
     } finally {
       server.closeAllConnections();
@@ -118,5 +118,17 @@ describe('errors are problem details without internals', () => {
     assert.ok(logged, logs.join('\n'));
     assert.equal((JSON.parse(logged) as { code: string }).code, 'P1001');
     assert.doesNotMatch(logs.join('\n'), /someone@example\.com/);
+  });
+
+  test('when the database cannot be reached, then a signed Veriff webhook is answered 503 too (its statements are written out, not built), so Veriff retries it', async () => {
+    const url = new URL(databaseUrl('kyc_unreachable'));
+    url.port = String(await freePort());
+    const body = JSON.stringify({ id: randomUUID(), attemptId: randomUUID(), feature: 'selfid', code: 7001, action: 'started', vendorData: randomUUID(), endUserId: null });
+    const { response, text, logs } = await signInAgainst(url.toString(), { path: '/api/kyc/webhook/veriff/', headers: { 'x-hmac-signature': signPayload(body, system.config.VERIFF_WEBHOOK_SECRET), 'x-auth-client': system.config.VERIFF_API_KEY }, body });
+    assert.equal(response.status, 503, text);
+    assert.equal((JSON.parse(text) as { type: string }).type, '/problems/upstream-unavailable');
+    const logged = logs.find((line) => line.includes('dependency unavailable'));
+    assert.ok(logged, logs.join('\n'));
+    assert.equal((JSON.parse(logged) as { code: string }).code, 'P2010');
   });
 });
