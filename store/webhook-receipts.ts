@@ -78,7 +78,8 @@ export class WebhookReceiptStore {
     // racing, writes nothing and reads the first row.
     const earlier = async () => ({ ...(await this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select })), fresh: false });
     if (!input.record) {
-      if (await this.db.webhookReceipt.count({ where: { dedupeKey: input.dedupeKey } })) return earlier();
+      const existing = await this.db.webhookReceipt.findUnique({ where: { dedupeKey: input.dedupeKey }, select });
+      if (existing) return { ...existing, fresh: false };
     }
     const id = randomUUID();
     const body = await this.sealBody(input.record?.userId ?? receiptSubject(id), input.rawBody);
