@@ -188,7 +188,9 @@ describe('npm run stack: the production topology on one machine', () => {
     assert.notEqual(restarted!.pid, api1.pid);
     const rotation = await eventually(() => backendServers(layout), (servers) => servers.length === 2 && servers.every((s) => s.status === 'UP'), 60_000, 'both APIs back in the rotation');
     assert.deepEqual(rotation.map((s) => s.name), ['api-1', 'api-2']);
-    const status = runStack(env, 'status');
+    // The status command checks each process itself, a moment apart from the balancer's checks: a
+    // process just back may answer the balancer before it answers the status command.
+    const status = await eventually(async () => runStack(env, 'status'), (result) => result.status === 0, 30_000, 'the status command to see every process serving');
     assert.equal(status.status, 0, status.output);
     assert.match(status.output, /api-1 +\d+ +running +serving +1 /);
     assert.match(status.output, /api-2 +\d+ +running +serving +0 /);
