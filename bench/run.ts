@@ -22,7 +22,7 @@ import { memorySection } from './memory';
 import { stackSection } from './stack';
 import { bundleKycWorkflows } from '../worker/workflow-bundle';
 import { freePorts } from '../infra/ports';
-import { customers, mib, ms, runPool, summarise, table, withTimeout, type Customer, type LatencySummary } from './support';
+import { customers, mib, ms, prepareVendorImages, runPool, summarise, table, vendorImageCounts, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
 import { ceilingCurrentShapeWorkflow, ceilingWorkflow, CURRENT_SHAPE_SIGNALS, proceedSignal, readyUpdate, type CeilingPlan } from './ceiling-workflow';
 
@@ -672,7 +672,11 @@ async function main() {
     if (!options.skip.has('e2e')) {
       const users = await customers(system, options.warmup + options.n, 0);
       console.log(`# ${users.length} customers created and logged in; ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
+      const images = await prepareVendorImages(system, users);
+      console.log(`# the simulator drew ${images.prepared} customers' document images, as Veriff holds them before it decides; ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
       report(await endToEnd(system, pg, users, options, ceilingClient, ceilingTaskQueue));
+      const { counts } = await vendorImageCounts(system);
+      console.log(`  the vendor's document images of decided sessions: ${counts.prepared} prepared before the rounds, ${counts.drawn} drawn during them (on the simulator's thread, in this process)`);
       // The harness keeps every API log line in memory; dropped so later sections do not carry them.
       system.logs.length = 0;
     }

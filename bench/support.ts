@@ -1,4 +1,6 @@
+import { documentTypeCode, type KycDocumentType } from '../domain/kyc-application';
 import { createUser, SAMPLE_APPLICATION, type TestSystem, type TestUser } from '../test/support/system';
+import { issuingCountry } from '../vendors/identity-vendor';
 
 // What the benchmark's sections share: pools, timeouts, percentiles, tables, customers.
 
@@ -66,6 +68,31 @@ export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export interface VendorImageCounts {
+  prepared: number;
+  counts: { drawn: number; prepared: number };
+}
+
+/**
+ * Has the Veriff simulator draw these customers' document images now, untimed: Veriff holds a
+ * session's images before it decides, and drawing them (a few hundred ms of CPU each) is the
+ * vendor's cost, which would otherwise land on the same cores as the service under test. The
+ * counts say how many decided sessions' images were prepared and how many were drawn on demand.
+ */
+export async function prepareVendorImages(system: TestSystem, users: readonly Customer[]): Promise<VendorImageCounts> {
+  const applicants = users.map(({ application: a }) => ({
+    person: { firstName: a.first_name!, lastName: a.last_name!, dateOfBirth: a.date_of_birth! },
+    document: { number: a.document_number!, type: documentTypeCode(a.document_type as KycDocumentType), country: issuingCountry(a.document_type as KycDocumentType, a.nationality!, a.country!) },
+  }));
+  const response = await fetch(`${system.simulator.url}/control/specimens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ applicants }) });
+  if (!response.ok) throw new Error(`the simulator refused to prepare images: ${response.status} ${await response.text()}`);
+  return (await response.json()) as VendorImageCounts;
+}
+
+export async function vendorImageCounts(system: TestSystem): Promise<VendorImageCounts> {
+  return (await (await fetch(`${system.simulator.url}/control/specimens`)).json()) as VendorImageCounts;
 }
 
 /** Customers with a document number and a client address each (see Customer). */

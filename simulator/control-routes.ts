@@ -1,8 +1,9 @@
 // Test and demo controls. Not part of Veriff: nothing in the service may depend on these.
 import express from 'express';
 import { z } from 'zod';
-import { VERIFF_ERROR_CODES, decisionDocumentSchema, decisionPersonSchema, decisionStatusSchema, eventActionSchema, riskLabelSchema } from '../vendors/veriff/contract';
+import { VERIFF_ERROR_CODES, decisionDocumentSchema, decisionPersonSchema, decisionStatusSchema, eventActionSchema, riskLabelSchema, sessionDocumentSchema, sessionPersonSchema } from '../vendors/veriff/contract';
 import { fail, SIM_CODES, sessionSummary, type ApiContext } from './api-routes';
+import { prepareSpecimens } from './media';
 import { type SimSession } from './store';
 
 export const controlDecisionSchema = z
@@ -36,6 +37,11 @@ export const faultProfileSchema = z.object({
   shuffleWebhooks: z.boolean().default(false),
   decisionLossRatio: z.number().min(0).max(1).default(0),
   retryDelaysMs: z.array(z.number().int().min(0).max(3_600_000)).min(1).max(50).nullable().default(null),
+});
+
+// Applicants to come, as their sessions will name them (the `verification` of a session request).
+export const controlSpecimensSchema = z.object({
+  applicants: z.array(z.object({ person: sessionPersonSchema.optional(), document: sessionDocumentSchema.optional() })).min(1).max(5_000),
 });
 
 export const controlEventSchema = z.object({
@@ -97,6 +103,20 @@ export function controlRouter(ctx: ApiContext): express.Router {
 
   router.get('/fault-profile', (_req, res) => {
     res.json({ status: 'success', profile: ctx.store.faultProfile, counts: ctx.store.faultCounts });
+  });
+
+  // Draws the document images of applicants to come (a benchmark's untimed setup); answers once
+  // they are drawn, with how many were new and how many decided sessions' images so far were
+  // prepared or drawn on demand.
+  router.post('/specimens', async (req, res) => {
+    const parsed = controlSpecimensSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return fail(res, 400, VERIFF_ERROR_CODES.invalidParameters, z.prettifyError(parsed.error));
+    const drawn = await prepareSpecimens(ctx.store, parsed.data.applicants);
+    res.json({ status: 'success', drawn, prepared: ctx.store.preparedSpecimens.size, counts: ctx.store.specimenCounts });
+  });
+
+  router.get('/specimens', (_req, res) => {
+    res.json({ status: 'success', prepared: ctx.store.preparedSpecimens.size, counts: ctx.store.specimenCounts });
   });
 
   router.get('/sessions', (req, res) => {

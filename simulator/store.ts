@@ -121,6 +121,10 @@ export class SimulatorStore {
   faultProfile: FaultProfile = NO_FAULTS;
   readonly faultCounts: FaultCounts = { sessionCreations: 0, sessionCreationsFailed: 0, decisions: 0, decisionWebhooksLost: 0, webhooksUndelivered: 0 };
   readonly media = new Map<string, SimMedia>();
+  // Document images drawn ahead of their sessions (simulator/media.ts), by what is printed on them.
+  readonly preparedSpecimens = new Map<string, Buffer>();
+  // Decided sessions' images: drawn when first asked for, or taken from the prepared ones.
+  readonly specimenCounts = { drawn: 0, prepared: 0 };
   readonly deliveries: DeliveryRecord[] = [];
   private readonly sessionIdByToken = new Map<string, string>();
 

@@ -465,6 +465,39 @@ describe('Veriff simulator driven by VeriffClient', () => {
     assert.equal(receiver.forSession(created.id).length, 3);
   });
 
+  test('a decided session shows its applicant document: drawn ahead when prepared, on demand otherwise, the same in every session', async () => {
+    type Counts = { drawn: number; prepared: number; counts: { drawn: number; prepared: number } };
+    const control = async (method: string, body?: unknown): Promise<{ status: number; json: Counts }> => {
+      const response = await fetch(`${sim.url}/control/specimens`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: response.status, json: (await response.json()) as Counts };
+    };
+    const imageOf = async (request: CreateSessionRequest): Promise<Buffer> => {
+      const created = await client.createSession(request);
+      const decided = await fetch(`${sim.url}/control/sessions/${created.id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'approved', withEvents: false, deliver: false }) });
+      assert.equal(decided.status, 200);
+      const [image] = await client.listMedia(created.id);
+      assert.ok(image, 'a decided session has an image');
+      return (await client.downloadMedia(image.id, 10_000_000)).bytes;
+    };
+
+    const refused = await control('POST', { applicants: [{ document: { type: 'PASSPORT', country: 'Estonia' } }] });
+    assert.equal(refused.status, 400);
+    const before = (await control('GET')).json.counts;
+
+    const prepared = sessionRequest('Prepared');
+    const drawnAhead = await control('POST', { applicants: [{ person: prepared.verification.person, document: prepared.verification.document }] });
+    assert.equal(drawnAhead.status, 200);
+    assert.equal(drawnAhead.json.drawn, 1);
+    const first = await imageOf(prepared);
+    const again = await imageOf({ verification: { ...prepared.verification, vendorData: 'another-session' } });
+    assert.deepEqual(again, first, 'the same document in every session');
+    assert.deepEqual((await control('GET')).json.counts, { drawn: before.drawn, prepared: before.prepared + 2 });
+
+    const other = await imageOf(sessionRequest('Unprepared'));
+    assert.notDeepEqual(other, first);
+    assert.deepEqual((await control('GET')).json.counts, { drawn: before.drawn + 1, prepared: before.prepared + 2 });
+  });
+
   test('DELETE removes the session', async () => {
     const created = await client.createSession(sessionRequest());
     await client.deleteSession(created.id);
