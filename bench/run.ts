@@ -565,7 +565,9 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
     if (!batch.length) break;
     const kycTurn = async () => {
       const before = await transactions(pg);
+      const t0 = process.hrtime.bigint();
       const part = await runKyc(system, pg, batch, options, true);
+      if (process.env.BENCH_MARK) console.log(`# MARK kyc ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
       xacts += (await transactions(pg)) - before;
       kycParts.push(part.phase);
       workflowIds.push(...part.workflowIds);

@@ -1,4 +1,5 @@
-import { type Prisma } from '../generated/prisma/client';
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client';
 import { type KycStatus } from '../domain/status';
 
 // The append-only audit trail of a record (kyc_events; the table refuses UPDATE and DELETE). Every
@@ -47,4 +48,20 @@ export async function appendEvent(tx: Tx, event: AuditEvent): Promise<boolean> {
 /** Whether the change a dedupe key names was already recorded (a retried activity finds its own work). */
 export async function alreadyRecorded(tx: Tx, dedupeKey: string): Promise<boolean> {
   return (await tx.kycEvent.findUnique({ where: { dedupeKey }, select: { id: true } })) !== null;
+}
+
+/**
+ * appendEvent's row as the INSERT of a statement written out (the hot paths' one-statement
+ * changes): inserted once per dedupe key, for each row of `rows` (a FROM clause naming the
+ * statement's change, so nothing is recorded when nothing changed). `from` may be a SQL expression
+ * (the status the same statement read before changing it).
+ */
+export function insertEventSql(event: Omit<AuditEvent, 'from'> & { from?: KycStatus | Prisma.Sql | null }, at: Date, rows: Prisma.Sql): Prisma.Sql {
+  const from = event.from instanceof Prisma.Sql ? event.from : Prisma.sql`${event.from ?? null}`;
+  return Prisma.sql`
+    INSERT INTO kyc_events (id, kyc_record_id, event_type, from_status, to_status, actor_type, actor_id, reason, data, dedupe_key, created_at)
+    SELECT ${randomUUID()}::uuid, ${event.recordId}::uuid, ${event.type}, (${from})::text::"KycStatus", ${event.to ?? null}::text::"KycStatus", ${event.actor.type}, ${event.actor.id ?? null},
+           ${event.reason}, ${JSON.stringify(event.data ?? {})}::jsonb, ${event.dedupeKey ?? null}, ${at}::timestamptz
+    ${rows}
+    ON CONFLICT DO NOTHING`;
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { EVENT_SOURCES, parseEventData, type EventData, type EventType } from '../domain/events';
+import { Prisma } from '../generated/prisma/client';
 import { type Tx } from './audit';
 
 // The transactional outbox: domain events (the closed catalogue of domain/events.ts) written in the
@@ -22,4 +24,14 @@ export async function enqueueEvent<T extends EventType>(tx: Tx, event: OutboxEve
     data: [{ kycRecordId: event.recordId, type: event.type, source: EVENT_SOURCES[event.type], subject: event.recordId, data, dedupeKey: event.dedupeKey }],
     skipDuplicates: true,
   });
+}
+
+/** enqueueEvent's row as the INSERT of a statement written out, once per dedupe key, for each row of `rows` (see insertEventSql). */
+export function insertOutboxEventSql<T extends EventType>(event: OutboxEventDraft<T>, at: Date, rows: Prisma.Sql): Prisma.Sql {
+  const data = parseEventData(event.type, event.data);
+  return Prisma.sql`
+    INSERT INTO outbox_events (id, kyc_record_id, type, source, subject, data, dedupe_key, attempts, created_at)
+    SELECT ${randomUUID()}::uuid, ${event.recordId}::uuid, ${event.type}, ${EVENT_SOURCES[event.type]}, ${event.recordId}, ${JSON.stringify(data)}::jsonb, ${event.dedupeKey}, 0, ${at}::timestamptz
+    ${rows}
+    ON CONFLICT DO NOTHING`;
 }

@@ -1,6 +1,7 @@
 import { WALLET_TIERS, type WalletTier } from '../domain/wallet';
+import { Prisma } from '../generated/prisma/client';
 import { type Db } from '../infra/db';
-import { appendEvent } from './audit';
+import { insertEventSql } from './audit';
 
 // Wallets and their limits. The limits come from domain/wallet.ts alone (the table has no defaults).
 
@@ -18,27 +19,46 @@ export class WalletStore {
    * record is not approved or the account is deactivated.
    */
   async upgradeForApproval(recordId: string): Promise<UpgradeResult> {
+    // Written out, not built: this is on every approval's path. One read of the record, its owner
+    // and the wallet (locked), then one statement for the upgrade and its audit event.
     return this.db.$transaction(async (tx) => {
-      const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: recordId }, select: { userId: true, status: true, user: { select: { isActive: true } } } });
-      if (record.status !== 'approved') return { outcome: 'refused', reason: `record is ${record.status}, not approved` };
-      if (!record.user.isActive) return { outcome: 'refused', reason: 'the account is deactivated; its wallet cannot be upgraded' };
-      const wallet = await tx.wallet.upsert({ where: { userId: record.userId }, create: { userId: record.userId, ...basicLimits() }, update: {} });
-      if (wallet.upgradedByRecordId === recordId) return { outcome: 'already_upgraded', walletType: wallet.walletType };
+      const read = () => tx.$queryRaw<{ user_id: string; status: string; is_active: boolean; wallet_id: string | null; wallet_type: WalletTier | null; upgraded_by: string | null }[]>`
+        SELECT k.user_id::text AS user_id, k.status::text AS status, u.is_active, w.id::text AS wallet_id, w.wallet_type::text AS wallet_type, w.upgraded_by_record_id::text AS upgraded_by
+        FROM kyc_records k JOIN users u ON u.id = k.user_id LEFT JOIN wallets w ON w.user_id = k.user_id
+        WHERE k.id = ${recordId}::uuid
+        FOR UPDATE OF k`;
+      let [facts] = await read();
+      if (!facts) throw new Error(`record ${recordId} does not exist`);
+      if (facts.status !== 'approved') return { outcome: 'refused', reason: `record is ${facts.status}, not approved` };
+      if (!facts.is_active) return { outcome: 'refused', reason: 'the account is deactivated; its wallet cannot be upgraded' };
+      if (facts.wallet_id === null) {
+        // Every account gets its wallet when it registers; one made before that rule gets it now.
+        await tx.wallet.createMany({ data: [{ userId: facts.user_id, ...basicLimits() }], skipDuplicates: true });
+        [facts] = await read();
+      }
+      const { wallet_id: walletId, wallet_type: from } = facts!;
+      if (walletId === null || from === null) throw new Error(`the wallet of record ${recordId}'s owner could not be made`);
+      if (facts!.upgraded_by === recordId) return { outcome: 'already_upgraded', walletType: from };
       // A customer already on a higher tier keeps it.
-      const walletType: WalletTier = wallet.walletType === 'premium' ? 'premium' : 'verified';
+      const walletType: WalletTier = from === 'premium' ? 'premium' : 'verified';
       const tier = WALLET_TIERS[walletType];
-      await tx.wallet.update({
-        where: { id: wallet.id },
-        data: { walletType, isKycVerified: true, dailyLimit: tier.dailyLimit, monthlyLimit: tier.monthlyLimit, upgradedAt: this.now(), upgradedByRecordId: recordId },
-      });
-      await appendEvent(tx, {
+      const at = this.now();
+      const event = {
         recordId,
         type: 'WALLET_UPGRADED',
-        actor: { type: 'system' },
-        reason: `Wallet upgraded from ${wallet.walletType} to ${walletType}`,
-        data: { from: wallet.walletType, to: walletType, dailyLimit: tier.dailyLimit, monthlyLimit: tier.monthlyLimit },
+        actor: { type: 'system' as const },
+        reason: `Wallet upgraded from ${from} to ${walletType}`,
+        data: { from, to: walletType, dailyLimit: tier.dailyLimit, monthlyLimit: tier.monthlyLimit },
         dedupeKey: `${recordId}:WALLET_UPGRADED`,
-      });
+      };
+      await tx.$executeRaw`
+        WITH upgraded AS (
+          UPDATE wallets SET wallet_type = ${walletType}::text::"WalletType", is_kyc_verified = true, daily_limit = ${tier.dailyLimit}::numeric, monthly_limit = ${tier.monthlyLimit}::numeric,
+                 upgraded_at = ${at}::timestamptz, upgraded_by_record_id = ${recordId}::uuid, updated_at = ${at}::timestamptz
+          WHERE id = ${walletId}::uuid
+          RETURNING id
+        )
+        ${insertEventSql(event, at, Prisma.sql`FROM upgraded`)}`;
       return { outcome: 'upgraded', walletType };
     });
   }
