@@ -56,10 +56,10 @@ export class WebhookDispatcher {
     const subscriptions = await db.webhookSubscription.findMany({ select: { id: true, eventTypes: true } });
     const deliveries = valid.flatMap((row) => subscriptions.filter((s) => s.eventTypes.includes(row.type)).map((s) => ({ subscriptionId: s.id, outboxEventId: row.id, eventType: row.type })));
     const ids = valid.map((row) => row.id);
-    await db.$transaction([
-      db.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true }),
-      db.outboxEvent.updateMany({ where: { id: { in: ids }, dispatchedAt: null }, data: { dispatchedAt: new Date() } }),
-    ]);
+    const markDispatched = db.outboxEvent.updateMany({ where: { id: { in: ids }, dispatchedAt: null }, data: { dispatchedAt: new Date() } });
+    // Without a subscriber that wants them, marking the events is the whole change: no transaction around one statement.
+    if (deliveries.length) await db.$transaction([db.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true }), markDispatched]);
+    else await markDispatched;
     if (deliveries.length) await this.startPendingDeliveries({ outboxEventIds: ids });
     return valid.length;
   }

@@ -135,31 +135,21 @@ export class RecordStore {
       documentNumberEnc: await seal(a.document_number),
       addressEnc: await this.sealAddress(userId, a),
     };
-    await this.db.$transaction(async (tx) => {
-      const existing = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { id: true } });
-      if (existing) return;
-      await tx.kycRecord.create({
-        data: {
-          id: input.recordId,
-          userId: input.userId,
-          workflowId: input.workflowId,
-          workflowRunId: input.runId,
-          status: 'pending',
-          ...sealed,
-          documentNumberHash: this.cipher.documentHash(a.document_number),
-          nationality: a.nationality,
-          country: a.country,
-          documentType: a.document_type,
-        },
-      });
-      await appendEvent(tx, { recordId: input.recordId, type: 'KYC_CREATED', to: 'pending', actor: { type: 'customer', id: input.userId }, reason: 'Verification requested', dedupeKey: `${input.recordId}:created` });
-      await enqueueEvent(tx, {
-        type: 'KYC_CREATED',
-        recordId: input.recordId,
-        data: { recordId: input.recordId, userId: input.userId, country: a.country, documentType: a.document_type },
-        dedupeKey: `${input.recordId}:KYC_CREATED`,
-      });
-    });
+    // The record, its audit event and its domain event in one statement; a record already there
+    // (a retry, or a concurrent first try) is left as it is, with nothing recorded twice.
+    const at = this.now();
+    const created = Prisma.sql`FROM created`;
+    await this.db.$executeRaw`
+      WITH created AS (
+        INSERT INTO kyc_records (id, user_id, workflow_id, workflow_run_id, status, first_name_enc, last_name_enc, date_of_birth_enc, document_number_enc, address_enc,
+                                 document_number_hash, nationality, country, document_type, created_at, updated_at)
+        VALUES (${input.recordId}::uuid, ${userId}::uuid, ${input.workflowId}, ${input.runId}, 'pending', ${sealed.firstNameEnc}, ${sealed.lastNameEnc}, ${sealed.dateOfBirthEnc},
+                ${sealed.documentNumberEnc}, ${sealed.addressEnc}, ${this.cipher.documentHash(a.document_number)}, ${a.nationality}, ${a.country}, ${a.document_type}, ${at}::timestamptz, ${at}::timestamptz)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+      ),
+      audit AS (${insertEventSql({ recordId: input.recordId, type: 'KYC_CREATED', to: 'pending', actor: { type: 'customer', id: userId }, reason: 'Verification requested', dedupeKey: `${input.recordId}:created` }, at, created)})
+      ${insertOutboxEventSql({ type: 'KYC_CREATED', recordId: input.recordId, data: { recordId: input.recordId, userId, country: a.country, documentType: a.document_type }, dedupeKey: `${input.recordId}:KYC_CREATED` }, at, created)}`;
   }
 
   /**
@@ -253,17 +243,25 @@ export class RecordStore {
   }
 
   async attachSession(input: { recordId: string; attempt: number; session: { id: string; url: string } }): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      await tx.kycRecord.update({ where: { id: input.recordId }, data: { veriffSessionId: input.session.id, veriffSessionUrl: input.session.url, attempt: input.attempt } });
-      await appendEvent(tx, {
-        recordId: input.recordId,
-        type: 'SESSION_CREATED',
-        actor: { type: 'system' },
-        reason: `Identity-verification session opened (attempt ${input.attempt})`,
-        data: { sessionId: input.session.id, attempt: input.attempt },
-        dedupeKey: `${input.recordId}:${input.attempt}:SESSION_CREATED`,
-      });
-    });
+    const at = this.now();
+    await this.db.$executeRaw`
+      WITH attached AS (
+        UPDATE kyc_records SET veriff_session_id = ${input.session.id}, veriff_session_url = ${input.session.url}, attempt = ${input.attempt}::int, updated_at = ${at}::timestamptz
+        WHERE id = ${input.recordId}::uuid
+        RETURNING id
+      )
+      ${insertEventSql(
+        {
+          recordId: input.recordId,
+          type: 'SESSION_CREATED',
+          actor: { type: 'system' },
+          reason: `Identity-verification session opened (attempt ${input.attempt})`,
+          data: { sessionId: input.session.id, attempt: input.attempt },
+          dedupeKey: `${input.recordId}:${input.attempt}:SESSION_CREATED`,
+        },
+        at,
+        Prisma.sql`FROM attached`,
+      )}`;
   }
 
   /** What the risk rules compare the vendor's extraction with: the submission, decrypted, and the duplicates of its document. */
@@ -295,7 +293,8 @@ export class RecordStore {
   async saveRiskAssessment(input: { recordId: string; attempt: number; assessment: RiskAssessment; extracted: unknown; screening: Omit<ScreeningRunInput, 'recordId' | 'trigger'> }): Promise<void> {
     const { assessment } = input;
     const dedupeKey = `${input.recordId}:${input.attempt}:RISK_ASSESSED`;
-    const extractedDataEnc = await this.personalData.sealJson(await this.subjectOf(input.recordId), input.extracted);
+    // The screening's subject is the record's owner (activities/risk.ts reads both from the record).
+    const extractedDataEnc = await this.personalData.sealJson(input.screening.subjectId, input.extracted);
     await this.db.$transaction(async (tx) => {
       if (await alreadyRecorded(tx, dedupeKey)) return;
       const screening = await writeScreeningRun(tx, { ...input.screening, recordId: input.recordId, trigger: 'onboarding' }, this.now());

@@ -162,8 +162,11 @@ export class WebhookReceiptStore {
 
   /** The body of a stored receipt, decrypted (the decision the risk rules read); null once it is no longer kept. */
   async body(receiptId: string): Promise<unknown> {
-    const receipt = await this.db.webhookReceipt.findUniqueOrThrow({ where: { id: receiptId }, select: { id: true, rawBodyEnc: true, kycRecord: { select: { userId: true } } } });
-    if (receipt.rawBodyEnc === null) return null;
-    return JSON.parse(await this.personalData.open(receipt.kycRecord?.userId ?? receiptSubject(receipt.id), receipt.rawBodyEnc));
+    // The receipt and its record's owner (whose key sealed the body) in one statement: on every decision's path.
+    const [receipt] = await this.db.$queryRaw<{ raw_body_enc: string | null; user_id: string | null }[]>`
+      SELECT r.raw_body_enc, k.user_id::text AS user_id FROM webhook_receipts r LEFT JOIN kyc_records k ON k.id = r.kyc_record_id WHERE r.id = ${receiptId}::uuid`;
+    if (!receipt) throw new Error(`no webhook receipt ${receiptId}`);
+    if (receipt.raw_body_enc === null) return null;
+    return JSON.parse(await this.personalData.open(receipt.user_id ?? receiptSubject(receiptId), receipt.raw_body_enc));
   }
 }
