@@ -21,6 +21,7 @@ import { embeddedSection } from './embedded';
 import { memorySection } from './memory';
 import { stackSection } from './stack';
 import { bundleKycWorkflows } from '../worker/workflow-bundle';
+import { DEFAULT_POOL_SIZE } from '../infra/db';
 import { freePorts } from '../infra/ports';
 import { customers, mib, ms, prepareVendorImages, runPool, summarise, table, vendorImageCounts, withTimeout, type Customer, type LatencySummary } from './support';
 import { webhookSection } from './webhooks';
@@ -49,6 +50,9 @@ const UPGRADE_POLL_MS = 20;
 // With an address per customer the limit never binds and its check still runs (and is measured);
 // the high limit only stops a change in how the client IP is read from failing the whole run.
 const SYSTEM_OVERRIDES = { KYC_RATE_LIMIT_PER_IP: '1000000' };
+// The API and the worker run in this one process here and share one pool: production's two
+// processes have a pool of DEFAULT_POOL_SIZE each (infra/db.ts).
+const SYSTEM_POOL_SIZE = 2 * DEFAULT_POOL_SIZE;
 
 interface Options {
   n: number;
@@ -368,6 +372,28 @@ async function diagnose(system: TestSystem, recordId: string, workflowId: string
   return lines.join('\n');
 }
 
+// When each measured verification's decision was stored and its wallet upgraded (epoch ms, the database's clocks), by record id.
+const stamps = new Map<string, { received: number; upgraded: number }>();
+const recordOfWorkflow = new Map<string, string>();
+
+const epochMs = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN);
+
+/**
+ * Where an approved decision's latency goes, from the history and the stored instants: the
+ * webhook stored -> its signal in the history (the API's answer, the inbox's hand-over, the
+ * server); -> the next workflow task started (the server's dispatch, the worker's poll); -> the
+ * wallet upgraded (the worker: risk, screening, approval and upgrade as local activities).
+ */
+function latencySplit(history: temporal.api.history.v1.IHistory, stamp: { received: number; upgraded: number }): [number, number, number] | null {
+  const events = history.events ?? [];
+  const signalIndex = events.findLastIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  const taskStarted = events.slice(signalIndex + 1).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  if (signalIndex < 0 || !taskStarted) return null;
+  const signalled = epochMs(events[signalIndex]!.eventTime);
+  const started = epochMs(taskStarted.eventTime);
+  return [signalled - stamp.received, started - signalled, stamp.upgraded - started];
+}
+
 async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer[], options: Options, measured: boolean): Promise<{ phase: PhaseResult; workflowIds: string[]; recordIds: string[] }> {
   const watcher = new UpgradeWatcher(pg);
   const startMs: number[] = [];
@@ -382,6 +408,7 @@ async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer
     const recordId = response.json.id as string;
     recordIds.push(recordId);
     workflowIds.push(response.json.workflow_id as string);
+    recordOfWorkflow.set(response.json.workflow_id as string, recordId);
     // Registered before the decision so an upgrade faster than the first poll is still seen.
     const upgraded = watcher.wait(user.id);
     // Handled here as well: if the decision fails, nobody awaits this, and its later timeout must not crash teardown.
@@ -399,8 +426,9 @@ async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer
   if (measured) {
     // Both instants as stored: received_at is PostgreSQL's now() when the receipt is written (before
     // the workflow is signalled), upgraded_at the worker's clock inside the upgrade transaction.
-    const rows = await pg.query<{ ms: string }>(
-      `SELECT EXTRACT(EPOCH FROM (w.upgraded_at - r.received_at)) * 1000 AS ms
+    const rows = await pg.query<{ id: string; ms: string; received: string; upgraded: string }>(
+      `SELECT k.id::text AS id, EXTRACT(EPOCH FROM (w.upgraded_at - r.received_at)) * 1000 AS ms,
+              EXTRACT(EPOCH FROM r.received_at) * 1000 AS received, EXTRACT(EPOCH FROM w.upgraded_at) * 1000 AS upgraded
          FROM kyc_records k
          JOIN wallets w ON w.upgraded_by_record_id = k.id
          JOIN webhook_receipts r ON r.kyc_record_id = k.id AND r.kind = 'decision' AND r.status_or_action = 'approved'
@@ -408,6 +436,7 @@ async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer
       [recordIds],
     );
     if (rows.rows.length !== recordIds.length) throw new Error(`found ${rows.rows.length} receipt/upgrade pairs for ${recordIds.length} verifications`);
+    for (const r of rows.rows) stamps.set(r.id, { received: Number(r.received), upgraded: Number(r.upgraded) });
     latencies = rows.rows.map((r) => Number(r.ms));
   }
   return {
@@ -591,12 +620,20 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
   const kycShape = historyShape(await sample.fetchHistory());
   const ceilingShape = historyShape(await ceilingClient.workflow.getHandle(`ceiling-${runId}-0`).fetchHistory());
   let retried = 0;
+  const splits: [number, number, number][] = [];
   await runPool(workflowIds, options.concurrency, async (workflowId) => {
     const handle = system.client.workflow.getHandle(workflowId);
     await withTimeout(handle.result(), PER_ITEM_TIMEOUT_MS, `${workflowId} to complete`);
-    retried += historyShape(await handle.fetchHistory()).retried;
+    const history = await handle.fetchHistory();
+    retried += historyShape(history).retried;
+    const stamp = stamps.get(recordOfWorkflow.get(workflowId) ?? '');
+    const split = stamp && latencySplit(history, stamp);
+    if (split) splits.push(split);
   });
   console.log(`# measured kyc histories: activity attempts > 1: ${retried}`);
+  const part = (i: number) => summarise(splits.map((s) => s[i]!));
+  const parts = ['webhook stored -> signal in the history', '-> workflow task started', '-> wallet upgraded'].map((name, i) => `${name} p50 ${ms(part(i).p50)} p99 ${ms(part(i).p99)} ms`);
+  console.log(`# where the kyc latency goes (${splits.length} verifications): ${parts.join('; ')}`);
   return {
     kyc: pooled(kycParts),
     ceiling: pooled(ceilingParts),
@@ -650,7 +687,7 @@ async function main() {
     console.log(`# Temporal dev server at ${server.address}, workflows bundled; ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
 
     // startTestSystem installs the Temporal runtime, so it comes before any other Temporal connection.
-    const system = await startTestSystem(SYSTEM_OVERRIDES);
+    const system = await startTestSystem(SYSTEM_OVERRIDES, { poolSize: SYSTEM_POOL_SIZE });
     teardown.unshift(() => system.stop());
     const pg = new PgClient({ connectionString: system.config.DATABASE_URL });
     await pg.connect();
@@ -693,7 +730,7 @@ async function main() {
     const temporalVersion = execFileSync(cliPath, ['--version'], { encoding: 'utf8' }).trim();
     const cpus = os.cpus();
     console.log(`environment: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${mib(os.totalmem())} RAM, Node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    console.log(`             PostgreSQL ${pgVersion} (TEST_DATABASE_URL, database pool of 5 shared by API and worker), ${temporalVersion} dev server (SQLite file)`);
+    console.log(`             PostgreSQL ${pgVersion} (TEST_DATABASE_URL, database pool of ${SYSTEM_POOL_SIZE} shared by API and worker, production's ${DEFAULT_POOL_SIZE} each), ${temporalVersion} dev server (SQLite file)`);
     console.log(`total run time ${((performance.now() - runStarted) / 1000).toFixed(1)} s (before teardown)`);
   } catch (err) {
     // Said before the teardown, whose closing connections may end the process first.

@@ -79,7 +79,11 @@ export interface TestSystem {
 
 // `worker: false` leaves the worker to the test (for example, a separate process it can kill);
 // `notifications: true` registers a webhook receiver as the KYC_NOTIFY_URL subscriber.
-export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean; notifications?: boolean } = {}): Promise<TestSystem> {
+/**
+ * poolSize: the database connections the API and worker share (5: test files run side by side, and
+ * PostgreSQL's connections are shared by all of them; a benchmark gives them production's).
+ */
+export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean; notifications?: boolean; poolSize?: number } = {}): Promise<TestSystem> {
   quietRuntime();
   const database = await createTestDatabase();
   const taskQueue = `kyc-test-${randomUUID()}`;
@@ -106,7 +110,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   });
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL: apiUrl, VERIFF_BASE_URL: simulator.url, ...testDefaults, ...overrides });
 
-  const db = createDb(database.url, 5);
+  const db = createDb(database.url, options.poolSize ?? 5);
   const client = await connectTemporalClient(config);
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const keyStore = keyStoreDb(config, db);
