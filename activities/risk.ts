@@ -26,8 +26,9 @@ export function createRiskActivities(deps: { db: Db; records: RecordStore; scree
   return {
     /** Screens and scores the decision; stores the score, its reasons, the screening and the extracted data (encrypted) for the reviewers. */
     async assessRisk(input: { recordId: string; receiptId: string; attempt: number }): Promise<RiskAssessment> {
-      const decision = vendor.readDecision(await receipts.body(input.receiptId));
-      const context = await records.riskContext(input.recordId);
+      // Two independent reads at once: this step is on every decision's path to the customer's answer.
+      const [body, context] = await Promise.all([receipts.body(input.receiptId), records.riskContext(input.recordId)]);
+      const decision = vendor.readDecision(body);
       const screened = await screenIdentities(db, screeningIdentitiesOf({ submitted: context.submitted, extracted: decision.extracted }), { threshold: settings.screeningThreshold });
       // Ids and counts only: the identities screened are personal data.
       if (screened.listVersionIds.length === 0) log.warn('screened against no list: no list version is loaded yet', { recordId: input.recordId });
