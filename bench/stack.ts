@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client as PgClient } from 'pg';
+import { Pool } from 'pg';
 import { SAMPLE_APPLICATION } from '../test/support/system';
 import { startStack } from './chaos/stack-control';
 import { ms, runPool, summarise, table, type LatencySummary } from './support';
@@ -32,9 +32,9 @@ async function runOnStack(serverUrl: string, workers: number, n: number, concurr
     dbPrefix: `kyc_bench_${randomBytes(3).toString('hex')}`,
     env: { KYC_STACK_WORKERS: String(workers), VERIFF_SIMULATOR_AUTO_DECIDE_MS: 'off', KYC_RATE_LIMIT_PER_IP: '1000000' },
   });
-  const pg = new PgClient({ connectionString: stack.databaseUrl });
+  // A pool: the lanes poll for their upgrades at once, and one client would queue them.
+  const pg = new Pool({ connectionString: stack.databaseUrl, max: 4 });
   try {
-    await pg.connect();
     const tokens: string[] = [];
     await runPool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
       const registered = await post(`${stack.url}/api/auth/register/`, { username: `stack-bench-${i}`, password: 'correct horse battery staple' });

@@ -288,14 +288,17 @@ describe('service health and readiness', () => {
     });
   });
 
-  test('when Temporal is unreachable, then readiness is a 503 problem naming the failed check', async () => {
+  test('when Temporal is unreachable, then the service stays ready (webhooks and reads are served) and names the failed check, and a start answers 503 itself', async () => {
     // A client whose connection is gone: every call fails, as when the frontend is down.
     const connection = await Connection.connect({ address: system.config.TEMPORAL_ADDRESS });
     await connection.close();
     await withApp({ temporal: new Client({ connection }) }, async (url) => {
       const response = await fetch(`${url}/api/v1/ready`);
-      assert.equal(response.status, 503);
-      assert.deepEqual(((await response.json()) as Record<string, unknown>).checks, { database: 'ok', temporal: 'failed' });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { status: 'ready', checks: { database: 'ok', temporal: 'failed' } });
+      const customer = await createUser(system);
+      const start = await fetch(`${url}/api/kyc/records/start_verification/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` }, body: JSON.stringify(SAMPLE_APPLICATION) });
+      assert.equal(start.status, 503, await start.text());
     });
   });
 });
