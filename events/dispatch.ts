@@ -74,7 +74,10 @@ export class WebhookDispatcher {
       select: { id: true, generation: true },
     });
     for (let i = 0; i < pending.length; i += START_CONCURRENCY) {
-      await Promise.all(pending.slice(i, i + START_CONCURRENCY).map((delivery) => this.startDelivery(delivery, 'automatic')));
+      // A generation after the first is a redelivery someone asked for (only a manual redelivery
+      // renews one): started here when its own start was cut short, or when this sweep got to it
+      // first, it is still theirs.
+      await Promise.all(pending.slice(i, i + START_CONCURRENCY).map((delivery) => this.startDelivery(delivery, delivery.generation > 1 ? 'manual' : 'automatic')));
     }
     return pending.length;
   }

@@ -150,6 +150,20 @@ describe('outbound webhook subscriptions', () => {
     assert.ok(!(open.json.items as { details: Record<string, unknown> }[]).some((a) => a.details.subscriptionId === id), 'the alert is still open');
   });
 
+  test('when a manual redelivery is renewed but its own start is cut short, then the relay starts it, still labelled manual', async () => {
+    const { id } = await subscribe(['REVIEW_ESCALATED']);
+    const eventId = await writeEvent(system.db, 'REVIEW_ESCALATED', randomUUID());
+    const delivered = await untilDelivery(id, eventId, 'succeeded');
+    // What the API's redelivery does before it starts the workflow; the process dies there.
+    const row = await system.db.webhookDelivery.findFirstOrThrow({ where: { id: delivered.id }, select: { id: true, generation: true } });
+    await system.stores.webhookSubscriptions.renewDelivery(row);
+    const again = (await eventually(() => deliveryOf(id, eventId), (d) => d?.status === 'succeeded' && d.attempt_log.length === 2, 30_000, 'the renewed delivery to go out')) as Delivery;
+    assert.deepEqual(
+      again.attempt_log.map((a) => a.trigger),
+      ['automatic', 'manual'],
+    );
+  });
+
   test('when a subscription is paused, then nothing is sent and its deliveries wait; when resumed, they go out', async () => {
     const { id, receiver } = await subscribe(['REVIEW_ASSIGNED']);
     const paused = await api(system, 'PATCH', `/api/admin/webhook-subscriptions/${id}`, { token: admin.token, body: { status: 'paused' } });
