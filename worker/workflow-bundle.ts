@@ -6,7 +6,7 @@ import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
 // workflow in the cache and CPU for every one that starts or is replayed. Modules without state of
 // their own are loaded once per worker and shared instead (the SDK's preloadModules): zod, and the
 // domain modules the workflows read (constant tables, pure rules, zod schemas built from them).
-// Building those per workflow was a third of the workflow thread's CPU per verification.
+// Building those per workflow was half the workflow thread's CPU per verification.
 // test/unit/workflow-bundle.test.ts fails when the bundle holds a domain module this list misses.
 export const SHARED_DOMAIN_MODULES = ['alerts', 'decision', 'privacy', 'review', 'screening', 'status', 'webhooks'] as const;
 
