@@ -19,6 +19,7 @@ import { LocalVendor } from '../vendors/local/vendor';
 import { VeriffClient } from '../vendors/veriff/client';
 import { VeriffVendor } from '../vendors/veriff/vendor';
 import { limitWorkflowThreadHeap } from './heap';
+import { vendorMediaTaskQueue } from '../workflows/vendor-media.contract';
 import { SHARED_WORKFLOW_MODULES } from './workflow-bundle';
 
 export interface KycWorkerOptions {
@@ -41,7 +42,23 @@ export function identityVendor(config: Config): IdentityVendor {
   return new VeriffVendor(new VeriffClient({ baseUrl: config.VERIFF_BASE_URL, apiKey: config.VERIFF_API_KEY, apiSecret: config.VERIFF_API_SECRET, timeoutMs: config.VERIFF_TIMEOUT_MS }));
 }
 
-export async function createKycWorker(options: KycWorkerOptions): Promise<Worker> {
+/**
+ * The SDK workers of one worker process, run and stopped together: the verifications' own task
+ * queue, and the media task queue beside it (vendorMediaTaskQueue) with local-activity slots of
+ * its own.
+ */
+export interface KycWorker {
+  /** Runs until shutdown; when one worker fails, the other is shut down and the failure thrown. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+// The media worker's steps at once: each downloads one image from the vendor and stores it.
+const MEDIA_STEPS_AT_ONCE = 4;
+// Media workflows finish within one workflow task or a few: few stay in memory.
+const MEDIA_CACHED_WORKFLOWS = 50;
+
+export async function createKycWorker(options: KycWorkerOptions): Promise<KycWorker> {
   const { config } = options;
   const now = options.now ?? (() => new Date());
   const taskQueue = options.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
@@ -63,26 +80,57 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<Worker
     config,
     now,
   });
-  const workerOptions: WorkerOptions = {
+  const common = {
     connection: options.connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: kycDataConverter(config),
+    ...options.workflows,
+    ...('workflowsPath' in options.workflows ? { bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } } : {}),
+  } satisfies Partial<WorkerOptions>;
+  const workerOptions: WorkerOptions = {
+    ...common,
     taskQueue,
     activities: {
       ...activities,
       ...createOpsActivities({ db: options.db, records: stores.records, temporal }),
       ...createPrivacyActivities({ stores, temporal, vendor, rateLimiter: new PgRateLimiter(options.db), config, now }),
     },
-    dataConverter: kycDataConverter(config),
     // Open verifications wait days for their customers: only so many stay in memory, the others
     // are replayed from history (a few dozen events) when their next event comes.
     maxCachedWorkflows: config.KYC_WORKER_CACHED_WORKFLOWS,
     // Every local activity is a database transaction: no more at once than the pool has
     // connections, so a burst of webhooks queues in the worker instead of timing out on the pool.
     maxConcurrentLocalActivityExecutions: DEFAULT_POOL_SIZE,
-    ...options.workflows,
-    ...('workflowsPath' in options.workflows ? { bundlerOptions: { preloadModules: SHARED_WORKFLOW_MODULES } } : {}),
+  };
+  const mediaOptions: WorkerOptions = {
+    ...common,
+    taskQueue: vendorMediaTaskQueue(taskQueue),
+    activities: { listVendorMedia: activities.listVendorMedia, keepVendorMedia: activities.keepVendorMedia },
+    maxCachedWorkflows: MEDIA_CACHED_WORKFLOWS,
+    maxConcurrentLocalActivityExecutions: MEDIA_STEPS_AT_ONCE,
+    maxConcurrentActivityTaskExecutions: MEDIA_STEPS_AT_ONCE,
   };
   // Before Worker.create, which starts the workflow threads the limit applies to.
   limitWorkflowThreadHeap(config);
-  return Worker.create(workerOptions);
+  return runTogether(await Promise.all([Worker.create(workerOptions), Worker.create(mediaOptions)]));
+}
+
+function runTogether(workers: Worker[]): KycWorker {
+  const shutdown = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  return {
+    shutdown,
+    async run() {
+      const runs = workers.map((worker) =>
+        worker.run().catch((err: unknown) => {
+          shutdown();
+          throw err;
+        }),
+      );
+      const settled = await Promise.allSettled(runs);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
 }

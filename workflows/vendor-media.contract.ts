@@ -7,6 +7,12 @@ export const VENDOR_MEDIA_WORKFLOW_TYPE = 'fetchVendorMedia';
 
 export const vendorMediaWorkflowId = (sessionId: string): string => `vendor-media-${sessionId}`;
 
+/**
+ * The task queue the media workflows run on, beside the verifications' own: its worker's
+ * local-activity slots wait on the vendor's downloads, never the verifications' database steps.
+ */
+export const vendorMediaTaskQueue = (taskQueue: string): string => `${taskQueue}-media`;
+
 export interface VendorMediaInput {
   recordId: string;
   sessionId: string;

@@ -3,7 +3,7 @@ import { type VendorDecisionStatus } from '../../domain/decision';
 import { classifyWebhook, type ClassifiedWebhook } from '../../vendors/veriff/contract';
 import { vendorUpdateSignal, type VendorUpdate } from '../../workflows/kyc-verification.contract';
 import type { fetchVendorMedia } from '../../workflows/vendor-media';
-import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaWorkflowId } from '../../workflows/vendor-media.contract';
+import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaTaskQueue, vendorMediaWorkflowId } from '../../workflows/vendor-media.contract';
 import { SubjectErased } from '../../store/personal-data';
 import { type DueReceipt } from '../../store/webhook-receipts';
 import { type UseCaseDeps } from './deps';
@@ -59,7 +59,7 @@ export async function deliverVendorUpdate(deps: DeliveryDeps, delivery: VendorDe
   if (update.kind === 'decision' && DECISIONS_WITH_MEDIA.includes(update.status)) {
     try {
       await temporal.workflow.start<typeof fetchVendorMedia>(VENDOR_MEDIA_WORKFLOW_TYPE, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        taskQueue: vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE),
         workflowId: vendorMediaWorkflowId(update.sessionId),
         args: [{ recordId, sessionId: update.sessionId }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

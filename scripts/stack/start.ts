@@ -16,6 +16,7 @@ import { acquireLock, readState, releaseLock, writeState, type StackProcess, typ
 import { registerNamespace, setupTemporalSchemas, temporalServerArgs, writeTemporalServerConfig } from './temporal-server';
 import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temporal-ui';
 import { WORKER_NODE_ARGS, workerProcessEnv } from '../../worker/launch';
+import { vendorMediaTaskQueue } from '../../workflows/vendor-media.contract';
 
 // `npm run stack`: the production topology on one machine, in the foreground. Starts each
 // component once what it needs is ready, prints where everything is, then supervises until
@@ -281,12 +282,15 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     return launch(node(`api-${i + 1}`, 'api/server.ts', { ...appEnv, PORT: String(port), METRICS_PORT: String(ports.apiMetrics[i]) }), url, `${url}/api/v1/ready`);
   });
   const temporalConnection = await Connection.connect({ address: temporalAddress });
+  const taskQueues = [config.TEMPORAL_TASK_QUEUE, vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)];
   try {
     await Promise.all([
       ready(broker, 'AMQP connections', () => brokerServing(brokerUrl), 120_000),
       ready(ui, 'Temporal UI page', () => answers200(`${uiUrl}/`)),
       ready(simulator, 'simulator health', () => answers200(`${simulatorUrl}/health`)),
-      ...workers.map((worker) => ready(worker, `polling on ${config.TEMPORAL_TASK_QUEUE}`, () => workerPolling(temporalConnection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, worker.pid), 120_000)),
+      ...workers.map((worker) =>
+        ready(worker, `polling on ${taskQueues.join(' and ')}`, async () => (await Promise.all(taskQueues.map((queue) => workerPolling(temporalConnection, config.TEMPORAL_NAMESPACE, queue, worker.pid)))).every(Boolean), 120_000),
+      ),
       ...apis.map((api, i) => ready(api, 'readiness (database and Temporal)', () => answers200(`http://${host}:${ports.api[i]}/api/v1/ready`), 120_000)),
     ]);
   } finally {
@@ -313,7 +317,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     'KYC stack is up: the production topology on one machine',
     `  API (load balancer):   ${lbUrl}  (docs ${lbUrl}/docs; HAProxy statistics ${statsUrl})`,
     ...apis.map((api, i) => `    ${api.name}:               http://${host}:${ports.api[i]}  (metrics http://${host}:${ports.apiMetrics[i]}/metrics)`),
-    ...workers.map((worker, i) => `  ${worker.name}:              task queue ${config.TEMPORAL_TASK_QUEUE}  (metrics http://${host}:${ports.workerMetrics[i]}/metrics)`),
+    ...workers.map((worker, i) => `  ${worker.name}:              task queues ${config.TEMPORAL_TASK_QUEUE}, ${vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)}  (metrics http://${host}:${ports.workerMetrics[i]}/metrics)`),
     `  Temporal Server:       ${temporalAddress}  (namespace ${config.TEMPORAL_NAMESPACE}; HTTP API http://${host}:${ports.temporalFrontendHttp}; metrics http://${host}:${ports.temporalMetrics}/metrics)`,
     `  Temporal UI:           ${uiUrl}  (payloads decoded by ${lbUrl}/codec)`,
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,

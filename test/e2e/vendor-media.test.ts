@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { generateSpecimen } from '../../document-check/specimens';
 import { type fetchVendorMedia } from '../../workflows/vendor-media';
-import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaWorkflowId, type VendorMediaOutcome } from '../../workflows/vendor-media.contract';
+import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaTaskQueue, vendorMediaWorkflowId, type VendorMediaOutcome } from '../../workflows/vendor-media.contract';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem } from '../support/system';
 import { decide, sessionOf } from '../support/veriff';
 
@@ -50,9 +50,18 @@ describe("Veriff media: a decided session's images are kept, encrypted", () => {
     assert.equal(events.length, 1);
     assert.equal(JSON.stringify(events[0]!.data).includes(application.last_name), false);
 
+    // It ran on the media task queue, its steps as local activities: markers in its history, no
+    // activity task through the server.
+    const media = system.client.workflow.getHandle(vendorMediaWorkflowId(sessionId));
+    assert.deepEqual(await media.result(), { kept: 1, refused: 0 });
+    assert.equal((await media.describe()).taskQueue, vendorMediaTaskQueue(system.config.TEMPORAL_TASK_QUEUE));
+    const history = (await media.fetchHistory()).events ?? [];
+    assert.equal(history.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);
+    assert.equal(history.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length, 2, 'list, then keep one image');
+
     // Once per media id: a second run of the workflow keeps the same image and stores nothing new.
     const again = await system.client.workflow.execute<typeof fetchVendorMedia>(VENDOR_MEDIA_WORKFLOW_TYPE, {
-      taskQueue: system.config.TEMPORAL_TASK_QUEUE,
+      taskQueue: vendorMediaTaskQueue(system.config.TEMPORAL_TASK_QUEUE),
       workflowId: `${vendorMediaWorkflowId(sessionId)}-again-${randomUUID()}`,
       args: [{ recordId, sessionId }],
     });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Client } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { type VendorUpdateInbox } from '../../api/vendor-update-inbox';
 import { OcrPool } from '../../document-check';
@@ -15,7 +15,7 @@ import { hashPassword } from '../../infra/passwords';
 import { connectTemporalClient } from '../../infra/temporal';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createStores, keyStoreDb, type Stores } from '../../store';
-import { createKycWorker } from '../../worker/create-worker';
+import { createKycWorker, type KycWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
 import { basicLimits } from '../../store/wallets';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
@@ -63,7 +63,7 @@ export interface TestSystem {
   simulator: RunningSimulator;
   /** The KYC_NOTIFY_URL subscriber, when the test asked for one (`notifications: true`). */
   notifications: WebhookReceiver | null;
-  worker: Worker;
+  worker: KycWorker;
   cipher: PiiCipher;
   /** The key store database (the main one unless the test named another in KYC_KEY_STORE_URL). */
   keyStore: Db;
@@ -122,7 +122,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
 
   const code = await workflowBundle();
   let connection: NativeConnection | undefined;
-  let worker!: Worker;
+  let worker!: KycWorker;
   let running: Promise<void> | undefined;
   const system: TestSystem = {
     apiUrl,
