@@ -56,12 +56,19 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string): Promise<boolea
  * statement's change, so nothing is recorded when nothing changed). `from` may be a SQL expression
  * (the status the same statement read before changing it).
  */
-export function insertEventSql(event: Omit<AuditEvent, 'from'> & { from?: KycStatus | Prisma.Sql | null }, at: Date, rows: Prisma.Sql): Prisma.Sql {
+export function insertEventSql(
+  event: Omit<AuditEvent, 'from'> & { from?: KycStatus | Prisma.Sql | null },
+  at: Date,
+  rows: Prisma.Sql,
+  // 'fail': a second row for the dedupe key fails the whole statement (and so undoes its other
+  // changes) instead of being left out, for a statement whose changes must not happen twice.
+  duplicate: 'skip' | 'fail' = 'skip',
+): Prisma.Sql {
   const from = event.from instanceof Prisma.Sql ? event.from : Prisma.sql`${event.from ?? null}`;
   return Prisma.sql`
     INSERT INTO kyc_events (id, kyc_record_id, event_type, from_status, to_status, actor_type, actor_id, reason, data, dedupe_key, created_at)
     SELECT ${randomUUID()}::uuid, ${event.recordId}::uuid, ${event.type}, (${from})::text::"KycStatus", ${event.to ?? null}::text::"KycStatus", ${event.actor.type}, ${event.actor.id ?? null},
            ${event.reason}, ${JSON.stringify(event.data ?? {})}::jsonb, ${event.dedupeKey ?? null}, ${at}::timestamptz
     ${rows}
-    ON CONFLICT DO NOTHING`;
+    ${duplicate === 'skip' ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty}`;
 }

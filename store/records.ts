@@ -8,10 +8,10 @@ import { type EventData, type EventType } from '../domain/events';
 import { Prisma, type KycRecord } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
-import { alreadyRecorded, appendEvent, insertEventSql } from './audit';
+import { alreadyRecorded, appendEvent, type AuditEvent, insertEventSql } from './audit';
 import { enqueueEvent, insertOutboxEventSql } from './outbox';
 import { type PersonalData } from './personal-data';
-import { type ScreeningRunInput, writeScreeningRun } from './screening';
+import { clearRunSql, type ScreeningRunInput, writeScreeningRun } from './screening';
 
 // The record store: the one owner of kyc_records and of the personal data in them. It alone
 // creates, reads and amends records, and seals and opens their PII columns with the customer's data
@@ -266,11 +266,18 @@ export class RecordStore {
 
   /** What the risk rules compare the vendor's extraction with: the submission, decrypted, and the duplicates of its document. */
   async riskContext(recordId: string): Promise<{ userId: string; submitted: RiskInput['submitted']; duplicateDocumentOnOtherCustomers: number }> {
-    const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    // The record and its document's other customers in one statement (this step is on every decision's path).
+    const [record] = await this.db.$queryRaw<
+      (Pick<KycRecord, 'userId' | 'piiErasedAt' | 'restrictedAt' | 'firstNameEnc' | 'lastNameEnc' | 'dateOfBirthEnc' | 'documentNumberEnc' | 'country' | 'nationality'> & { duplicates: number })[]
+    >`
+      SELECT k.user_id::text AS "userId", k.pii_erased_at AS "piiErasedAt", k.restricted_at AS "restrictedAt",
+             k.first_name_enc AS "firstNameEnc", k.last_name_enc AS "lastNameEnc", k.date_of_birth_enc AS "dateOfBirthEnc", k.document_number_enc AS "documentNumberEnc",
+             k.country::text AS country, k.nationality::text AS nationality,
+             (SELECT count(DISTINCT d.user_id) FROM kyc_records d WHERE d.document_number_hash = k.document_number_hash AND d.user_id <> k.user_id)::int AS duplicates
+        FROM kyc_records k
+       WHERE k.id = ${recordId}::uuid`;
+    if (!record) throw new Error(`record ${recordId} does not exist`);
     const open = this.opener(record);
-    const duplicates = record.documentNumberHash
-      ? await this.db.kycRecord.findMany({ where: { documentNumberHash: record.documentNumberHash, userId: { not: record.userId } }, distinct: ['userId'], select: { userId: true } })
-      : [];
     return {
       userId: record.userId,
       submitted: {
@@ -281,7 +288,7 @@ export class RecordStore {
         country: record.country,
         nationality: record.nationality,
       },
-      duplicateDocumentOnOtherCustomers: duplicates.length,
+      duplicateDocumentOnOtherCustomers: record.duplicates,
     };
   }
 
@@ -295,6 +302,37 @@ export class RecordStore {
     const dedupeKey = `${input.recordId}:${input.attempt}:RISK_ASSESSED`;
     // The screening's subject is the record's owner (activities/risk.ts reads both from the record).
     const extractedDataEnc = await this.personalData.sealJson(input.screening.subjectId, input.extracted);
+    const at = this.now();
+    const eventOf = (screening: { runId: string; result: string; matches: number }): AuditEvent => ({
+      recordId: input.recordId,
+      type: 'RISK_ASSESSED',
+      actor: { type: 'system' },
+      reason: assessment.needsReview ? 'Manual review required' : 'Automatic processing',
+      data: {
+        score: assessment.score,
+        codes: assessment.reasons.map((r) => r.code),
+        needsReview: assessment.needsReview,
+        needsFourEyes: assessment.needsFourEyes,
+        screening: { ...screening, listVersionIds: input.screening.listVersionIds },
+      },
+      dedupeKey,
+    });
+    // A screening without a match (no case to open) is written with the assessment in one
+    // statement: this step is on every decision's path to the customer's answer. Once: nothing is
+    // written when the assessment's event exists, and a retry racing the first attempt fails as a
+    // whole on the event's dedupe key (and finds the work done when retried).
+    const clear = await clearRunSql(this.db, { ...input.screening, recordId: input.recordId, trigger: 'onboarding' }, at, Prisma.sql`WHERE NOT EXISTS (SELECT 1 FROM kyc_events WHERE dedupe_key = ${dedupeKey})`);
+    if (clear) {
+      await this.db.$executeRaw`
+        WITH ${clear.ctes},
+        assessed AS (
+          UPDATE kyc_records SET risk_score = ${assessment.score}::int, risk_reasons = ${JSON.stringify(assessment.reasons)}::jsonb, extracted_data_enc = ${extractedDataEnc}, updated_at = ${at}::timestamptz
+          WHERE id = ${input.recordId}::uuid AND EXISTS (SELECT 1 FROM screening_run)
+          RETURNING id
+        )
+        ${insertEventSql(eventOf({ runId: clear.runId, result: 'clear', matches: 0 }), at, Prisma.sql`FROM assessed`, 'fail')}`;
+      return;
+    }
     await this.db.$transaction(async (tx) => {
       if (await alreadyRecorded(tx, dedupeKey)) return;
       const screening = await writeScreeningRun(tx, { ...input.screening, recordId: input.recordId, trigger: 'onboarding' }, this.now());
@@ -302,20 +340,7 @@ export class RecordStore {
         where: { id: input.recordId },
         data: { riskScore: assessment.score, riskReasons: assessment.reasons as unknown as Prisma.InputJsonArray, extractedDataEnc },
       });
-      await appendEvent(tx, {
-        recordId: input.recordId,
-        type: 'RISK_ASSESSED',
-        actor: { type: 'system' },
-        reason: assessment.needsReview ? 'Manual review required' : 'Automatic processing',
-        data: {
-          score: assessment.score,
-          codes: assessment.reasons.map((r) => r.code),
-          needsReview: assessment.needsReview,
-          needsFourEyes: assessment.needsFourEyes,
-          screening: { runId: screening.runId, result: screening.result, matches: screening.openMatches.length, listVersionIds: input.screening.listVersionIds },
-        },
-        dedupeKey,
-      });
+      await appendEvent(tx, eventOf({ runId: screening.runId, result: screening.result, matches: screening.openMatches.length }));
     });
   }
 

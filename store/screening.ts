@@ -1,5 +1,6 @@
 import { type z } from 'zod';
-import { type Prisma } from '../generated/prisma/client';
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client';
 import { screeningTrueMatchAlert } from '../domain/alerts';
 import { type CaseHitStatus, ENTRY_KINDS, type EntryKind, type HitResolution, isCaseHitStatus, isScreeningSource, type ScreeningSource } from '../domain/screening';
 import { type Db } from '../infra/db';
@@ -11,7 +12,7 @@ import { type screeningSearchRequestSchema, type ScreeningSearchResponse, search
 import { type BirthDate, type EntryName } from '../screening/types';
 import { raiseAlerts } from './alerts';
 import { alreadyRecorded, appendEvent, type Tx } from './audit';
-import { enqueueEvent } from './outbox';
+import { enqueueEvent, insertOutboxEventSql } from './outbox';
 import { type PersonalData, SubjectErased } from './personal-data';
 import { type ErasureContext, type PersonalDataHolder } from './privacy';
 
@@ -42,10 +43,67 @@ export interface WrittenRun {
 
 const isEntryKind = (value: string): value is EntryKind => (ENTRY_KINDS as readonly string[]).includes(value);
 
-async function sourcesOf(tx: Tx, versionIds: string[]): Promise<ScreeningSource[]> {
-  if (versionIds.length === 0) return [];
-  const versions = await tx.screeningListVersion.findMany({ where: { id: { in: versionIds } }, select: { source: true } });
-  return [...new Set(versions.map((v) => v.source).filter(isScreeningSource))].sort();
+// A list version's source never changes (a load adds a version): read once per process.
+const versionSources = new Map<string, string>();
+
+async function sourcesOf(db: Pick<Tx, 'screeningListVersion'>, versionIds: string[]): Promise<ScreeningSource[]> {
+  const missing = versionIds.filter((id) => !versionSources.has(id));
+  if (missing.length) {
+    const versions = await db.screeningListVersion.findMany({ where: { id: { in: missing } }, select: { id: true, source: true } });
+    for (const version of versions) versionSources.set(version.id, version.source);
+  }
+  return [...new Set(versionIds.map((id) => versionSources.get(id)).filter((source) => source !== undefined).filter(isScreeningSource))].sort();
+}
+
+/**
+ * writeScreeningRun for a run without a match (a customer on no list: the common case), as CTEs
+ * of the caller's one statement: `screening_run` (the run, for each row of `rows`), its hits (the
+ * near names below the threshold, each marked cleared when a clearance covers it, as
+ * recordScreeningRunIn marks them) and, for an onboarding screening, SCREENING_CLEARED. Null
+ * when a hit is a match: a case to open takes writeScreeningRun's transaction.
+ */
+export async function clearRunSql(db: Db, input: ScreeningRunInput, screenedAt: Date, rows: Prisma.Sql): Promise<{ runId: string; ctes: Prisma.Sql } | null> {
+  if (input.hits.some((hit) => hit.match)) return null;
+  const runId = randomUUID();
+  const hits = input.hits.map((hit) => ({
+    entry_id: hit.entryId,
+    entry_content_hash: hit.entryContentHash,
+    source: hit.source,
+    kind: hit.kind,
+    entry_name: hit.entryName,
+    matched_name: hit.matchedName,
+    score: hit.score,
+    explanation: hit.explanation,
+  }));
+  const cleared =
+    input.trigger === 'onboarding'
+      ? Prisma.sql`, screening_cleared AS (${insertOutboxEventSql(
+          {
+            type: 'SCREENING_CLEARED',
+            recordId: input.recordId,
+            data: { recordId: input.recordId, screeningId: runId, trigger: 'onboarding', lists: await sourcesOf(db, input.listVersionIds), screenedAt: screenedAt.toISOString() },
+            dedupeKey: `${runId}:SCREENING_CLEARED`,
+          },
+          screenedAt,
+          Prisma.sql`FROM screening_run`,
+        )})`
+      : Prisma.empty;
+  const ctes = Prisma.sql`
+    screening_run AS (
+      INSERT INTO screening_runs (id, subject_id, record_id, trigger, list_version_ids, threshold, result, match_count, created_at)
+      SELECT ${runId}::uuid, ${input.subjectId}::uuid, ${input.recordId}::uuid, ${input.trigger}, ${input.listVersionIds}::uuid[], ${input.threshold}::float8, 'clear', 0, ${screenedAt}::timestamptz
+      ${rows}
+      RETURNING id
+    ), screening_hits_written AS (
+      INSERT INTO screening_hits (id, run_id, entry_id, entry_content_hash, source, kind, entry_name, matched_name, score, match, cleared, explanation)
+      SELECT gen_random_uuid(), screening_run.id, h.entry_id, h.entry_content_hash, h.source, h.kind, h.entry_name, h.matched_name, h.score, false,
+             EXISTS (SELECT 1 FROM screening_clearances c WHERE c.subject_id = ${input.subjectId}::uuid AND c.entry_id = h.entry_id AND c.entry_content_hash = h.entry_content_hash),
+             h.explanation
+        FROM screening_run, jsonb_to_recordset(${JSON.stringify(hits)}::jsonb)
+          AS h(entry_id text, entry_content_hash text, source text, kind text, entry_name text, matched_name text, score float8, explanation jsonb)
+      RETURNING id
+    )${cleared}`;
+  return { runId, ctes };
 }
 
 /**
