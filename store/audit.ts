@@ -57,7 +57,8 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string): Promise<boolea
  * (the status the same statement read before changing it).
  */
 export function insertEventSql(
-  event: Omit<AuditEvent, 'from'> & { from?: KycStatus | Prisma.Sql | null },
+  // `from`, `reason` and `data` may be SQL expressions over `rows` (what the statement read or changed).
+  event: Omit<AuditEvent, 'from' | 'reason' | 'data'> & { from?: KycStatus | Prisma.Sql | null; reason: string | Prisma.Sql; data?: AuditEvent['data'] | Prisma.Sql },
   at: Date,
   rows: Prisma.Sql,
   // 'fail': a second row for the dedupe key fails the whole statement (and so undoes its other
@@ -68,7 +69,7 @@ export function insertEventSql(
   return Prisma.sql`
     INSERT INTO kyc_events (id, kyc_record_id, event_type, from_status, to_status, actor_type, actor_id, reason, data, dedupe_key, created_at)
     SELECT ${randomUUID()}::uuid, ${event.recordId}::uuid, ${event.type}, (${from})::text::"KycStatus", ${event.to ?? null}::text::"KycStatus", ${event.actor.type}, ${event.actor.id ?? null},
-           ${event.reason}, ${JSON.stringify(event.data ?? {})}::jsonb, ${event.dedupeKey ?? null}, ${at}::timestamptz
+           ${event.reason}, ${event.data instanceof Prisma.Sql ? event.data : Prisma.sql`${JSON.stringify(event.data ?? {})}::jsonb`}, ${event.dedupeKey ?? null}, ${at}::timestamptz
     ${rows}
     ${duplicate === 'skip' ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty}`;
 }

@@ -19,8 +19,50 @@ export class WalletStore {
    * record is not approved or the account is deactivated.
    */
   async upgradeForApproval(recordId: string): Promise<UpgradeResult> {
-    // Written out, not built: this is on every approval's path. One read of the record, its owner
-    // and the wallet (locked), then one statement for the upgrade and its audit event.
+    // Written out, not built: this is on every approval's path. The common case (an approved
+    // record, an active owner, a wallet this record has not upgraded yet) is one statement; any
+    // other (a refusal, a retry that finds its work done, a wallet to make first) takes the
+    // transaction below, which reads the facts and says which.
+    return (await this.upgradeAtOnce(recordId)) ?? this.upgradeStepByStep(recordId);
+  }
+
+  /** The upgrade and its audit event in one statement, with the record locked; null when its conditions do not hold. */
+  private async upgradeAtOnce(recordId: string): Promise<UpgradeResult | null> {
+    const at = this.now();
+    const { verified, premium } = WALLET_TIERS;
+    // A customer already on a higher tier keeps it.
+    const limit = (column: 'dailyLimit' | 'monthlyLimit') => Prisma.sql`(CASE to_type WHEN 'premium' THEN ${premium[column]} ELSE ${verified[column]} END)`;
+    const [row] = await this.db.$queryRaw<{ to_type: WalletTier }[]>`
+      WITH facts AS (
+        SELECT w.id AS wallet_id, w.wallet_type::text AS from_type
+        FROM kyc_records k JOIN users u ON u.id = k.user_id JOIN wallets w ON w.user_id = k.user_id
+        WHERE k.id = ${recordId}::uuid AND k.status = 'approved' AND u.is_active AND w.upgraded_by_record_id IS DISTINCT FROM ${recordId}::uuid
+        FOR UPDATE OF k
+      ), target AS (
+        SELECT wallet_id, from_type, CASE from_type WHEN 'premium' THEN 'premium' ELSE 'verified' END AS to_type FROM facts
+      ), upgraded AS (
+        UPDATE wallets w
+        SET wallet_type = to_type::"WalletType", is_kyc_verified = true, daily_limit = ${limit('dailyLimit')}::numeric, monthly_limit = ${limit('monthlyLimit')}::numeric,
+            upgraded_at = ${at}::timestamptz, upgraded_by_record_id = ${recordId}::uuid, updated_at = ${at}::timestamptz
+        FROM target WHERE w.id = target.wallet_id
+        RETURNING target.from_type, target.to_type
+      ), audit AS (${insertEventSql(
+        {
+          recordId,
+          type: 'WALLET_UPGRADED',
+          actor: { type: 'system' },
+          reason: Prisma.sql`'Wallet upgraded from ' || from_type || ' to ' || to_type`,
+          data: Prisma.sql`jsonb_build_object('from', from_type, 'to', to_type, 'dailyLimit', ${limit('dailyLimit')}, 'monthlyLimit', ${limit('monthlyLimit')})`,
+          dedupeKey: `${recordId}:WALLET_UPGRADED`,
+        },
+        at,
+        Prisma.sql`FROM upgraded`,
+      )})
+      SELECT to_type FROM upgraded`;
+    return row ? { outcome: 'upgraded', walletType: row.to_type } : null;
+  }
+
+  private upgradeStepByStep(recordId: string): Promise<UpgradeResult> {
     return this.db.$transaction(async (tx) => {
       const read = () => tx.$queryRaw<{ user_id: string; status: string; is_active: boolean; wallet_id: string | null; wallet_type: WalletTier | null; upgraded_by: string | null }[]>`
         SELECT k.user_id::text AS user_id, k.status::text AS status, u.is_active, w.id::text AS wallet_id, w.wallet_type::text AS wallet_type, w.upgraded_by_record_id::text AS upgraded_by

@@ -75,9 +75,10 @@ describe('worker crash during the wallet upgrade', () => {
     });
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
+    // The killed worker's upgrade is one statement waiting for the row inside PostgreSQL: once the
+    // row is free, PostgreSQL runs it to its end (it learns that its client is gone only when it
+    // answers). Whether that lands or not, the retried upgrade below must leave one upgrade.
     await lock.query('ROLLBACK');
-    const untouched = await system.db.wallet.findUniqueOrThrow({ where: { userId: user.id } });
-    assert.equal(untouched.walletType, 'basic', 'the killed transaction must not have committed');
 
     const second = startWorkerProcess(system);
     workers.push(second.child);
