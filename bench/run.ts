@@ -513,6 +513,8 @@ interface E2eFigures {
   kycShape: ReturnType<typeof historyShape>;
   ceilingShape: ReturnType<typeof historyShape>;
   transactionsPerVerification: number | null;
+  /** The kyc latency from the decision's signal in the history on (where ceiling* starts: when its last signal is sent). */
+  fromSignal: ReturnType<typeof summarise>;
 }
 
 function report(figures: E2eFigures) {
@@ -537,6 +539,13 @@ function report(figures: E2eFigures) {
   console.log(`  throughput          ${ratio.toFixed(2)}x   (target >= 0.80x: ${ratio >= 0.8 ? 'met' : 'MISSED'}); per round: ${figures.rounds.map((r) => (r.kyc / r.ceiling).toFixed(2)).join(', ')}`);
   console.log(`  latency p99 vs ceiling*  ${p99.toFixed(2)}x   (target <= 1.30x: ${p99 <= 1.3 ? 'met' : 'MISSED'}); p50 ${ceiling.toMarkedStep ? (kyc.latency.p50 / ceiling.toMarkedStep.p50).toFixed(2) : '-'}x`);
   console.log(`  latency p99 vs ceiling   ${(kyc.latency.p99 / ceiling.latency.p99).toFixed(2)}x (the whole ceiling workflow, six activities after its signal)`);
+  if (ceiling.toMarkedStep) {
+    // The kyc latency starts when the decision is stored; the inbox then hands it over behind the
+    // signals of the same session's earlier webhooks (sent back to back here), which ceiling*'s
+    // driver has awaited before it starts the clock. Printed to say how much of the gap that is.
+    const { fromSignal } = figures;
+    console.log(`  latency p99 from the decision's signal in the history vs ceiling*  ${(fromSignal.p99 / ceiling.toMarkedStep.p99).toFixed(2)}x (${ms(fromSignal.p99)} ms; p50 ${(fromSignal.p50 / ceiling.toMarkedStep.p50).toFixed(2)}x): not the target's measure`);
+  }
   const now = figures.now;
   console.log(`  against the ceiling of the current shape: throughput ${(kyc.throughput / now.throughput).toFixed(2)}x, latency p99 ${now.toMarkedStep ? (kyc.latency.p99 / now.toMarkedStep.p99).toFixed(2) : '-'}x (per round: ${figures.rounds.map((r) => (r.kyc / r.now).toFixed(2)).join(', ')})`);
   console.log('\nstart requests:');
@@ -643,6 +652,7 @@ async function endToEnd(system: TestSystem, pg: PgClient, users: Customer[], opt
     kycShape,
     ceilingShape,
     transactionsPerVerification: workflowIds.length ? xacts / workflowIds.length : null,
+    fromSignal: summarise(splits.map((s) => s[1] + s[2])),
   };
 }
 

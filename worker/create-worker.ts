@@ -53,7 +53,10 @@ export interface KycWorker {
   shutdown(): void;
 }
 
-// The media worker's steps at once: each downloads one image from the vendor and stores it.
+// Media workflows at once, and so their steps at once (each workflow runs one step at a time: a
+// listing, or one image downloaded and stored). As many workflow tasks as step slots: a burst of
+// decisions waits in the task queue (its backlog), not in workflow tasks held open, and
+// heartbeated, while their steps wait for a slot.
 const MEDIA_STEPS_AT_ONCE = 4;
 // Media workflows finish within one workflow task or a few: few stay in memory.
 const MEDIA_CACHED_WORKFLOWS = 50;
@@ -107,6 +110,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<KycWor
     taskQueue: vendorMediaTaskQueue(taskQueue),
     activities: { listVendorMedia: activities.listVendorMedia, keepVendorMedia: activities.keepVendorMedia },
     maxCachedWorkflows: MEDIA_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: MEDIA_STEPS_AT_ONCE,
     maxConcurrentLocalActivityExecutions: MEDIA_STEPS_AT_ONCE,
     maxConcurrentActivityTaskExecutions: MEDIA_STEPS_AT_ONCE,
   };
