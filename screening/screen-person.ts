@@ -1,4 +1,5 @@
-import { type Db } from '../infra/db';
+import { Prisma } from '../generated/prisma/client';
+import { type Db, runStatement } from '../infra/db';
 import { ENTRY_COLUMNS, type EntryRow, entryFromRow } from './lists';
 import { type Explanation, type PreparedEntry, prepareEntry, prepareQuery, scoreEntry } from './match';
 import { birthYearKeys, indexKeys } from './normalise';
@@ -79,7 +80,9 @@ export function rankHits(hits: ScreeningHit[], limit: number): ScreeningHit[] {
 // statement so that both come from one snapshot: a load committing meanwhile cannot mix an old
 // version's id with a new version's entries.
 export async function findCandidates(db: Db, keys: string[], limit = CANDIDATES): Promise<{ entryRowIds: string[]; listVersionIds: string[] }> {
-  const found = await db.$queryRaw<{ kind: 'entry' | 'version'; id: string }[]>`
+  const found = await runStatement<{ kind: 'entry' | 'version'; id: string }>(
+    db,
+    Prisma.sql`
     WITH matched AS (
       SELECT t.entry_row_id, t.key, count(*) OVER (PARTITION BY t.key) AS df
       FROM screening_entry_tokens t
@@ -96,7 +99,8 @@ export async function findCandidates(db: Db, keys: string[], limit = CANDIDATES)
     UNION ALL
     SELECT 'version' AS kind, v.id::text AS id FROM (
       SELECT DISTINCT ON (source) id, source FROM screening_list_versions ORDER BY source, loaded_at DESC
-    ) v`;
+    ) v`,
+  );
   return {
     entryRowIds: found.filter((row) => row.kind === 'entry').map((row) => row.id),
     listVersionIds: found.filter((row) => row.kind === 'version').map((row) => row.id),

@@ -34,7 +34,7 @@ export function describeDatabaseError(err: unknown): DescribedDatabaseError {
   const cause = field(err, 'meta', 'driverAdapterError', 'cause');
   const sqlState = text(field(cause, 'originalCode')) ?? text(field(err, 'meta', 'code')) ?? (code && /^[0-9A-Z]{5}$/.test(code) && !/^P\d{4}$/.test(code) ? code : null);
   const constraint =
-    text(field(err, 'meta', 'constraint')) ?? text(field(err, 'meta', 'field_name')) ?? text(field(cause, 'constraint')) ?? text(field(err, 'meta', 'target')) ?? null;
+    text(field(err, 'meta', 'constraint')) ?? text(field(err, 'meta', 'field_name')) ?? text(field(cause, 'constraint')) ?? text(field(err, 'meta', 'target')) ?? text(field(err, 'constraint')) ?? null;
   return { code, sqlState, constraint };
 }
 
@@ -54,6 +54,9 @@ const isUnavailableSqlState = (state: string) => state.startsWith('08') || state
 // What the pg driver and its pool raise, without a code, when a connection dies under them or none
 // can be had: fixed texts of the driver (they quote nothing of the data), matched, never logged.
 const DRIVER_CONNECTION_FAILURES = ['Connection terminated', 'timeout exceeded when trying to connect', 'is not queryable', 'Cannot use a pool after calling end'];
+// Node's codes of a socket that could not connect or was cut: what the pg driver raises itself
+// for a statement sent past the client (infra/db.ts runStatement).
+const SOCKET_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 // What the driver adapter says of a connection it could not make or lost. A query the client
 // builds reports these as P1001/P1017; a raw query reports P2010 with only this to tell.
 const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionWriteConflict']);
@@ -66,6 +69,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (adapterKind !== null && UNAVAILABLE_ADAPTER_KINDS.has(adapterKind)) return true;
   for (let current: unknown = err, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth += 1) {
     if (DRIVER_CONNECTION_FAILURES.some((text) => current instanceof Error && current.message.includes(text))) return true;
+    const socketCode = text(field(current, 'code'));
+    if (socketCode !== null && SOCKET_FAILURES.has(socketCode)) return true;
   }
   return false;
 }

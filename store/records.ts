@@ -7,7 +7,7 @@ import { WALLET_TIERS } from '../domain/wallet';
 import { type EventData, type EventType } from '../domain/events';
 import { Prisma, type KycRecord } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
-import { type Db } from '../infra/db';
+import { type Db, runStatement } from '../infra/db';
 import { alreadyRecorded, appendEvent, type AuditEvent, insertEventSql } from './audit';
 import { enqueueEvent, insertOutboxEventSql } from './outbox';
 import { type PersonalData } from './personal-data';
@@ -139,7 +139,7 @@ export class RecordStore {
     // (a retry, or a concurrent first try) is left as it is, with nothing recorded twice.
     const at = this.now();
     const created = Prisma.sql`FROM created`;
-    await this.db.$executeRaw`
+    await runStatement(this.db, Prisma.sql`
       WITH created AS (
         INSERT INTO kyc_records (id, user_id, workflow_id, workflow_run_id, status, first_name_enc, last_name_enc, date_of_birth_enc, document_number_enc, address_enc,
                                  document_number_hash, nationality, country, document_type, created_at, updated_at)
@@ -149,7 +149,7 @@ export class RecordStore {
         RETURNING id
       ),
       audit AS (${insertEventSql({ recordId: input.recordId, type: 'KYC_CREATED', to: 'pending', actor: { type: 'customer', id: userId }, reason: 'Verification requested', dedupeKey: `${input.recordId}:created` }, at, created)})
-      ${insertOutboxEventSql({ type: 'KYC_CREATED', recordId: input.recordId, data: { recordId: input.recordId, userId, country: a.country, documentType: a.document_type }, dedupeKey: `${input.recordId}:KYC_CREATED` }, at, created)}`;
+      ${insertOutboxEventSql({ type: 'KYC_CREATED', recordId: input.recordId, data: { recordId: input.recordId, userId, country: a.country, documentType: a.document_type }, dedupeKey: `${input.recordId}:KYC_CREATED` }, at, created)}`);
   }
 
   /**
@@ -168,7 +168,7 @@ export class RecordStore {
       : Prisma.empty;
     const vendorStatus = typeof input.data?.vendorStatus === 'string' ? input.data.vendorStatus : null;
     const vendorReasonCode = typeof input.data?.reasonCode === 'number' ? input.data.reasonCode : null;
-    const [row] = await this.db.$queryRaw<{ status: KycStatus | null; recorded: boolean; moved: boolean }[]>`
+    const [row] = await runStatement<{ status: KycStatus | null; recorded: boolean; moved: boolean }>(this.db, Prisma.sql`
       WITH current AS (SELECT status::text AS status FROM kyc_records WHERE id = ${recordId}::uuid FOR UPDATE),
       recorded AS (SELECT 1 FROM kyc_events WHERE dedupe_key = ${input.dedupeKey}),
       moved AS (
@@ -182,7 +182,7 @@ export class RecordStore {
       ),
       audit AS (${insertEventSql({ recordId, type: input.eventType, from: Prisma.sql`SELECT status FROM current`, to, actor: { type: 'system' }, reason: input.reason, ...(input.data ? { data: input.data } : {}), dedupeKey: input.dedupeKey }, at, moved)})
       ${notify}
-      SELECT (SELECT status FROM current) AS status, EXISTS (SELECT 1 FROM recorded) AS recorded, EXISTS (SELECT 1 FROM moved) AS moved`;
+      SELECT (SELECT status FROM current) AS status, EXISTS (SELECT 1 FROM recorded) AS recorded, EXISTS (SELECT 1 FROM moved) AS moved`);
     if (!row || row.status === null) throw new Error(`record ${recordId} does not exist`);
     if (row.recorded) return { applied: false };
     if (!row.moved) throw new Error(`transition ${row.status} -> ${to} is not allowed`);
@@ -244,7 +244,7 @@ export class RecordStore {
 
   async attachSession(input: { recordId: string; attempt: number; session: { id: string; url: string } }): Promise<void> {
     const at = this.now();
-    await this.db.$executeRaw`
+    await runStatement(this.db, Prisma.sql`
       WITH attached AS (
         UPDATE kyc_records SET veriff_session_id = ${input.session.id}, veriff_session_url = ${input.session.url}, attempt = ${input.attempt}::int, updated_at = ${at}::timestamptz
         WHERE id = ${input.recordId}::uuid
@@ -261,21 +261,24 @@ export class RecordStore {
         },
         at,
         Prisma.sql`FROM attached`,
-      )}`;
+      )}`);
   }
 
   /** What the risk rules compare the vendor's extraction with: the submission, decrypted, and the duplicates of its document. */
   async riskContext(recordId: string): Promise<{ userId: string; submitted: RiskInput['submitted']; duplicateDocumentOnOtherCustomers: number }> {
     // The record and its document's other customers in one statement (this step is on every decision's path).
-    const [record] = await this.db.$queryRaw<
-      (Pick<KycRecord, 'userId' | 'piiErasedAt' | 'restrictedAt' | 'firstNameEnc' | 'lastNameEnc' | 'dateOfBirthEnc' | 'documentNumberEnc' | 'country' | 'nationality'> & { duplicates: number })[]
-    >`
+    const [record] = await runStatement<
+      Pick<KycRecord, 'userId' | 'piiErasedAt' | 'restrictedAt' | 'firstNameEnc' | 'lastNameEnc' | 'dateOfBirthEnc' | 'documentNumberEnc' | 'country' | 'nationality'> & { duplicates: number }
+    >(
+      this.db,
+      Prisma.sql`
       SELECT k.user_id::text AS "userId", k.pii_erased_at AS "piiErasedAt", k.restricted_at AS "restrictedAt",
              k.first_name_enc AS "firstNameEnc", k.last_name_enc AS "lastNameEnc", k.date_of_birth_enc AS "dateOfBirthEnc", k.document_number_enc AS "documentNumberEnc",
              k.country::text AS country, k.nationality::text AS nationality,
              (SELECT count(DISTINCT d.user_id) FROM kyc_records d WHERE d.document_number_hash = k.document_number_hash AND d.user_id <> k.user_id)::int AS duplicates
         FROM kyc_records k
-       WHERE k.id = ${recordId}::uuid`;
+       WHERE k.id = ${recordId}::uuid`,
+    );
     if (!record) throw new Error(`record ${recordId} does not exist`);
     const open = this.opener(record);
     return {
@@ -323,14 +326,14 @@ export class RecordStore {
     // whole on the event's dedupe key (and finds the work done when retried).
     const clear = await clearRunSql(this.db, { ...input.screening, recordId: input.recordId, trigger: 'onboarding' }, at, Prisma.sql`WHERE NOT EXISTS (SELECT 1 FROM kyc_events WHERE dedupe_key = ${dedupeKey})`);
     if (clear) {
-      await this.db.$executeRaw`
+      await runStatement(this.db, Prisma.sql`
         WITH ${clear.ctes},
         assessed AS (
           UPDATE kyc_records SET risk_score = ${assessment.score}::int, risk_reasons = ${JSON.stringify(assessment.reasons)}::jsonb, extracted_data_enc = ${extractedDataEnc}, updated_at = ${at}::timestamptz
           WHERE id = ${input.recordId}::uuid AND EXISTS (SELECT 1 FROM screening_run)
           RETURNING id
         )
-        ${insertEventSql(eventOf({ runId: clear.runId, result: 'clear', matches: 0 }), at, Prisma.sql`FROM assessed`, 'fail')}`;
+        ${insertEventSql(eventOf({ runId: clear.runId, result: 'clear', matches: 0 }), at, Prisma.sql`FROM assessed`, 'fail')}`);
       return;
     }
     await this.db.$transaction(async (tx) => {
@@ -462,11 +465,14 @@ export class RecordStore {
     // On every webhook's path: one statement written out (a query of the client's builder costs
     // several times its CPU), both unique indexes, the session's own record first.
     const recordId = vendorData && z.uuid().safeParse(vendorData).success ? vendorData : null;
-    const [row] = await this.db.$queryRaw<{ id: string; user_id: string; workflow_id: string; workflow_run_id: string; status: KycStatus; veriff_session_id: string | null }[]>`
-      SELECT id, user_id, workflow_id, workflow_run_id, status, veriff_session_id FROM kyc_records
+    const [row] = await runStatement<{ id: string; user_id: string; workflow_id: string; workflow_run_id: string; status: KycStatus; veriff_session_id: string | null }>(
+      this.db,
+      Prisma.sql`
+      SELECT id, user_id, workflow_id, workflow_run_id, status::text AS status, veriff_session_id FROM kyc_records
       WHERE veriff_session_id = ${sessionId} OR id = ${recordId}::uuid
       ORDER BY (veriff_session_id = ${sessionId}) DESC NULLS LAST
-      LIMIT 1`;
+      LIMIT 1`,
+    );
     return row ? { id: row.id, userId: row.user_id, workflowId: row.workflow_id, workflowRunId: row.workflow_run_id, status: row.status, veriffSessionId: row.veriff_session_id } : null;
   }
 

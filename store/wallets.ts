@@ -1,6 +1,6 @@
 import { WALLET_TIERS, type WalletTier } from '../domain/wallet';
 import { Prisma } from '../generated/prisma/client';
-import { type Db } from '../infra/db';
+import { type Db, runStatement } from '../infra/db';
 import { insertEventSql } from './audit';
 
 // Wallets and their limits. The limits come from domain/wallet.ts alone (the table has no defaults).
@@ -32,7 +32,7 @@ export class WalletStore {
     const { verified, premium } = WALLET_TIERS;
     // A customer already on a higher tier keeps it.
     const limit = (column: 'dailyLimit' | 'monthlyLimit') => Prisma.sql`(CASE to_type WHEN 'premium' THEN ${premium[column]} ELSE ${verified[column]} END)`;
-    const [row] = await this.db.$queryRaw<{ to_type: WalletTier }[]>`
+    const [row] = await runStatement<{ to_type: WalletTier }>(this.db, Prisma.sql`
       WITH facts AS (
         SELECT w.id AS wallet_id, w.wallet_type::text AS from_type
         FROM kyc_records k JOIN users u ON u.id = k.user_id JOIN wallets w ON w.user_id = k.user_id
@@ -58,7 +58,7 @@ export class WalletStore {
         at,
         Prisma.sql`FROM upgraded`,
       )})
-      SELECT to_type FROM upgraded`;
+      SELECT to_type FROM upgraded`);
     return row ? { outcome: 'upgraded', walletType: row.to_type } : null;
   }
 

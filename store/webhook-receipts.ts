@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Db } from '../infra/db';
-import { type WebhookOutcome } from '../generated/prisma/client';
+import { type Db, runStatement } from '../infra/db';
+import { Prisma, type WebhookOutcome } from '../generated/prisma/client';
 import { type PersonalData, SubjectErased } from './personal-data';
 
 // Vendor webhooks as received (webhook_receipts): stored, sealed, before we answer, so nothing the
@@ -87,12 +87,15 @@ export class WebhookReceiptStore {
     // to the workflow right after answering; the local vendor's receipts are its workflow's own.
     const lease = input.record && input.source !== 'local' ? new Date(this.now().getTime() + FIRST_DELIVERY_LEASE_SECONDS * 1000) : null;
     // Written out, not built: this statement is on every webhook's path.
-    const [written] = await this.db.$queryRaw<{ id: string; processed_at: Date | null; outcome: WebhookOutcome }[]>`
+    const [written] = await runStatement<{ id: string; processed_at: Date | null; outcome: WebhookOutcome }>(
+      this.db,
+      Prisma.sql`
       INSERT INTO webhook_receipts (id, source, kind, kyc_record_id, session_id, attempt_id, status_or_action, dedupe_key, raw_body_enc, body_erased_at, signature_verdict, dispatch_after)
       VALUES (${id}::uuid, ${input.source ?? 'veriff'}, ${input.kind}, ${input.record?.id ?? null}::uuid, ${input.sessionId}, ${input.attemptId}, ${input.statusOrAction}, ${input.dedupeKey},
               ${body.rawBodyEnc}, ${body.bodyErasedAt}::timestamptz, ${input.source === 'local' ? 'not_applicable' : 'valid'}::"SignatureVerdict", ${lease}::timestamptz)
       ON CONFLICT (dedupe_key) DO NOTHING
-      RETURNING id, processed_at, outcome`;
+      RETURNING id, processed_at, outcome::text AS outcome`,
+    );
     // A redelivery, or the loser of two deliveries racing: the first row is the fact, delivered
     // (or being delivered, or due for redelivery) on its own.
     return written ? { id: written.id, processedAt: written.processed_at, outcome: written.outcome, fresh: true } : earlier();
@@ -134,7 +137,12 @@ export class WebhookReceiptStore {
 
   /** Receipts handed to their verifications, closed in one statement. */
   async closeProcessed(ids: readonly string[]): Promise<void> {
-    if (ids.length) await this.db.webhookReceipt.updateMany({ where: { id: { in: [...ids] }, processedAt: null }, data: { outcome: 'processed', processedAt: this.now(), dispatchAfter: null } });
+    if (ids.length) {
+      await runStatement(
+        this.db,
+        Prisma.sql`UPDATE webhook_receipts SET outcome = 'processed', processed_at = ${this.now()}::timestamptz, dispatch_after = NULL WHERE id = ANY(${[...ids]}::uuid[]) AND processed_at IS NULL`,
+      );
+    }
   }
 
   /** A decision we fetched ourselves after its webhook was overdue, stored under the webhook's dedupe key so the late webhook is a duplicate. */
@@ -163,8 +171,10 @@ export class WebhookReceiptStore {
   /** The body of a stored receipt, decrypted (the decision the risk rules read); null once it is no longer kept. */
   async body(receiptId: string): Promise<unknown> {
     // The receipt and its record's owner (whose key sealed the body) in one statement: on every decision's path.
-    const [receipt] = await this.db.$queryRaw<{ raw_body_enc: string | null; user_id: string | null }[]>`
-      SELECT r.raw_body_enc, k.user_id::text AS user_id FROM webhook_receipts r LEFT JOIN kyc_records k ON k.id = r.kyc_record_id WHERE r.id = ${receiptId}::uuid`;
+    const [receipt] = await runStatement<{ raw_body_enc: string | null; user_id: string | null }>(
+      this.db,
+      Prisma.sql`SELECT r.raw_body_enc, k.user_id::text AS user_id FROM webhook_receipts r LEFT JOIN kyc_records k ON k.id = r.kyc_record_id WHERE r.id = ${receiptId}::uuid`,
+    );
     if (!receipt) throw new Error(`no webhook receipt ${receiptId}`);
     if (receipt.raw_body_enc === null) return null;
     return JSON.parse(await this.personalData.open(receipt.user_id ?? receiptSubject(receiptId), receipt.raw_body_enc));
