@@ -1,8 +1,9 @@
 import { type EventData } from '../domain/events';
-import { type DocumentKind, type DocumentSource, type Prisma } from '../generated/prisma/client';
+import { randomUUID } from 'node:crypto';
+import { type DocumentKind, type DocumentSource, Prisma } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
-import { type Db } from '../infra/db';
-import { appendEvent } from './audit';
+import { type Db, runStatement } from '../infra/db';
+import { appendEvent, insertEventSql } from './audit';
 import { enqueueEvent } from './outbox';
 import { type PersonalData } from './personal-data';
 import { type ErasureContext, type PersonalDataHolder } from './privacy';
@@ -126,42 +127,40 @@ export class DocumentStore {
 
   /** An image fetched from the vendor's media API: stored once per vendor media id, so a retried fetch finds it. */
   async saveVendorMedia(input: { ownerId: string; recordId: string; attempt: number; kind: DocumentKind; source: Exclude<DocumentSource, 'upload'>; vendorMediaId: string; content: Buffer; image: ImageFacts }): Promise<{ documentId: string; created: boolean }> {
-    const existing = await this.db.document.findUnique({ where: { vendorMediaId: input.vendorMediaId }, select: { id: true } });
-    if (existing) return { documentId: existing.id, created: false };
+    // One statement (it runs for every image of every decided session): the image and its audit
+    // event, or nothing when the media id is kept already; either way the kept row's id.
     const sealed = await this.sealer.seal(input.ownerId, input.content);
-    return this.db.$transaction(async (tx) => {
-      const { count } = await tx.document.createMany({
-        data: [
-          {
-            ownerId: input.ownerId,
-            kycRecordId: input.recordId,
-            attempt: input.attempt,
-            kind: input.kind,
-            source: input.source,
-            contentType: input.image.contentType,
-            byteSize: input.content.length,
-            width: input.image.width,
-            height: input.image.height,
-            contentHash: this.cipher.contentHash(input.content),
-            contentEnc: bytea(sealed),
-            vendorMediaId: input.vendorMediaId,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      const row = await tx.document.findUniqueOrThrow({ where: { vendorMediaId: input.vendorMediaId }, select: { id: true } });
-      if (count > 0) {
-        await appendEvent(tx, {
+    const id = randomUUID();
+    const select = Prisma.sql`SELECT id::text AS id, false AS created FROM documents WHERE vendor_media_id = ${input.vendorMediaId}`;
+    const [row] = await runStatement<{ id: string; created: boolean }>(
+      this.db,
+      Prisma.sql`
+      WITH kept AS (
+        INSERT INTO documents (id, owner_id, kyc_record_id, attempt, kind, source, content_type, byte_size, width, height, content_hash, content_enc, vendor_media_id)
+        VALUES (${id}::uuid, ${input.ownerId}::uuid, ${input.recordId}::uuid, ${input.attempt}::int, ${input.kind}::text::"DocumentKind", ${input.source}::text::"DocumentSource",
+                ${input.image.contentType}, ${input.content.length}::int, ${input.image.width}::int, ${input.image.height}::int, ${this.cipher.contentHash(input.content)}, ${sealed}, ${input.vendorMediaId})
+        ON CONFLICT (vendor_media_id) DO NOTHING
+        RETURNING id
+      ), audit AS (${insertEventSql(
+        {
           recordId: input.recordId,
           type: 'DOCUMENT_FETCHED',
           actor: { type: 'vendor' },
           reason: `Document image kept from the identity vendor (${input.kind})`,
-          data: { documentId: row.id, kind: input.kind, attempt: input.attempt, source: input.source },
+          data: { documentId: id, kind: input.kind, attempt: input.attempt, source: input.source },
           dedupeKey: `document-fetched:${input.vendorMediaId}`,
-        });
-      }
-      return { documentId: row.id, created: count > 0 };
-    });
+        },
+        new Date(),
+        Prisma.sql`FROM kept`,
+      )})
+      SELECT id::text AS id, true AS created FROM kept
+      UNION ALL ${select}
+      LIMIT 1`,
+    );
+    // Nothing only when another run was storing the same image at that instant: its row is there now.
+    const kept = row ?? (await runStatement<{ id: string; created: boolean }>(this.db, select))[0];
+    if (!kept) throw new Error(`document of vendor media ${input.vendorMediaId} was neither stored nor found`);
+    return { documentId: kept.id, created: kept.created };
   }
 
   /** Uploads of this owner not yet attached to a record, among `ids` (an application references them). */

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client';
 import { type KeyRing } from '../infra/crypto';
-import { type Db } from '../infra/db';
+import { type Db, runStatement } from '../infra/db';
 
 // The data keys of subjects (subject_keys, in the key store database): one AES-256 key per subject
 // and purpose, made on first use, wrapped by the service key ring and bound to its row (the row id,
@@ -36,6 +37,8 @@ const wrappingContext = (id: string, subjectId: string, purpose: string) => Buff
 
 const isPurpose = (value: string): value is KeyPurpose => (KEY_PURPOSES as readonly string[]).includes(value);
 
+const KEY_COLUMNS = Prisma.sql`id::text AS id, subject_id AS "subjectId", purpose, wrapped_key AS "wrappedKey", ring_key_id AS "ringKeyId"`;
+
 interface KeyRow {
   id: string;
   subjectId: string;
@@ -60,19 +63,30 @@ export class SubjectKeyStore {
 
   /** The subject's key of that purpose, made on first use; SubjectErased once it was destroyed. */
   async current(subjectId: string, purpose: KeyPurpose): Promise<DataKey> {
-    const where = { subjectId_purpose: { subjectId, purpose } };
-    const existing = await this.db.subjectKey.findUnique({ where });
-    if (existing) return this.unwrap(existing);
+    // One statement: the key there, or a new one made. Two processes may make the first key of a
+    // subject at once: the unique index keeps one, and the other reads it.
     const id = randomUUID();
     const wrapped = this.ring.encrypt(randomBytes(DATA_KEY_BYTES), wrappingContext(id, subjectId, purpose));
-    // Two processes may make the first key of a subject at once: the unique index keeps one.
-    await this.db.subjectKey.createMany({ data: [{ id, subjectId, purpose, wrappedKey: wrapped.data.toString('base64url'), ringKeyId: wrapped.keyId }], skipDuplicates: true });
-    return this.unwrap(await this.db.subjectKey.findUniqueOrThrow({ where }));
+    const existing = Prisma.sql`SELECT ${KEY_COLUMNS} FROM subject_keys WHERE subject_id = ${subjectId} AND purpose = ${purpose}`;
+    const [row] = await runStatement<KeyRow>(
+      this.db,
+      Prisma.sql`
+      WITH made AS (
+        INSERT INTO subject_keys (id, subject_id, purpose, wrapped_key, ring_key_id) VALUES (${id}::uuid, ${subjectId}, ${purpose}, ${wrapped.data.toString('base64url')}, ${wrapped.keyId})
+        ON CONFLICT (subject_id, purpose) DO NOTHING
+        RETURNING ${KEY_COLUMNS}
+      )
+      SELECT * FROM made UNION ALL ${existing} LIMIT 1`,
+    );
+    // Nothing only while another process's first key was being written: it is there now.
+    const found = row ?? (await runStatement<KeyRow>(this.db, existing))[0];
+    if (!found) throw new Error(`the ${purpose} key of a subject was neither made nor found`);
+    return this.unwrap(found);
   }
 
   /** A key by its id (what a sealed value names); SubjectErased once destroyed. */
   async byId(id: string): Promise<DataKey> {
-    const row = await this.db.subjectKey.findUnique({ where: { id } });
+    const [row] = await runStatement<KeyRow>(this.db, Prisma.sql`SELECT ${KEY_COLUMNS} FROM subject_keys WHERE id = ${id}::uuid`);
     if (!row) throw new Error(`no subject key ${id}`);
     return this.unwrap(row);
   }
