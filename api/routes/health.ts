@@ -14,7 +14,12 @@ import { Problem } from '../problem';
 // Temporal is back; every read). What needs Temporal answers 503 itself meanwhile.
 
 export const SERVICE_VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'))).version;
-const CHECK_TIMEOUT_MS = 2_000;
+// The database must answer within this; Temporal, only reported, gets a shorter deadline: a
+// Temporal that hangs (killed mid-connection, a network partition) must not keep the answer past
+// a load balancer's check timeout (HAProxy's is its check interval, 2 s in npm run stack), or the
+// balancer takes every API process out at once, the webhooks they would keep with them.
+const DATABASE_CHECK_MS = 2_000;
+const TEMPORAL_REPORT_MS = 500;
 
 export const healthResponseSchema = z.object({ status: z.literal('operational'), version: z.string() });
 const checkResultSchema = z.enum(['ok', 'failed']);
@@ -62,10 +67,9 @@ export function healthRoutes(api: ApiRouter, deps: { db: Db; temporal: Client; l
       problems: ['upstream_unavailable'],
     },
     async () => {
-      const probe = async (name: string, work: () => Promise<unknown>) => {
+      const probe = async (name: string, work: () => Promise<unknown>, ms: number) => {
         try {
-          // A margin over the Temporal call's own deadline, so that one reports first.
-          await withTimeout(work(), CHECK_TIMEOUT_MS + 500);
+          await withTimeout(work(), ms);
           return 'ok' as const;
         } catch (err) {
           logger.warn('readiness check failed', { check: name, error: (err as Error).name });
@@ -73,8 +77,9 @@ export function healthRoutes(api: ApiRouter, deps: { db: Db; temporal: Client; l
         }
       };
       const [database, temporalCheck] = await Promise.all([
-        probe('database', () => db.$queryRaw`SELECT 1`),
-        probe('temporal', () => temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
+        probe('database', () => db.$queryRaw`SELECT 1`, DATABASE_CHECK_MS),
+        // The call's own deadline first; the timer's margin over it only catches a call that ignores it.
+        probe('temporal', () => temporal.connection.withDeadline(Date.now() + TEMPORAL_REPORT_MS, () => temporal.workflowService.getSystemInfo({})), TEMPORAL_REPORT_MS + 250),
       ]);
       const checks = { database, temporal: temporalCheck };
       if (database !== 'ok') throw new Problem('upstream_unavailable', 'Not ready: see checks', undefined, { checks });
