@@ -14,12 +14,7 @@ import { Problem } from '../problem';
 // Temporal is back; every read). What needs Temporal answers 503 itself meanwhile.
 
 export const SERVICE_VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'))).version;
-// The database must answer within this; Temporal, only reported, gets a shorter deadline: a
-// Temporal that hangs (killed mid-connection, a network partition) must not keep the answer past
-// a load balancer's check timeout (HAProxy's is its check interval, 2 s in npm run stack), or the
-// balancer takes every API process out at once, the webhooks they would keep with them.
-const DATABASE_CHECK_MS = 2_000;
-const TEMPORAL_REPORT_MS = 500;
+const CHECK_TIMEOUT_MS = 2_000;
 
 export const healthResponseSchema = z.object({ status: z.literal('operational'), version: z.string() });
 const checkResultSchema = z.enum(['ok', 'failed']);
@@ -67,9 +62,10 @@ export function healthRoutes(api: ApiRouter, deps: { db: Db; temporal: Client; l
       problems: ['upstream_unavailable'],
     },
     async () => {
-      const probe = async (name: string, work: () => Promise<unknown>, ms: number) => {
+      const probe = async (name: string, work: () => Promise<unknown>) => {
         try {
-          await withTimeout(work(), ms);
+          // A margin over the Temporal call's own deadline, so that one reports first.
+          await withTimeout(work(), CHECK_TIMEOUT_MS + 500);
           return 'ok' as const;
         } catch (err) {
           logger.warn('readiness check failed', { check: name, error: (err as Error).name });
@@ -77,9 +73,8 @@ export function healthRoutes(api: ApiRouter, deps: { db: Db; temporal: Client; l
         }
       };
       const [database, temporalCheck] = await Promise.all([
-        probe('database', () => db.$queryRaw`SELECT 1`, DATABASE_CHECK_MS),
-        // The call's own deadline first; the timer's margin over it only catches a call that ignores it.
-        probe('temporal', () => temporal.connection.withDeadline(Date.now() + TEMPORAL_REPORT_MS, () => temporal.workflowService.getSystemInfo({})), TEMPORAL_REPORT_MS + 250),
+        probe('database', () => db.$queryRaw`SELECT 1`),
+        probe('temporal', () => temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
       ]);
       const checks = { database, temporal: temporalCheck };
       if (database !== 'ok') throw new Problem('upstream_unavailable', 'Not ready: see checks', undefined, { checks });
