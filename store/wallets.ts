@@ -37,7 +37,9 @@ export class WalletStore {
         SELECT w.id AS wallet_id, w.wallet_type::text AS from_type
         FROM kyc_records k JOIN users u ON u.id = k.user_id JOIN wallets w ON w.user_id = k.user_id
         WHERE k.id = ${recordId}::uuid AND k.status = 'approved' AND u.is_active AND w.upgraded_by_record_id IS DISTINCT FROM ${recordId}::uuid
-        FOR UPDATE OF k
+        -- The wallet locked too: a second upgrade waiting here re-reads it, finds it upgraded by
+        -- this record, and goes to the transaction, which says so.
+        FOR UPDATE OF k, w
       ), target AS (
         SELECT wallet_id, from_type, CASE from_type WHEN 'premium' THEN 'premium' ELSE 'verified' END AS to_type FROM facts
       ), upgraded AS (
