@@ -8,6 +8,7 @@ import { type ScreeningHit } from '../../screening/screen-person';
 import { createStores, type Stores } from '../../store';
 import { basicLimits } from '../../store/wallets';
 import { createTestDatabase } from '../support/database';
+import { raceOnHeldRecord } from '../support/races';
 
 // The risk step's write (store/records.ts saveRiskAssessment) on a real PostgreSQL: a screening
 // without a match is written with the assessment in one statement, which must record what the
@@ -78,28 +79,7 @@ describe('the risk assessment as stored', () => {
     // Twice at once, then once more: a retry racing the first attempt, and a retry after it. The
     // race is made certain: the record's row is held until both statements wait for it, each
     // having found no assessment yet.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const holding = new Promise<void>((resolve) => (locked = resolve));
-    const holder = db.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT id FROM kyc_records WHERE id = ${recordId}::uuid FOR UPDATE`;
-        locked();
-        await held;
-      },
-      { timeout: 30_000 },
-    );
-    await holding;
-    const racing = [stores.records.saveRiskAssessment(input), stores.records.saveRiskAssessment(input)];
-    const waiting = async () => (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_locks WHERE NOT granted`)[0]!.n;
-    for (let tries = 0; (await waiting()) < 2n; tries += 1) {
-      assert.ok(tries < 200, 'both writes wait for the record');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    release();
-    await holder;
-    const raced = await Promise.allSettled(racing);
+    const raced = await raceOnHeldRecord(db, recordId, [() => stores.records.saveRiskAssessment(input), () => stores.records.saveRiskAssessment(input)]);
     assert.deepEqual(raced.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'the second fails as a whole on the dedupe key (its retry finds the work done)');
     await stores.records.saveRiskAssessment(input);
 

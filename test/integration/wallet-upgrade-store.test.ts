@@ -6,6 +6,7 @@ import { type KycStatus } from '../../domain/status';
 import { createDb, type Db } from '../../infra/db';
 import { WalletStore } from '../../store/wallets';
 import { createTestDatabase } from '../support/database';
+import { raceOnHeldRecord } from '../support/races';
 
 // The wallet upgrade of an approval (store/wallets.ts) on a real PostgreSQL: the common case is one
 // statement, every other case the transaction that reads the facts first. Both must give the
@@ -92,28 +93,9 @@ describe('the wallet upgrade of an approval, as stored', () => {
   test('when the same approval is upgraded twice at once, then one upgrade and one event are written', async () => {
     const { recordId } = await record();
     // Made certain: the record's row is held until both upgrades wait for it.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const holding = new Promise<void>((resolve) => (locked = resolve));
-    const holder = db.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT id FROM kyc_records WHERE id = ${recordId}::uuid FOR UPDATE`;
-        locked();
-        await held;
-      },
-      { timeout: 30_000 },
-    );
-    await holding;
-    const racing = [wallets.upgradeForApproval(recordId), wallets.upgradeForApproval(recordId)];
-    for (let tries = 0; (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_locks WHERE NOT granted`)[0]!.n < 2n; tries += 1) {
-      assert.ok(tries < 200, 'both upgrades wait for the record');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    release();
-    await holder;
-    const outcomes = await Promise.all(racing);
-    assert.deepEqual(outcomes.map((o) => o.outcome).sort(), ['already_upgraded', 'upgraded']);
+    const raced = await raceOnHeldRecord(db, recordId, [() => wallets.upgradeForApproval(recordId), () => wallets.upgradeForApproval(recordId)]);
+    const outcomes = raced.map((r) => (r.status === 'fulfilled' ? r.value.outcome : `failed: ${String(r.reason)}`));
+    assert.deepEqual(outcomes.sort(), ['already_upgraded', 'upgraded']);
     assert.equal((await eventsOf(recordId)).length, 1);
   });
 });
