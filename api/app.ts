@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): KycApp {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
-  const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
+  const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db, logger), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
   const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);

@@ -14,8 +14,8 @@ async function main() {
   const config = loadConfig(process.env);
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone API process (npm start runs the embedded setup)');
   const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
-  const db = createDb(config.DATABASE_URL);
-  const keyStore = keyStoreDb(config, db);
+  const db = createDb(config.DATABASE_URL, undefined, logger);
+  const keyStore = keyStoreDb(config, db, logger);
   const temporal = await connectTemporalClient(config);
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger });

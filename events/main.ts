@@ -11,7 +11,7 @@ async function main() {
   const config = loadConfig(process.env);
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for a standalone relay (npm start runs one inside)');
   const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-relay' });
-  const db = createDb(config.DATABASE_URL, 4);
+  const db = createDb(config.DATABASE_URL, 4, logger);
   const temporal = await connectTemporalClient(config);
   const relay = createRelay({ config, db, databaseUrl: config.DATABASE_URL, temporal, logger });
   relay.start();

@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { type Prisma, PrismaClient } from '../generated/prisma/client';
+import { createLogger, type Logger } from './logger';
 
 export type Db = PrismaClient;
 
@@ -11,8 +12,15 @@ export const DEFAULT_POOL_SIZE = 10;
 // past it (runStatement) share its connections.
 const pools = new WeakMap<object, pg.Pool>();
 
-export function createDb(databaseUrl: string, poolSize = DEFAULT_POOL_SIZE): Db {
+/**
+ * A Prisma client on a pg pool of `poolSize` connections. A connection that dies while idle in the
+ * pool (the database restarted, an administrator ended it) is logged on `logger` and dropped: the
+ * pool opens a new one for the next query, and a query the loss met fails on its own. Unhandled,
+ * the pool's error event would end the process.
+ */
+export function createDb(databaseUrl: string, poolSize = DEFAULT_POOL_SIZE, logger: Logger = createLogger('warn')): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  pool.on('error', (err: Error & { code?: string }) => logger.warn('idle database connection lost', { error: err.name, code: err.code ?? null }));
   // The same pg at run time; the adapter brings newer type declarations of it.
   const db = new PrismaClient({ adapter: new PrismaPg(pool as unknown as ConstructorParameters<typeof PrismaPg>[0], { disposeExternalPool: true }) });
   pools.set(db, pool);

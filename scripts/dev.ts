@@ -51,7 +51,7 @@ async function main() {
   // message on its own: two connections' Parse/Bind messages can interleave, binding one query's
   // parameters to another's statement (seen as sporadic 500s once the relay polled too). One
   // connection per process costs nothing it had and rules that out.
-  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 1);
+  const db = createDb(databaseUrl, config.DATABASE_URL ? 10 : 1, logger);
   stops.push(() => db.$disconnect());
   if (config.KYC_DEMO_ACCOUNTS) await ensureDemoAccounts(db);
 

@@ -76,6 +76,7 @@ export class WebhookDeliverer {
     this.options.signal.throwIfAborted();
     let httpStatus: number | null = null;
     let error: string | null = null;
+    const sentAt = new Date().toISOString();
     try {
       const response = await fetch(job.url, {
         method: 'POST',
@@ -108,6 +109,7 @@ export class WebhookDeliverer {
       signature: job.signature,
       httpStatus,
       error,
+      sentAt,
       at: new Date().toISOString(),
     };
     this.options.store.recordDelivery(record);

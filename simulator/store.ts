@@ -45,6 +45,9 @@ export interface DeliveryRecord {
   /** null when no HTTP answer arrived. */
   httpStatus: number | null;
   error: string | null;
+  /** When the attempt was sent. */
+  sentAt: string;
+  /** When its answer (or failure) came. */
   at: string;
 }
 

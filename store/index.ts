@@ -1,5 +1,6 @@
 import { type PiiCipher } from '../infra/crypto';
 import { createDb, type Db } from '../infra/db';
+import { type Logger } from '../infra/logger';
 import { PersonalData } from './personal-data';
 import { KeyRotationStore } from './key-rotation';
 import { type PersonalDataHolder, PrivacyStore } from './privacy';
@@ -73,6 +74,6 @@ export function createStores(db: Db, options: StoreOptions, now: () => Date = ()
 }
 
 /** The key store's database client: its own when KYC_KEY_STORE_URL names one, else the main database's. */
-export function keyStoreDb(config: { KYC_KEY_STORE_URL?: string | undefined }, mainDb: Db): Db {
-  return config.KYC_KEY_STORE_URL ? createDb(config.KYC_KEY_STORE_URL, 2) : mainDb;
+export function keyStoreDb(config: { KYC_KEY_STORE_URL?: string | undefined }, mainDb: Db, logger?: Logger): Db {
+  return config.KYC_KEY_STORE_URL ? createDb(config.KYC_KEY_STORE_URL, 2, logger) : mainDb;
 }

@@ -16,8 +16,8 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-worker' });
   const metricsBindAddress = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger, level: config.LOG_LEVEL, metricsBindAddress });
-  const db = createDb(config.DATABASE_URL);
-  const keyStore = keyStoreDb(config, db);
+  const db = createDb(config.DATABASE_URL, undefined, logger);
+  const keyStore = keyStoreDb(config, db, logger);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // One OCR pool per process: its workers start on the first document check.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });

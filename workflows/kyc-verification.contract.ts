@@ -77,6 +77,15 @@ export const VERIFICATION_FAILURES = [
 export const CLOSE_ON_CANCEL_PATCH = 'close-on-cancel';
 export type VerificationFailure = (typeof VERIFICATION_FAILURES)[number];
 
+/**
+ * The verification's failure for an activity's failure type: the type itself when it is one of the
+ * list above, else `fallback`. An activity out of attempts fails with its last attempt's own error
+ * (the vendor's 5xx, a driver's error), which no API client has an answer for.
+ */
+export function verificationFailureOf(type: string | null | undefined, fallback: VerificationFailure): VerificationFailure {
+  return VERIFICATION_FAILURES.find((known) => known === type) ?? fallback;
+}
+
 export interface VerificationState {
   recordId: string;
   status: KycStatus;

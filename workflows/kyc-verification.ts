@@ -26,6 +26,7 @@ import {
   startSessionUpdate,
   stateQuery,
   vendorUpdateSignal,
+  verificationFailureOf,
   type AmendAddressInput,
   type KycVerificationInput,
   type SessionSnapshot,
@@ -62,7 +63,7 @@ type Next = 'continue' | 'done';
 /** The failure type of an activity that failed for good (non-retryable, or out of attempts). */
 function failureOf(err: unknown, fallback: VerificationFailure): VerificationFailure {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type ? (cause.type as VerificationFailure) : fallback;
+  return verificationFailureOf(cause instanceof ApplicationFailure ? cause.type : undefined, fallback);
 }
 
 // Business outcomes: the workflow completes normally in each of them; its result is the final state.

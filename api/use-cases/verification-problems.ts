@@ -28,5 +28,6 @@ export function verificationCallProblem(err: Error, logger: Logger, context: Rec
 
 /** A verification that ended in `error` while the client waited for its session: the reason, as a problem. */
 export function failedSessionProblem(snapshot: SessionSnapshot): Problem {
-  return new Problem(snapshot.failure ? PROBLEM_OF[snapshot.failure] : 'upstream_unavailable', snapshot.reason, undefined, { record_id: snapshot.recordId, next_action: snapshot.nextAction });
+  // A workflow that failed before it kept to the contract's failure types may name another (the vendor's error).
+  return new Problem((snapshot.failure && PROBLEM_OF[snapshot.failure]) || 'upstream_unavailable', snapshot.reason, undefined, { record_id: snapshot.recordId, next_action: snapshot.nextAction });
 }

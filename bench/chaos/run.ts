@@ -32,6 +32,8 @@ export interface ChaosOptions {
   faultGapMs: number;
   /** After the customers are done: how long events and deliveries may take to drain. */
   settleTimeoutMs: number;
+  /** Keep the stack's folder (its processes' logs) after the run. */
+  keepLogs?: boolean;
   log?: (line: string) => void;
 }
 
@@ -78,8 +80,6 @@ const VENDOR_FAULTS = {
 // After a component serves again, the seconds a client may still meet its absence (HAProxy's
 // health check puts an API back after two passing checks, two seconds apart).
 const SETTLE_AFTER_RECOVERY_MS = 5_000;
-// A webhook attempt lasts at most the simulator's delivery timeout.
-const WEBHOOK_ATTEMPT_MS = 5_000;
 
 export interface ChaosRow {
   figure: string;
@@ -103,6 +103,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface DeliveryAttempt {
   kind: string;
   httpStatus: number | null;
+  sentAt: string;
   at: string;
   attempt: number;
   deliveryId: string;
@@ -129,6 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         KYC_RATE_LIMIT_PER_IP: '1000000',
         KYC_NOTIFY_URL: notifications.url,
       },
+      keepLogs: options.keepLogs ?? false,
     });
     teardown.unshift(() => stack.stop());
     log(`# stack up at ${stack.url} (${((Date.now() - began) / 1000).toFixed(0)} s)`);
@@ -282,10 +284,11 @@ async function measure(m: Measurements): Promise<ChaosReport> {
   try {
     // A request met an outage when it was in flight at some moment of the window (a start sent
     // while a worker was down may fail a minute later, when its wait runs out).
-    const inWindow = (sent: number, answered: number) => m.windows.find((w) => sent <= w.backAt + SETTLE_AFTER_RECOVERY_MS && answered >= w.downAt);
+    // Of two windows it overlaps, the later one: the outage the answer met.
+    const inWindow = (sent: number, answered: number) => m.windows.findLast((w) => sent <= w.backAt + SETTLE_AFTER_RECOVERY_MS && answered >= w.downAt);
     const clientErrors = m.observations.filter((o) => isServerError(o.status));
     const webhookErrors = m.deliveries.filter((d) => d.httpStatus === null || d.httpStatus >= 500);
-    const webhookWindow = (d: DeliveryAttempt) => inWindow(Date.parse(d.at) - WEBHOOK_ATTEMPT_MS, Date.parse(d.at));
+    const webhookWindow = (d: DeliveryAttempt) => inWindow(Date.parse(d.sentAt), Date.parse(d.at));
     const clientOutside = clientErrors.filter((o) => !inWindow(o.sentAt, o.at));
     const webhookOutside = webhookErrors.filter((d) => !webhookWindow(d));
 

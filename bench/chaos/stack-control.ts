@@ -42,7 +42,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts the stack on `serverUrl` (a PostgreSQL role that may create databases) with `env` on top
  * of this process's environment; resolves once it is up.
  */
-export async function startStack(options: { serverUrl: string; dbPrefix: string; env: NodeJS.ProcessEnv; portBase?: number }): Promise<RunningStack> {
+export async function startStack(options: { serverUrl: string; dbPrefix: string; env: NodeJS.ProcessEnv; portBase?: number; keepLogs?: boolean }): Promise<RunningStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kyc-stack-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -68,7 +68,9 @@ export async function startStack(options: { serverUrl: string; dbPrefix: string;
       await exited;
     }
     await dropDatabases(postgresServer(options.serverUrl), Object.values(layout.databases)).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    // Kept on request: every process's log is in its logs folder, to find what a figure came from.
+    if (options.keepLogs) console.log(`# the stack's folder (logs/ has every process's log) is kept: ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + UP_TIMEOUT_MS;
   while (!output().includes('KYC stack is up')) {
