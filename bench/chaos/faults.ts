@@ -18,6 +18,8 @@ export interface FaultWindow {
   downAt: number;
   /** Date.now() when it served again. */
   backAt: number;
+  /** The stack's process the fault killed (none for PostgreSQL, which the run stops itself). */
+  killed: string | null;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,6 +54,7 @@ export class FaultInjector {
   async inject(kind: FaultKind, target?: string): Promise<FaultWindow> {
     const downAt = Date.now();
     let name: string;
+    let killed: string | null = null;
     switch (kind) {
       case 'worker':
       case 'api':
@@ -59,6 +62,7 @@ export class FaultInjector {
       case 'rabbitmq': {
         const processName = target ?? { worker: 'worker-1', api: 'api-1', temporal: 'temporal-server', rabbitmq: 'rabbitmq' }[kind];
         name = `${processName} SIGKILLed`;
+        killed = processName;
         const pid = this.stack.kill(processName);
         const restarted = await this.stack.restarted(processName, pid, RECOVERY_TIMEOUT_MS);
         await until(`${processName}`, () => this.serving(kind, restarted.pid, processName));
@@ -72,7 +76,7 @@ export class FaultInjector {
         await until('PostgreSQL', () => this.postgres.serving());
         break;
     }
-    const window = { name, kind, downAt, backAt: Date.now() };
+    const window = { name, kind, downAt, backAt: Date.now(), killed };
     this.windows.push(window);
     return window;
   }

@@ -196,6 +196,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       consumed: consumer.received.map((m) => m.event.id),
       notified: notifications.received.map((r) => r.event.id),
       settled,
+      supervisorOutput: stack.output(),
       wallSeconds: (Date.now() - began) / 1000,
     });
     return report;
@@ -267,7 +268,21 @@ interface Measurements {
   consumed: string[];
   notified: string[];
   settled: boolean;
+  /** What `npm run stack` printed: it names each process that exited and was started again. */
+  supervisorOutput: string;
   wallSeconds: number;
+}
+
+/**
+ * The exits the run did not cause: each process's exits as the supervisor reported them, less
+ * the kills of that process. A process a fault only reached (the database it uses restarting)
+ * must survive it.
+ */
+function unprovokedExits(supervisorOutput: string, windows: FaultWindow[]): string[] {
+  const exits = new Map<string, number>();
+  for (const [, name] of supervisorOutput.matchAll(/^\[stack\] (\S+) exited/gm)) exits.set(name!, (exits.get(name!) ?? 0) + 1);
+  for (const w of windows) if (w.killed) exits.set(w.killed, (exits.get(w.killed) ?? 0) - 1);
+  return [...exits].filter(([, n]) => n > 0).map(([name, n]) => `${name} x${n}`);
 }
 
 const isServerError = (status: number) => status === 0 || status >= 500;
@@ -351,6 +366,8 @@ async function measure(m: Measurements): Promise<ChaosReport> {
     row('notifications (KYC_NOTIFY_URL): missing / unknown of the outbox', `${missing(notified.distinct)} / ${unknown(notified.distinct)} (of ${outboxIds.size})`, '0 / 0', missing(notified.distinct) === 0 && unknown(notified.distinct) === 0);
     row('  same notification id sent again (at least once)', notified.extra, 'counted', null);
     row('webhook deliveries not succeeded', failedDeliveries, '0', failedDeliveries === 0);
+    const unprovoked = unprovokedExits(m.supervisorOutput, m.windows);
+    row('processes that exited without being killed (a fault they only met)', unprovoked.length ? unprovoked.join(', ') : 0, '0', unprovoked.length === 0);
     row('stuck workflows (still running after the drain)', running ?? 'unknown', '0', running === 0);
     row('drained within the settle time', m.settled ? 'yes' : 'no', 'yes', m.settled);
     row('client 5xx or no answer, outside the outage windows', clientOutside.length, '0', clientOutside.length === 0);
