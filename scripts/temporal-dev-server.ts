@@ -20,6 +20,21 @@ export function searchAttributeFlags(keys: readonly SearchAttributeKey<SearchAtt
   return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
 }
 
+/**
+ * Server settings every Temporal of the project runs with (the dev server's flags, the stack's
+ * dynamic configuration). Eager activity execution: when a workflow task schedules an activity on
+ * its own task queue, the server hands the activity task back in the answer to the completed
+ * workflow task, to the worker that has a slot reserved for it, instead of through a task queue
+ * poll: a verification's vendor session (the start's wait) is one trip through the server fewer.
+ */
+export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean>> = {
+  'system.enableActivityEagerExecution': true,
+};
+
+export function dynamicConfigFlags(): string[] {
+  return Object.entries(SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
 // scripts/ensure-temporal.sh finds or builds the CLI; it is the one place that knows how.
 export function ensureTemporalCli(): string {
   const script = path.resolve(__dirname, '..', 'scripts', 'ensure-temporal.sh');
@@ -52,6 +67,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,
     '--log-level', 'warn',
+    ...dynamicConfigFlags(),
     ...searchAttributeFlags(options.searchAttributes),
     ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];

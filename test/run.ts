@@ -3,6 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import { dynamicConfigFlags } from '../scripts/temporal-dev-server';
 import { bundleKycWorkflows } from '../worker/workflow-bundle';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
@@ -36,6 +37,7 @@ async function main() {
       ip: '127.0.0.1',
       searchAttributes: [...KYC_SEARCH_ATTRIBUTES],
       log: { format: 'json', level: 'warn' },
+      extraArgs: dynamicConfigFlags(),
     },
   });
   const code = await bundleKycWorkflows(new DefaultLogger('WARN'));

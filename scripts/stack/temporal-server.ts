@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { type SearchAttributeType } from '@temporalio/common';
 import { type SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import { searchAttributeFlags } from '../temporal-dev-server';
+import { searchAttributeFlags, SERVER_DYNAMIC_CONFIG } from '../temporal-dev-server';
 import { type StackLayout } from './layout';
 import { type PostgresServer } from './postgres';
 
@@ -125,11 +125,13 @@ dynamicConfigClient:
   filepath: ${q(dynamicConfig)}
   pollInterval: "10s"
 `;
-  // The server's defaults serve this topology; the file is there for ops to tune a running server,
-  // so it is written once and then left to them.
-  const dynamic = `# Dynamic configuration of the stack's Temporal Server, re-read every 10 s. Empty: the defaults.
+  // The server's defaults serve this topology but for the project's own settings (the dev server
+  // runs with the same); the file is there for ops to tune a running server, so it is written once
+  // and then left to them.
+  const settings = Object.entries(SERVER_DYNAMIC_CONFIG).map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}\n`).join('');
+  const dynamic = `# Dynamic configuration of the stack's Temporal Server, re-read every 10 s. Unnamed keys: the defaults.
 # Keys: https://github.com/temporalio/temporal/blob/v1.29.1/common/dynamicconfig/constants.go
-`;
+${settings}`;
   // The file holds the database password: readable by its owner only.
   writeFileSync(path.join(configDir, `${TEMPORAL_SERVER_ENV}.yaml`), config, { mode: 0o600 });
   if (!existsSync(dynamicConfig)) writeFileSync(dynamicConfig, dynamic, { mode: 0o600 });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configSchema, loadConfig } from '../../domain/config';
+import { SERVER_DYNAMIC_CONFIG } from '../../scripts/temporal-dev-server';
 
 // docker-compose.yml ships for users; no Docker engine runs here, but `docker compose config`
 // parses and interpolates the file without one. The file must refuse to start without secrets.
@@ -130,6 +131,15 @@ describe('docker-compose.yml', () => {
     assert.equal(config.NODE_ENV, 'production');
     assert.equal(config.KYC_DEMO_ACCOUNTS, false);
     assert.equal(config.DATABASE_URL, `postgresql://kyc:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/kyc`);
+  });
+
+  test("Temporal runs with the project's server settings, as the dev server and npm run stack do", () => {
+    const content = /^ {2}temporal-dynamic-config:\n {4}content: \|\n((?: {6}.*\n)+)/m.exec(composeText)?.[1];
+    assert.ok(content, 'the temporal-dynamic-config block is missing');
+    const settings: Record<string, unknown> = {};
+    for (const [, key, value] of content.matchAll(/^ {6}(\S+):\n {8}- value: (.+)$/gm)) settings[key!] = JSON.parse(value!);
+    assert.deepEqual(settings, SERVER_DYNAMIC_CONFIG);
+    assert.match(composeText, /DYNAMIC_CONFIG_FILE_PATH: \/etc\/temporal\/config\/dynamicconfig\/kyc\.yaml\n {4}configs:\n {6}- source: temporal-dynamic-config\n {8}target: \/etc\/temporal\/config\/dynamicconfig\/kyc\.yaml/);
   });
 
   test('the image runs as the unprivileged node user', () => {
