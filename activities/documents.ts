@@ -123,7 +123,7 @@ export function createDocumentActivities(deps: DocumentActivityDeps) {
     async keepVendorMedia(input: { recordId: string; item: VendorMediaItem }): Promise<'kept' | 'refused'> {
       const { item } = input;
       if (item.kind === 'other') return 'refused';
-      const record = await records.get(input.recordId);
+      const record = await records.ownerAndAttempt(input.recordId);
       if (!record) throw new Error(`record ${input.recordId} does not exist`);
       const bytes = await vendor.downloadMedia(item.id, deps.maxBytes);
       let image: ImageFacts;
@@ -134,7 +134,7 @@ export function createDocumentActivities(deps: DocumentActivityDeps) {
         log.warn('vendor media is not an image we keep', { recordId: input.recordId, mediaId: item.id, code: err.code });
         return 'refused';
       }
-      await documents.saveVendorMedia({ ownerId: record.userId, recordId: record.id, attempt: record.attempt, kind: item.kind, source: 'veriff', vendorMediaId: item.id, content: bytes, image });
+      await documents.saveVendorMedia({ ownerId: record.userId, recordId: input.recordId, attempt: record.attempt, kind: item.kind, source: 'veriff', vendorMediaId: item.id, content: bytes, image });
       return 'kept';
     },
   };

@@ -13,7 +13,7 @@ import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { createStores, keyStoreDb } from '../store';
 import { DEMO_ACCOUNTS } from '../store/demo-accounts';
-import { accountLookup, TokenService } from './auth';
+import { TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
 import { requestObservability } from './observability';
 import { ApiRegistry, type ApiRouter } from './openapi';
@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps): KycApp {
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
   const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db, logger), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
-  const tokens = new TokenService(config, accountLookup(deps.db), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
+  const tokens = new TokenService(config, (userId) => stores.users.accountState(userId), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   const vendorUpdates = new VendorUpdateInbox({ stores, temporal: deps.temporal, config, logger });

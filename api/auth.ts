@@ -2,7 +2,6 @@ import { type NextFunction, type Request, type RequestHandler, type Response } f
 import { decodeJwt, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { type Config } from '../domain/config';
-import { type Db } from '../infra/db';
 import { Problem } from './problem';
 import { ROLES, STAFF_ROLES as STAFF_ROLE_NAMES } from '../domain/roles';
 
@@ -39,13 +38,6 @@ export type AccountLookup = (userId: string) => Promise<AccountState | null>;
 export type ServiceKeyLookup = (key: string) => Promise<{ userId: string; username: string } | null>;
 
 const SERVICE_KEY = /^kyc_sk_[A-Za-z0-9_-]{20,100}$/;
-
-// One primary-key read per authenticated request (bench/auth-lookup.ts measured it): every API
-// process sees a deactivation, a role change or a deletion on the next request, with no cache to
-// invalidate across processes.
-export function accountLookup(db: Db): AccountLookup {
-  return (userId) => db.user.findUnique({ where: { id: userId }, select: { username: true, role: true, isActive: true, tokenVersion: true } });
-}
 
 export class TokenService {
   private readonly key: Uint8Array;

@@ -14,7 +14,7 @@ import { Client as PgClient } from 'pg';
 import { startTemporalDevServer, type RunningDevServer } from '../scripts/temporal-dev-server';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { api, startTestSystem, type TestSystem } from '../test/support/system';
-import { decide } from '../test/support/veriff';
+import { decideSession } from '../test/support/veriff';
 import { ceilingActivities, reachedMarkedStep } from './ceiling-activities';
 import { apiLoadSection } from './api-load';
 import { embeddedSection } from './embedded';
@@ -414,7 +414,9 @@ async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer
     // Handled here as well: if the decision fails, nobody awaits this, and its later timeout must not crash teardown.
     upgraded.catch(() => undefined);
     try {
-      await withTimeout(decide(system, recordId, { status: 'approved', withEvents: true }), PER_ITEM_TIMEOUT_MS, 'the simulator to deliver the decision');
+      // The session id on the driver's own connection: the driver's work stays off the product's pool.
+      const session = await pg.query<{ id: string }>('SELECT veriff_session_id AS id FROM kyc_records WHERE id = $1::uuid', [recordId]);
+      await withTimeout(decideSession(system, session.rows[0]!.id, { status: 'approved', withEvents: true }), PER_ITEM_TIMEOUT_MS, 'the simulator to deliver the decision');
       await upgraded;
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${await diagnose(system, recordId, response.json.workflow_id as string)}`, { cause: err });

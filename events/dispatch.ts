@@ -1,10 +1,11 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { webhookDeliveryWorkflowId, type WebhookRetryPolicy } from '../domain/webhooks';
-import { type Db } from '../infra/db';
+import { Prisma } from '../generated/prisma/client';
+import { type Db, runStatement } from '../infra/db';
 import type { webhookDelivery } from '../workflows/webhook-delivery';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../workflows/webhook-delivery.contract';
-import { OUTBOX_ROW_SELECT, quarantine, toCloudEvent } from './envelope';
+import { type OutboxRow, quarantine, toCloudEvent } from './envelope';
 
 // Webhook fan-out: each outbox event becomes one delivery per subscription that wants its type
 // (paused ones too: their deliveries wait), and each delivery one webhookDelivery workflow. Both
@@ -37,12 +38,18 @@ export class WebhookDispatcher {
    */
   async dispatch(filter: { recordId?: string } = {}): Promise<number> {
     const { db } = this.options;
-    const rows = await db.outboxEvent.findMany({
-      where: { dispatchedAt: null, quarantinedAt: null, ...(filter.recordId ? { kycRecordId: filter.recordId } : {}) },
-      orderBy: { position: 'asc' },
-      take: this.batchSize,
-      select: OUTBOX_ROW_SELECT,
-    });
+    // Each event with the subscriptions that want its type, in one statement on the driver: the
+    // verification workflow calls this after every change its customer sees.
+    const rows = await runStatement<OutboxRow & { subscriptionIds: string[] }>(
+      db,
+      Prisma.sql`
+        SELECT o.id::text AS id, o.type, o.source, o.subject, o.subject_seq AS "subjectSeq", o.data, o.created_at AS "createdAt",
+               ARRAY(SELECT s.id::text FROM webhook_subscriptions s WHERE o.type = ANY(s.event_types) ORDER BY s.id) AS "subscriptionIds"
+        FROM outbox_events o
+        WHERE o.dispatched_at IS NULL AND o.quarantined_at IS NULL ${filter.recordId ? Prisma.sql`AND o.kyc_record_id = ${filter.recordId}::uuid` : Prisma.empty}
+        ORDER BY o.position
+        LIMIT ${this.batchSize}::int`,
+    );
     if (rows.length === 0) return 0;
     const valid: typeof rows = [];
     for (const row of rows) {
@@ -53,13 +60,15 @@ export class WebhookDispatcher {
         await quarantine(db, row.id, err);
       }
     }
-    const subscriptions = await db.webhookSubscription.findMany({ select: { id: true, eventTypes: true } });
-    const deliveries = valid.flatMap((row) => subscriptions.filter((s) => s.eventTypes.includes(row.type)).map((s) => ({ subscriptionId: s.id, outboxEventId: row.id, eventType: row.type })));
+    const deliveries = valid.flatMap((row) => row.subscriptionIds.map((subscriptionId) => ({ subscriptionId, outboxEventId: row.id, eventType: row.type })));
     const ids = valid.map((row) => row.id);
-    const markDispatched = db.outboxEvent.updateMany({ where: { id: { in: ids }, dispatchedAt: null }, data: { dispatchedAt: new Date() } });
-    // Without a subscriber that wants them, marking the events is the whole change: no transaction around one statement.
-    if (deliveries.length) await db.$transaction([db.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true }), markDispatched]);
-    else await markDispatched;
+    const dispatchedAt = new Date();
+    if (deliveries.length) {
+      await db.$transaction([db.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true }), db.outboxEvent.updateMany({ where: { id: { in: ids }, dispatchedAt: null }, data: { dispatchedAt } })]);
+    } else {
+      // Without a subscriber that wants them, marking the events is the whole change: no transaction around one statement.
+      await runStatement(db, Prisma.sql`UPDATE outbox_events SET dispatched_at = ${dispatchedAt}::timestamptz WHERE id = ANY(${ids}::uuid[]) AND dispatched_at IS NULL`);
+    }
     if (deliveries.length) await this.startPendingDeliveries({ outboxEventIds: ids });
     return valid.length;
   }

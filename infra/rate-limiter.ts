@@ -1,4 +1,5 @@
-import { type Db } from './db';
+import { Prisma } from '../generated/prisma/client';
+import { type Db, runStatement } from './db';
 
 export interface RateLimitVerdict {
   allowed: boolean;
@@ -16,7 +17,10 @@ export class PgRateLimiter {
   constructor(private readonly db: Db) {}
 
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitVerdict> {
-    const rows = await this.db.$queryRaw<{ hits: number; opened: boolean; retry_after: number }[]>`
+    // On the driver (runStatement): every verification start counts a hit.
+    const rows = await runStatement<{ hits: number; opened: boolean; retry_after: number }>(
+      this.db,
+      Prisma.sql`
       WITH bucket AS (
         INSERT INTO rate_limit_buckets (key, window_start, hits)
         VALUES (${key}, to_timestamp(floor(extract(epoch FROM now())::float8 / ${windowSeconds}::int) * ${windowSeconds}::int), 1)
@@ -26,7 +30,8 @@ export class PgRateLimiter {
       SELECT hits,
              opened,
              greatest(1, ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}::int) - now()))))::int AS retry_after
-      FROM bucket`;
+      FROM bucket`,
+    );
     const row = rows[0];
     if (!row) throw new Error('rate limit upsert returned no row');
     // The first hit of a window clears windows that are over, so the table stays small without a job.

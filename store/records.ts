@@ -119,12 +119,20 @@ export class RecordStore {
     return (await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId }, select: { userId: true } })).userId;
   }
 
+  /** Whose a record is and its current attempt (a kept vendor image is theirs, of that attempt); null when there is no such record. */
+  async ownerAndAttempt(recordId: string): Promise<{ userId: string; attempt: number } | null> {
+    // On the driver: every kept vendor image asks it.
+    const [row] = await runStatement<{ userId: string; attempt: number }>(this.db, Prisma.sql`SELECT user_id::text AS "userId", attempt FROM kyc_records WHERE id = ${recordId}::uuid`);
+    return row ?? null;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Changes (called by activities, on behalf of the verification workflow)
 
   /** Creates the record of a validated application, once: a retry finds it there. */
   async create(input: { recordId: string; userId: string; workflowId: string; runId: string } & ApplicationSource): Promise<void> {
-    if (await this.db.kycRecord.findUnique({ where: { id: input.recordId }, select: { id: true } })) return;
+    // A retry finds the record before it seals anything again (on the driver: every start asks it).
+    if ((await runStatement(this.db, Prisma.sql`SELECT 1 FROM kyc_records WHERE id = ${input.recordId}::uuid`)).length) return;
     const { userId } = input;
     const a = 'application' in input ? input.application : await this.personalData.openJson<KycApplication>(userId, input.sealedApplication);
     const seal = (value: string) => this.personalData.seal(userId, value);
@@ -225,7 +233,18 @@ export class RecordStore {
 
   /** The applicant as the vendor must be asked about them, decrypted, with the session of the current attempt if one is open. */
   async sessionApplicant(recordId: string): Promise<SessionApplicant> {
-    const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    // On the driver: every vendor session (a verification's start) reads it.
+    const [record] = await runStatement<
+      Pick<KycRecord, 'id' | 'userId' | 'attempt' | 'veriffSessionId' | 'veriffSessionUrl' | 'firstNameEnc' | 'lastNameEnc' | 'dateOfBirthEnc' | 'documentNumberEnc' | 'documentType' | 'nationality' | 'country' | 'piiErasedAt' | 'restrictedAt'>
+    >(
+      this.db,
+      Prisma.sql`
+        SELECT id::text AS id, user_id::text AS "userId", attempt, veriff_session_id AS "veriffSessionId", veriff_session_url AS "veriffSessionUrl",
+               first_name_enc AS "firstNameEnc", last_name_enc AS "lastNameEnc", date_of_birth_enc AS "dateOfBirthEnc", document_number_enc AS "documentNumberEnc",
+               document_type AS "documentType", nationality, country, pii_erased_at AS "piiErasedAt", restricted_at AS "restrictedAt"
+        FROM kyc_records WHERE id = ${recordId}::uuid`,
+    );
+    if (!record) throw new Error(`record ${recordId} does not exist`);
     const open = this.opener(record);
     return {
       recordId: record.id,
@@ -506,7 +525,9 @@ export class RecordStore {
 
 
   async approvedRecordOf(userId: string): Promise<{ id: string } | null> {
-    return this.db.kycRecord.findFirst({ where: { userId, status: 'approved' }, select: { id: true } });
+    // On the driver: every verification start asks it.
+    const [row] = await runStatement<{ id: string }>(this.db, Prisma.sql`SELECT id::text AS id FROM kyc_records WHERE user_id = ${userId}::uuid AND status = 'approved' LIMIT 1`);
+    return row ?? null;
   }
 
   /** Applications in the application API's view, newest first, one page (limit + 1 rows tell whether there is a next page). */

@@ -1,6 +1,7 @@
-import { type Prisma, type Role, type User, type UserAuditEvent } from '../generated/prisma/client';
+import { type Role, type User, type UserAuditEvent } from '../generated/prisma/client';
 import { STAFF_ROLES } from '../domain/roles';
-import { type Db } from '../infra/db';
+import { Prisma } from '../generated/prisma/client';
+import { type Db, runStatement } from '../infra/db';
 import { afterKey, type PageRequest } from './keyset';
 import { basicLimits } from './wallets';
 
@@ -46,6 +47,20 @@ export interface UserChangeFilter extends PageRequest {
 
 export class UserStore {
   constructor(private readonly db: Db) {}
+
+  /**
+   * What a token's bearer may do now: the account's name, role, whether it is active, and the
+   * token version its tokens must carry; null when it no longer exists. One primary-key read per
+   * authenticated request, on the driver (runStatement): every API process sees a deactivation, a
+   * role change or a deletion on the next request, with no cache to invalidate across processes.
+   */
+  async accountState(userId: string): Promise<{ username: string; role: Role; isActive: boolean; tokenVersion: number } | null> {
+    const [row] = await runStatement<{ username: string; role: Role; is_active: boolean; token_version: number }>(
+      this.db,
+      Prisma.sql`SELECT username, role::text AS role, is_active, token_version FROM users WHERE id = ${userId}::uuid`,
+    );
+    return row ? { username: row.username, role: row.role, isActive: row.is_active, tokenVersion: row.token_version } : null;
+  }
 
   async findByUsername(username: string): Promise<User | null> {
     return this.db.user.findUnique({ where: { username } });

@@ -14,8 +14,15 @@ async function control(system: TestSystem, path: string, body: unknown): Promise
   return json;
 }
 
-export async function decide(system: TestSystem, recordId: string, decision: { status: string; reasonCode?: number; withEvents?: boolean; [key: string]: unknown }) {
-  return control(system, `/sessions/${await sessionOf(system, recordId)}/decision`, decision);
+export type SimulatedDecision = { status: string; reasonCode?: number; withEvents?: boolean; [key: string]: unknown };
+
+export async function decide(system: TestSystem, recordId: string, decision: SimulatedDecision) {
+  return decideSession(system, await sessionOf(system, recordId), decision);
+}
+
+/** The decision of a session whose id the caller knows. */
+export async function decideSession(system: TestSystem, sessionId: string, decision: SimulatedDecision) {
+  return control(system, `/sessions/${sessionId}/decision`, decision);
 }
 
 export async function sendEvent(system: TestSystem, recordId: string, action: 'started' | 'submitted') {
