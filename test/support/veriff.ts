@@ -26,5 +26,10 @@ export async function decideSession(system: TestSystem, sessionId: string, decis
 }
 
 export async function sendEvent(system: TestSystem, recordId: string, action: 'started' | 'submitted') {
-  return control(system, `/sessions/${await sessionOf(system, recordId)}/events`, { action });
+  return sendSessionEvent(system, await sessionOf(system, recordId), action);
+}
+
+/** An event of a session whose id the caller knows. */
+export async function sendSessionEvent(system: TestSystem, sessionId: string, action: 'started' | 'submitted') {
+  return control(system, `/sessions/${sessionId}/events`, { action });
 }
