@@ -434,9 +434,9 @@ async function runKyc(system: TestSystem, pg: PgClient, users: readonly Customer
     try {
       // The session as a person and Veriff go through it: the person starts and submits (two event
       // webhooks), Veriff decides afterwards. The decision is sent once the events have reached the
-      // workflow, as the ceiling's driver sends its last signal once the earlier ones are in: the
-      // latency runs from the decision, not from a queue behind the session's earlier webhooks
-      // that no real session has (Veriff decides minutes after the submission).
+      // workflow: the latency runs from the decision, not from a queue behind the session's earlier
+      // webhooks that no real session has (Veriff decides minutes after the submission) and the
+      // ceiling never has (its one signal is the decision's).
       // The session id on the driver's own connection: the driver's work stays off the product's pool.
       const sessionId = (await pg.query<{ id: string }>('SELECT veriff_session_id AS id FROM kyc_records WHERE id = $1::uuid', [recordId])).rows[0]!.id;
       const eventsIn = handedOver.wait(recordId);

@@ -51,16 +51,23 @@ async function runOnStack(serverUrl: string, workers: number, n: number, concurr
       if (started.status !== 201) throw new Error(`start answered ${started.status}: ${JSON.stringify(started.json).slice(0, 200)}`);
       const recordId = started.json.id as string;
       recordIds.push(recordId);
-      const sessions = ((await (await fetch(`${stack.simulatorUrl}/control/sessions?vendorData=${recordId}`)).json()) as { sessions: { id: string }[] }).sessions;
-      const decided = await post(`${stack.simulatorUrl}/control/sessions/${sessions[0]!.id}/decision`, { status: 'approved' });
-      if (decided.status !== 200) throw new Error(`the simulator answered ${decided.status}`);
-      const deadline = Date.now() + PER_ITEM_TIMEOUT_MS;
-      for (;;) {
-        const { rows } = await pg.query('SELECT 1 FROM wallets w JOIN kyc_records k ON w.upgraded_by_record_id = k.id WHERE k.id = $1', [recordId]);
-        if (rows.length) break;
-        if (Date.now() > deadline) throw new Error(`wallet of ${recordId} not upgraded in time`);
-        await sleep(50);
+      const sessionId = ((await (await fetch(`${stack.simulatorUrl}/control/sessions?vendorData=${recordId}`)).json()) as { sessions: { id: string }[] }).sessions[0]!.id;
+      const until = async (what: string, sql: string) => {
+        const deadline = Date.now() + PER_ITEM_TIMEOUT_MS;
+        while (!(await pg.query(sql, [recordId])).rows.length) {
+          if (Date.now() > deadline) throw new Error(`${what} of ${recordId} not seen in time`);
+          await sleep(50);
+        }
+      };
+      // As in the end-to-end section: the session's events, then the decision once they reached the workflow.
+      for (const action of ['started', 'submitted']) {
+        const sent = await post(`${stack.simulatorUrl}/control/sessions/${sessionId}/events`, { action });
+        if (sent.status !== 200) throw new Error(`the simulator answered ${sent.status}`);
       }
+      await until('the events handed over', "SELECT 1 FROM webhook_receipts WHERE kyc_record_id = $1 AND kind = 'event' AND status_or_action = 'submitted' AND processed_at IS NOT NULL");
+      const decided = await post(`${stack.simulatorUrl}/control/sessions/${sessionId}/decision`, { status: 'approved', withEvents: false });
+      if (decided.status !== 200) throw new Error(`the simulator answered ${decided.status}`);
+      await until('the wallet upgrade', 'SELECT 1 FROM wallets w JOIN kyc_records k ON w.upgraded_by_record_id = k.id WHERE k.id = $1');
     });
     const wallMs = performance.now() - began;
     const { rows } = await pg.query<{ ms: string }>(

@@ -85,7 +85,8 @@ async function main() {
       apiSecret: config.VERIFF_API_SECRET,
       webhookSecret: config.VERIFF_WEBHOOK_SECRET,
       webhookUrl: `${config.PUBLIC_BASE_URL}/api/kyc/webhook/veriff/`,
-      autoDecideDelayMs: Number(env.VERIFF_SIMULATOR_AUTO_DECIDE_MS ?? 3000),
+      // "off", as for the standalone simulator: no applicant is decided on its own.
+      autoDecideDelayMs: env.VERIFF_SIMULATOR_AUTO_DECIDE_MS === 'off' ? null : Number(env.VERIFF_SIMULATOR_AUTO_DECIDE_MS ?? 3000),
     });
     stops.unshift(() => simulator.close());
     simulatorUrl = simulator.url;
