@@ -12,6 +12,7 @@ import { LoginThrottle } from '../infra/login-throttle';
 import { type ApiMetrics } from '../infra/metrics';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { createStores, keyStoreDb } from '../store';
+import { type PersonalData } from '../store/personal-data';
 import { DEMO_ACCOUNTS } from '../store/demo-accounts';
 import { TokenService } from './auth';
 import { createExternalIdentity } from './external-identity';
@@ -48,6 +49,8 @@ export interface AppDeps {
   cipher: PiiCipher;
   /** The key store database (customers' data keys); by default the one KYC_KEY_STORE_URL names, else the main database. */
   keyStore?: Db;
+  /** The process's data keys when the worker beside it has them already (npm start); see StoreOptions. */
+  personalData?: PersonalData;
   config: Config;
   logger: Logger;
   now?: () => Date;
@@ -87,7 +90,7 @@ export function createApp(deps: AppDeps): KycApp {
   const { config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
-  const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db, logger), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
+  const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db, logger), amlRetentionYears: config.KYC_AML_RETENTION_YEARS, personalData: deps.personalData }, now);
   const tokens = new TokenService(config, (userId) => stores.users.accountState(userId), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);

@@ -14,7 +14,7 @@ import { createRelay } from '../events/relay';
 import { migrate } from '../infra/migrate';
 import { ensureOpsSchedules, ensureScreeningSchedules } from '../worker/schedules';
 import { ensureBundledListsScreened } from '../worker/screening';
-import { createStores, keyStoreDb } from '../store';
+import { createStores, keyStoreDb, processPersonalData } from '../store';
 import { connectTemporalClient } from '../infra/temporal';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import { installWorkerRuntime } from '../infra/worker-runtime';
@@ -99,7 +99,11 @@ async function main() {
   // One OCR pool for the process: the worker's document checks and the API's /api/v1/verify share it.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
   stops.unshift(() => ocr.terminate());
-  const worker = await createKycWorker({ config, db, connection, ocr, workflows: { workflowsPath: WORKFLOWS_PATH } });
+  // One cache of data keys for the process: a key the API makes or reads on a start is the one the
+  // worker's steps then use, without reading it again.
+  const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
+  const personalData = processPersonalData({ cipher, keyStore: keyStoreDb(config, db, logger) });
+  const worker = await createKycWorker({ config, db, connection, ocr, personalData, workflows: { workflowsPath: WORKFLOWS_PATH } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();
@@ -119,12 +123,11 @@ async function main() {
   // The ops schedules: created, or updated to this configuration, on every start.
   const schedules = [...(await ensureOpsSchedules(temporal, config)), ...(await ensureScreeningSchedules(temporal, config))];
   logger.info('schedules ready', { schedules });
-  const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
   const apiLogger = createLogger(config.LOG_LEVEL, { service: 'kyc-api' });
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger: apiLogger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
-  const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics, ocr });
+  const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics, ocr, personalData });
   app.vendorUpdates.startRedelivery();
   stops.unshift(() => app.vendorUpdates.stop());
   const server = http.createServer(app);
@@ -155,7 +158,7 @@ async function main() {
   // are there at once; the line below says when screening is ready. Stopping meanwhile abandons
   // the load (its transaction rolls back; the next start loads again).
   const started = Date.now();
-  const screening = ensureBundledListsScreened(db, temporal, createStores(db, { cipher, keyStore: keyStoreDb(config, db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }).screening, config).then(
+  const screening = ensureBundledListsScreened(db, temporal, createStores(db, { cipher, keyStore: keyStoreDb(config, db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS, personalData }).screening, config).then(
     ({ lists }) => {
       const loaded = lists.filter((l) => l.status === 'loaded').map((l) => l.source);
       console.log(`Screening lists ready: ${lists.map((l) => l.source).join(', ')}${loaded.length ? ` (loaded ${loaded.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s)` : ' (already loaded)'}.`);

@@ -43,6 +43,17 @@ export interface StoreOptions {
   keyStore: Db;
   /** KYC_AML_RETENTION_YEARS. */
   amlRetentionYears: number;
+  /**
+   * The process's data keys, when another part of the same process already has them (`npm start`
+   * runs the API and the worker in one process): one cache of unwrapped keys, so a key the API just
+   * made or read is not read again by the worker. By default, one of these stores' own.
+   */
+  personalData?: PersonalData;
+}
+
+/** The data keys of one process: its subjects' keys, unwrapped on use and cached briefly. */
+export function processPersonalData(options: Pick<StoreOptions, 'cipher' | 'keyStore'>, now: () => Date = () => new Date()): PersonalData {
+  return new PersonalData(new SubjectKeyStore(options.keyStore, options.cipher.ring, now), options.cipher);
 }
 
 /**
@@ -52,7 +63,7 @@ export interface StoreOptions {
 export const PERSONAL_DATA_HOLDERS: readonly ((deps: { db: Db; personalData: PersonalData; now: () => Date }) => PersonalDataHolder)[] = [screeningPersonalData, documentPersonalData];
 
 export function createStores(db: Db, options: StoreOptions, now: () => Date = () => new Date()): Stores {
-  const personalData = new PersonalData(new SubjectKeyStore(options.keyStore, options.cipher.ring, now), options.cipher);
+  const personalData = options.personalData ?? processPersonalData(options, now);
   const holders = PERSONAL_DATA_HOLDERS.map((holder) => holder({ db, personalData, now }));
   const privacy = new PrivacyStore(db, personalData, { amlRetentionYears: options.amlRetentionYears }, holders, now);
   return {

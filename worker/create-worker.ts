@@ -14,6 +14,7 @@ import { DEFAULT_POOL_SIZE, type Db } from '../infra/db';
 import { PgRateLimiter } from '../infra/rate-limiter';
 import { kycDataConverter } from '../infra/temporal';
 import { createStores, keyStoreDb } from '../store';
+import { type PersonalData } from '../store/personal-data';
 import { type IdentityVendor } from '../vendors/identity-vendor';
 import { LocalVendor } from '../vendors/local/vendor';
 import { VeriffClient } from '../vendors/veriff/client';
@@ -27,6 +28,8 @@ export interface KycWorkerOptions {
   db: Db;
   /** The key store database (customers' data keys); by default the one KYC_KEY_STORE_URL names, else the main database. */
   keyStore?: Db;
+  /** The process's data keys when the API beside it has them already (npm start); see StoreOptions. */
+  personalData?: PersonalData;
   connection: NativeConnection;
   // Prebundled workflow code (tests, benchmarks) or the path to bundle from.
   workflows: { workflowBundle: { code: string } } | { workflowsPath: string };
@@ -66,7 +69,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<KycWor
   const now = options.now ?? (() => new Date());
   const taskQueue = options.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  const stores = createStores(options.db, { cipher, keyStore: options.keyStore ?? keyStoreDb(config, options.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS }, now);
+  const stores = createStores(options.db, { cipher, keyStore: options.keyStore ?? keyStoreDb(config, options.db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS, personalData: options.personalData }, now);
   // The ops workflows ask Temporal whether verification workflows still run, and webhook
   // dispatch starts delivery workflows: a client on the worker's own connection.
   const temporal = new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) });
