@@ -102,8 +102,9 @@ async function main() {
   // One cache of data keys for the process: a key the API makes or reads on a start is the one the
   // worker's steps then use, without reading it again.
   const cipher = new PiiCipher(new KeyRing(config.KYC_PII_KEYS), config.KYC_PII_HASH_KEY);
-  const personalData = processPersonalData({ cipher, keyStore: keyStoreDb(config, db, logger) });
-  const worker = await createKycWorker({ config, db, connection, ocr, personalData, workflows: { workflowsPath: WORKFLOWS_PATH } });
+  const keyStore = keyStoreDb(config, db, logger);
+  const personalData = processPersonalData({ cipher, keyStore });
+  const worker = await createKycWorker({ config, db, keyStore, connection, ocr, personalData, workflows: { workflowsPath: WORKFLOWS_PATH } });
   const workerDone = worker.run();
   stops.unshift(async () => {
     worker.shutdown();
@@ -127,7 +128,7 @@ async function main() {
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger: apiLogger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
-  const app = createApp({ db, temporal, cipher, config, logger: apiLogger, metrics, ocr, personalData });
+  const app = createApp({ db, temporal, cipher, keyStore, config, logger: apiLogger, metrics, ocr, personalData });
   app.vendorUpdates.startRedelivery();
   stops.unshift(() => app.vendorUpdates.stop());
   const server = http.createServer(app);
@@ -158,7 +159,7 @@ async function main() {
   // are there at once; the line below says when screening is ready. Stopping meanwhile abandons
   // the load (its transaction rolls back; the next start loads again).
   const started = Date.now();
-  const screening = ensureBundledListsScreened(db, temporal, createStores(db, { cipher, keyStore: keyStoreDb(config, db), amlRetentionYears: config.KYC_AML_RETENTION_YEARS, personalData }).screening, config).then(
+  const screening = ensureBundledListsScreened(db, temporal, createStores(db, { cipher, keyStore, amlRetentionYears: config.KYC_AML_RETENTION_YEARS, personalData }).screening, config).then(
     ({ lists }) => {
       const loaded = lists.filter((l) => l.status === 'loaded').map((l) => l.source);
       console.log(`Screening lists ready: ${lists.map((l) => l.source).join(', ')}${loaded.length ? ` (loaded ${loaded.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s)` : ' (already loaded)'}.`);

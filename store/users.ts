@@ -1,6 +1,5 @@
-import { type Role, type User, type UserAuditEvent } from '../generated/prisma/client';
+import { Prisma, type Role, type User, type UserAuditEvent } from '../generated/prisma/client';
 import { STAFF_ROLES } from '../domain/roles';
-import { Prisma } from '../generated/prisma/client';
 import { type Db, runStatement } from '../infra/db';
 import { afterKey, type PageRequest } from './keyset';
 import { basicLimits } from './wallets';
