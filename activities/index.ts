@@ -1,5 +1,5 @@
 import { type DocumentCheckSettings, type OcrPool } from '../document-check';
-import { type Config } from '../domain/config';
+import { type Config, maxListAgeHours } from '../domain/config';
 import { type Db } from '../infra/db';
 import { type WebhookDispatcher } from '../events/dispatch';
 import { type AddressPolicy } from '../events/ssrf-guard';
@@ -26,7 +26,7 @@ export interface ActivityDeps {
   addressPolicy: AddressPolicy;
   /** The process's one OCR pool and the engine's thresholds (the local vendor's checks run here). */
   documentCheck: { ocr: OcrPool; settings: DocumentCheckSettings };
-  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'KYC_DOCUMENT_MAX_BYTES' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES'>;
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'KYC_DOCUMENT_MAX_BYTES' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES' | 'NODE_ENV' | 'SCREENING_REQUIRED_SOURCES' | 'SCREENING_MAX_LIST_AGE_HOURS'>;
   now?: () => Date;
 }
 
@@ -44,12 +44,18 @@ export function createActivities(deps: ActivityDeps) {
       screening,
       receipts,
       vendor: deps.vendor,
-      settings: { reviewThreshold: config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: config.KYC_HIGH_RISK_COUNTRIES, screeningThreshold: config.SCREENING_MATCH_THRESHOLD },
+      settings: {
+        reviewThreshold: config.KYC_RISK_REVIEW_THRESHOLD,
+        highRiskCountries: config.KYC_HIGH_RISK_COUNTRIES,
+        screeningThreshold: config.SCREENING_MATCH_THRESHOLD,
+        requiredSources: config.SCREENING_REQUIRED_SOURCES,
+        maxListAgeHours: maxListAgeHours(config),
+      },
     }),
-    ...createScreeningActivities({ db: deps.db, records, screening, settings: { threshold: config.SCREENING_MATCH_THRESHOLD, sources: config.SCREENING_SOURCES } }),
+    ...createScreeningActivities({ db: deps.db, records, screening, settings: { threshold: config.SCREENING_MATCH_THRESHOLD, sources: config.SCREENING_SOURCES, requiredSources: config.SCREENING_REQUIRED_SOURCES, maxListAgeHours: maxListAgeHours(config) } }),
     ...createDocumentActivities({ records, receipts, documents, vendor: deps.vendor, ...deps.documentCheck, maxBytes: config.KYC_DOCUMENT_MAX_BYTES }),
     ...createWalletActivities(wallets),
-    ...createReviewActivities(reviewTasks),
+    ...createReviewActivities(reviewTasks, screening),
     ...createNotificationActivities(deps.webhooks),
     ...createWebhookDeliveryActivities({ db: deps.db, cipher: deps.secrets, addressPolicy: deps.addressPolicy, timeoutMs: config.KYC_WEBHOOK_DELIVERY_TIMEOUT_MS, now }),
   };

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { LIST_REFRESH_KINDS, listRefreshAlerts } from '../domain/alerts';
-import { screeningIdentitiesOf } from '../domain/screening';
+import { LIST_GAP_KINDS, LIST_REFRESH_KINDS, listGapAlerts, listRefreshAlerts } from '../domain/alerts';
+import { listGaps, type ScreeningSource, screeningIdentitiesOf } from '../domain/screening';
 import { type Db } from '../infra/db';
 import { createListMatcher, type ListMatcher, type Subject } from '../screening/list-matcher';
 import { activeEntries, activeVersions, entriesInForceAddedBy } from '../screening/lists';
@@ -22,6 +22,10 @@ export interface ScreeningSettings {
   threshold: number;
   /** SCREENING_SOURCES */
   sources: readonly ConfiguredSource[];
+  /** SCREENING_REQUIRED_SOURCES */
+  requiredSources: readonly ScreeningSource[];
+  /** SCREENING_MAX_LIST_AGE_HOURS, per required source. */
+  maxListAgeHours: Partial<Record<ScreeningSource, number>>;
 }
 
 export interface RescreenBatchInput {
@@ -80,6 +84,10 @@ export function createScreeningActivities(deps: { db: Db; records: RecordStore; 
       try {
         const outcomes = await refreshLists(db, [...settings.sources]);
         await syncConditionAlerts(db, LIST_REFRESH_KINDS, listRefreshAlerts(outcomes.flatMap((o) => (o.ok ? [] : [{ source: o.source, error: o.error }]))));
+        // Screening fails closed while a required list is missing or out of date; a refresh that
+        // brings it back resolves the alert (verifications held meanwhile are approved by people).
+        const gaps = listGaps({ inForce: await activeVersions(db), required: settings.requiredSources, maxAgeHours: settings.maxListAgeHours, now: new Date() });
+        await syncConditionAlerts(db, LIST_GAP_KINDS, listGapAlerts(gaps));
         return {
           sources: outcomes.map((o) => (o.ok ? { source: o.source, ok: true as const, status: o.result.status, versionId: o.result.version.id } : { source: o.source, ok: false as const, error: o.error })),
           awaitingRescreen: await screening.versionsAwaitingRescreen(),
@@ -118,7 +126,7 @@ export function createScreeningActivities(deps: { db: Db; records: RecordStore; 
         trigger: input.trigger,
         listVersionIds,
         threshold: settings.threshold,
-        subjects: page.map((p) => ({ recordId: p.recordId, userId: p.userId, hits: mergeHits(hitsOf.get(p.recordId) ?? [], 10) })),
+        subjects: page.map((p) => ({ recordId: p.recordId, userId: p.userId, hits: mergeHits(hitsOf.get(p.recordId) ?? [], 10), identityHash: screening.identityHash(screeningIdentitiesOf(p.identity)) })),
       });
       const progress = { ...input.progress, screened: input.progress.screened + page.length, withHits: input.progress.withHits + written.withHits, batches: input.progress.batches + 1 };
       await screening.rescreenProgress(input.workflowId, progress, false);

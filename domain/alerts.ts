@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Config } from './config';
+import { type ListGap } from './screening';
 
 // The alert thresholds (KYC_ALERT_*) and the rules that turn what the scheduled checks see into
 // alerts. Pure, so the ops workflows run them deterministically and tests call them directly.
@@ -38,6 +39,8 @@ export const alertKindSchema = z.enum([
   'retention_run',
   'screening_true_match',
   'screening_list_refresh_failed',
+  // A required list is not loaded or older than its maximum age: verifications wait in review.
+  'screening_lists_unavailable',
 ]);
 export type AlertKind = z.infer<typeof alertKindSchema>;
 
@@ -193,6 +196,20 @@ export function screeningTrueMatchAlert(input: { recordId: string; caseHitId: st
 
 /** The kinds whose open alerts the list refresh owns: a source that refreshes again resolves its own. */
 export const LIST_REFRESH_KINDS: readonly AlertKind[] = ['screening_list_refresh_failed'];
+export const LIST_GAP_KINDS: readonly AlertKind[] = ['screening_lists_unavailable'];
+
+/**
+ * One critical alert per required list that is missing or out of date: every verification
+ * screened meanwhile is held in review (SCREENING_INCOMPLETE) until the list is back.
+ */
+export function listGapAlerts(gaps: readonly ListGap[]): AlertDraft[] {
+  return gaps.map((gap) => ({
+    kind: 'screening_lists_unavailable',
+    severity: 'critical',
+    conditionKey: `screening_lists_unavailable:${gap.source}`,
+    details: { source: gap.source, problem: gap.problem, checkedAt: gap.checkedAt, maxAgeHours: gap.maxAgeHours },
+  }));
+}
 
 /** One alert per configured source whose refresh was refused (its version in force stays). */
 export function listRefreshAlerts(failures: readonly { source: string; error: string }[]): AlertDraft[] {

@@ -149,6 +149,8 @@ export const configSchema = z.object({
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .describe('Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoints from the browser.'),
   KYC_CODEC_LOCAL_UI: onOff('Let the local Temporal UI (a TEMPORAL_UI_ORIGIN page, from a loopback address, without a token) decode payloads. Default: true in development, false otherwise; refused in production.'),
+  KYC_CODEC_ENCODE: onOff('Offer POST /codec/encode (admins), so the Temporal UI and CLI can send signals and start workflows our workers accept. Default: true in development, false otherwise; refused in production, where only the API and the workers hold the payload key.'),
+  KYC_CODEC_ACCEPT_PLAINTEXT: onOff('Let workers accept payloads that are not encrypted with a key of KYC_PAYLOAD_KEYS (the Temporal CLI or UI sending plain JSON). Default: true in development, false otherwise; refused in production: an update, signal or start anyone who reaches Temporal could forge would be trusted.'),
   KYC_HSTS: z
     .string()
     .regex(/^(on|off|\d{1,9})$/, 'must be on, off or a max-age in seconds')
@@ -244,6 +246,38 @@ export const configSchema = z.object({
       }
       return sources;
     }),
+  SCREENING_REQUIRED_SOURCES: z
+    .string()
+    .default('ofac-sdn,un-sc')
+    .describe(`Lists every screening needs in force (comma-separated; sources: ${SCREENING_SOURCES.join(', ')}). A verification screened while one is not loaded, or older than SCREENING_MAX_LIST_AGE_HOURS, is held in review (SCREENING_INCOMPLETE) and an alert raised; it cannot be approved until the lists are back. Empty: none required.`)
+    .transform((value, ctx) => {
+      const sources = [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))];
+      const unknown = sources.filter((source) => !isScreeningSource(source));
+      if (unknown.length) {
+        ctx.addIssue({ code: 'custom', message: `unknown list source ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${SCREENING_SOURCES.join(', ')})` });
+        return z.NEVER;
+      }
+      return sources.filter(isScreeningSource);
+    }),
+  SCREENING_MAX_LIST_AGE_HOURS: z
+    .string()
+    .regex(/^(\d+(\.\d+)?|([a-z-]+=\d+(\.\d+)?)(,[a-z-]+=\d+(\.\d+)?)*)$/, 'must be a number of hours, or source=hours pairs separated by commas')
+    .optional()
+    .describe('How long a required list stays usable after its last successful refresh (loaded, or found unchanged): hours for every required list ("48"), or per source ("ofac-sdn=48,un-sc=48"). Default: 48 in production; no limit in development and tests (the bundled copies are not refreshed there).')
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      if (/^\d/.test(value)) return { all: Number(value) } as const;
+      const perSource: Partial<Record<(typeof SCREENING_SOURCES)[number], number>> = {};
+      for (const pair of value.split(',')) {
+        const [source, hours] = pair.split('=') as [string, string];
+        if (!isScreeningSource(source)) {
+          ctx.addIssue({ code: 'custom', message: `unknown list source "${source}" (known: ${SCREENING_SOURCES.join(', ')})` });
+          return z.NEVER;
+        }
+        perSource[source] = Number(hours);
+      }
+      return { perSource } as const;
+    }),
   SCREENING_FULL_RESCREEN_DAYS: z.coerce
     .number()
     .int()
@@ -294,6 +328,27 @@ export function codecAdmitsLocalUi(config: Pick<Config, 'NODE_ENV' | 'KYC_CODEC_
   return (config.KYC_CODEC_LOCAL_UI ?? (config.NODE_ENV === 'development' ? 'true' : 'false')) === 'true';
 }
 
+/** Whether POST /codec/encode is offered (KYC_CODEC_ENCODE). */
+export function codecOffersEncode(config: Pick<Config, 'NODE_ENV' | 'KYC_CODEC_ENCODE'>): boolean {
+  return (config.KYC_CODEC_ENCODE ?? (config.NODE_ENV === 'development' ? 'true' : 'false')) === 'true';
+}
+
+/** Whether workers take payloads that no key of the ring encrypted (KYC_CODEC_ACCEPT_PLAINTEXT). */
+export function codecAcceptsPlaintext(config: Pick<Config, 'NODE_ENV' | 'KYC_CODEC_ACCEPT_PLAINTEXT'>): boolean {
+  return (config.KYC_CODEC_ACCEPT_PLAINTEXT ?? (config.NODE_ENV === 'development' ? 'true' : 'false')) === 'true';
+}
+
+const PRODUCTION_MAX_LIST_AGE_HOURS = 48;
+
+/** The maximum age of each required list (SCREENING_MAX_LIST_AGE_HOURS), in hours; a source left out has no limit. */
+export function maxListAgeHours(config: Pick<Config, 'NODE_ENV' | 'SCREENING_REQUIRED_SOURCES' | 'SCREENING_MAX_LIST_AGE_HOURS'>): Partial<Record<(typeof SCREENING_SOURCES)[number], number>> {
+  const setting = config.SCREENING_MAX_LIST_AGE_HOURS ?? (config.NODE_ENV === 'production' ? { all: PRODUCTION_MAX_LIST_AGE_HOURS } : undefined);
+  if (!setting) return {};
+  if ('perSource' in setting && setting.perSource) return setting.perSource;
+  const hours = 'all' in setting ? setting.all : undefined;
+  return hours === undefined ? {} : Object.fromEntries(config.SCREENING_REQUIRED_SOURCES.map((source) => [source, hours]));
+}
+
 // Development values are public (they are in this file): production refuses them by value, under
 // any key id, and refuses secrets and keys too weak to be anything but typed in by hand.
 function assertProductionSafe(config: Config): void {
@@ -330,5 +385,7 @@ function assertProductionSafe(config: Config): void {
   if (config.KYC_DEMO_ACCOUNTS) problems.push('KYC_DEMO_ACCOUNTS: must be false in production');
   if (config.KYC_JWT_PUBLIC_KEY_URL && !config.KYC_JWT_PUBLIC_KEY_URL.startsWith('https://')) problems.push('KYC_JWT_PUBLIC_KEY_URL: must be https in production');
   if (config.KYC_CODEC_LOCAL_UI === 'true') problems.push('KYC_CODEC_LOCAL_UI: must not be true in production (the codec would decode for anyone on the host without a token)');
+  if (config.KYC_CODEC_ENCODE === 'true') problems.push('KYC_CODEC_ENCODE: must not be true in production (whoever may encode may forge a reviewer\'s decision through Temporal)');
+  if (config.KYC_CODEC_ACCEPT_PLAINTEXT === 'true') problems.push('KYC_CODEC_ACCEPT_PLAINTEXT: must not be true in production (workers would trust payloads anyone who reaches Temporal can write)');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }

@@ -22,7 +22,22 @@ export const REVIEW_STAGES = ['review', 'second_approval'] as const;
 export type ReviewStage = (typeof REVIEW_STAGES)[number];
 
 /** Why an action on a case is refused: the review workflow's failure types (its contract re-exports them). */
-export const REVIEW_REFUSALS = ['ReviewClosed', 'NotAllowed', 'NotAssignee', 'FourEyes', 'DecisionInProgress', 'ReasonCodeRequired', 'AlreadyEscalated', 'DecisionNotOffered'] as const;
+export const REVIEW_REFUSALS = [
+  'ReviewClosed',
+  'NotAllowed',
+  'NotAssignee',
+  'FourEyes',
+  'DecisionInProgress',
+  'ReasonCodeRequired',
+  'AlreadyEscalated',
+  'DecisionNotOffered',
+  // The screening forbids an approval (domain/screening.ts screeningApprovalRefusal).
+  'ScreeningUnresolved',
+  'HitNotFound',
+  'HitAlreadyResolved',
+  // The actor named is not an active user holding the role claimed (store/review-tasks.ts).
+  'ActorNotAllowed',
+] as const;
 export type ReviewRefusal = (typeof REVIEW_REFUSALS)[number];
 
 export interface Refusal {

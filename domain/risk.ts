@@ -1,3 +1,5 @@
+import { describeGaps, type ListGap } from './screening';
+
 // Risk assessment after the vendor's decision: a score 0-100 and the reasons behind it, among them
 // the sanctions and PEP screening of the applicant (activities/risk.ts screens, this counts). A
 // case goes to a human when the score is above the threshold or any hard indicator is present (the
@@ -14,7 +16,9 @@ export type RiskCode =
   | 'HIGH_RISK_COUNTRY'
   | 'VENDOR_REVIEW'
   | 'SANCTIONS_HIT'
-  | 'PEP_HIT';
+  | 'PEP_HIT'
+  | 'PRIOR_LIST_HIT'
+  | 'SCREENING_INCOMPLETE';
 
 export interface RiskReason {
   code: RiskCode;
@@ -52,6 +56,11 @@ export const RISK_RULES: Record<RiskCode, RiskRule> = {
   VENDOR_REVIEW: { weight: 30, hard: true, fourEyes: false, describe: 'the vendor itself asked for a manual review' },
   SANCTIONS_HIT: { weight: 60, hard: true, fourEyes: true, describe: 'the applicant matches an entry of a sanctions or watch list that no clearance covers' },
   PEP_HIT: { weight: 40, hard: true, fourEyes: true, describe: 'the applicant matches a politically exposed person (or a close associate) that no clearance covers' },
+  // An earlier screening of the customer (an earlier attempt, an earlier verification, a
+  // rescreen) matched a list entry, cleared since or not: people decide, never the rules alone.
+  PRIOR_LIST_HIT: { weight: 20, hard: true, fourEyes: true, describe: 'an earlier screening of this customer matched a sanctions or PEP list entry (cleared or not)' },
+  // Fail closed: a required list was not loaded or out of date, so the screening proves nothing.
+  SCREENING_INCOMPLETE: { weight: 0, hard: true, fourEyes: false, describe: 'a required sanctions list was not in force or out of date when the applicant was screened; the case waits until the lists are back' },
 };
 
 const VENDOR_LABEL_CAP = 50;
@@ -74,6 +83,10 @@ export interface RiskInput {
   duplicateDocumentOnOtherCustomers: number;
   /** Sanctions and PEP list matches at or above the threshold that no clearance covers, by rule. */
   listMatches: { sanctions: number; pep: number };
+  /** Matches of earlier screenings of the customer (any verification, any attempt, cleared or not). */
+  priorListHits: number;
+  /** The required lists missing or out of date at this screening (domain/screening.ts listGaps). */
+  screeningGaps: readonly ListGap[];
   highRiskCountries: readonly string[];
   reviewThreshold: number;
 }
@@ -127,6 +140,8 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   // The matched entries are in the case file; the reason only counts them.
   if (input.listMatches.sanctions > 0) reasons.push(reason('SANCTIONS_HIT', `${RISK_RULES.SANCTIONS_HIT.describe} (${input.listMatches.sanctions})`));
   if (input.listMatches.pep > 0) reasons.push(reason('PEP_HIT', `${RISK_RULES.PEP_HIT.describe} (${input.listMatches.pep})`));
+  if (input.priorListHits > 0) reasons.push(reason('PRIOR_LIST_HIT', RISK_RULES.PRIOR_LIST_HIT.describe));
+  if (input.screeningGaps.length > 0) reasons.push(reason('SCREENING_INCOMPLETE', `${RISK_RULES.SCREENING_INCOMPLETE.describe}: ${describeGaps(input.screeningGaps)}`));
 
   const score = Math.min(100, reasons.reduce((sum, r) => sum + r.weight, 0));
   const highRisk = score > input.reviewThreshold;

@@ -34,15 +34,63 @@ export function isCaseHitStatus(value: string): value is CaseHitStatus {
   return (CASE_HIT_STATUSES as readonly string[]).includes(value);
 }
 
+/** What the approval rule knows of a case's screening: its case hits and whether the lists it needs were in force. */
+export interface ScreeningForApproval {
+  hits: readonly { status: CaseHitStatus }[];
+  /** The required lists that were missing or out of date when the case was last screened (empty: complete). */
+  gaps: readonly ListGap[];
+}
+
 /**
- * Why a case with these hits may not be approved, or null when it may: every hit must be resolved
- * first, and a hit confirmed as this customer can only end in a rejection.
+ * Why a case with this screening may not be approved, or null when it may: every required list
+ * must have been in force, every hit must be resolved first, and a hit confirmed as this customer
+ * can only end in a rejection.
  */
-export function screeningApprovalRefusal(hits: readonly { status: CaseHitStatus }[]): string | null {
+export function screeningApprovalRefusal(screening: ScreeningForApproval | readonly { status: CaseHitStatus }[]): string | null {
+  const { hits, gaps } = 'hits' in screening ? screening : { hits: screening, gaps: [] };
+  if (gaps.length > 0) return `The screening is incomplete: ${describeGaps(gaps)}. The case can be approved once the lists are in force again (approving screens the customer again then)`;
   const open = hits.filter((h) => h.status === 'open').length;
   if (open > 0) return `${open} sanctions or PEP list ${open === 1 ? 'hit is' : 'hits are'} not resolved yet: resolve every hit as a false positive or a true match before approving`;
   if (hits.some((h) => h.status === 'true_match')) return 'A list hit on this case was confirmed as a true match: the case can only be rejected';
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fail closed: the lists a screening needs, and how old they may be
+
+/** A required list that is not in force (never loaded) or out of date (no successful refresh within its maximum age). */
+export interface ListGap {
+  source: ScreeningSource;
+  problem: 'not_loaded' | 'stale';
+  /** When the version in force was last confirmed current (loaded, or found unchanged by a refresh). */
+  checkedAt: string | null;
+  maxAgeHours: number | null;
+}
+
+/**
+ * The required sources that a screening now would miss: those with no version in force, and
+ * those whose version in force was last confirmed longer ago than their maximum age allows.
+ */
+export function listGaps(input: {
+  inForce: readonly { source: string; checkedAt: Date }[];
+  required: readonly ScreeningSource[];
+  maxAgeHours: Partial<Record<ScreeningSource, number>>;
+  now: Date;
+}): ListGap[] {
+  const gaps: ListGap[] = [];
+  for (const source of input.required) {
+    const maxAgeHours = input.maxAgeHours[source] ?? null;
+    const version = input.inForce.filter((v) => v.source === source).sort((a, b) => b.checkedAt.getTime() - a.checkedAt.getTime())[0];
+    if (!version) gaps.push({ source, problem: 'not_loaded', checkedAt: null, maxAgeHours });
+    else if (maxAgeHours !== null && input.now.getTime() - version.checkedAt.getTime() > maxAgeHours * 3_600_000) gaps.push({ source, problem: 'stale', checkedAt: version.checkedAt.toISOString(), maxAgeHours });
+  }
+  return gaps;
+}
+
+export function describeGaps(gaps: readonly ListGap[]): string {
+  return gaps
+    .map((gap) => (gap.problem === 'not_loaded' ? `the ${gap.source} list is not loaded` : `the ${gap.source} list was last refreshed ${gap.checkedAt} (more than ${gap.maxAgeHours} hours ago)`))
+    .join('; ');
 }
 
 // The decisions of a review opened by ongoing screening on an approved customer: the customer
@@ -85,4 +133,23 @@ export function screeningIdentitiesOf(person: KnownIdentity): ScreeningIdentity[
   if (otherDate) identities.push({ names: [readName || submittedName], dateOfBirth: readDate, countries });
   else if (otherName) identities[0]!.names.push(readName);
   return identities;
+}
+
+/**
+ * The identities screened, in one canonical text: names as the name rule compares them (accents,
+ * case, punctuation and order of the names ignored), birth dates, countries. A clearance is
+ * bound to its keyed hash (store/screening.ts): the same person screened again keeps it, another
+ * name, birth date or nationality is screened afresh.
+ */
+export function canonicalIdentity(identities: readonly ScreeningIdentity[]): string {
+  const normalise = (name: string) => name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const canonical = identities
+    .map((identity) => ({
+      names: [...new Set(identity.names.map(normalise).filter(Boolean))].sort(),
+      dateOfBirth: identity.dateOfBirth ?? null,
+      countries: [...new Set((identity.countries ?? []).map((c) => c.trim().toUpperCase()))].sort(),
+    }))
+    .map((identity) => JSON.stringify(identity))
+    .sort();
+  return `screening-identity:v1\n${[...new Set(canonical)].join('\n')}`;
 }

@@ -109,6 +109,12 @@ export class PiiCipher {
     return createHmac('sha256', this.hashKey).update(documentNumber).digest('hex');
   }
 
+  // The identities a customer was screened under (domain/screening.ts canonicalIdentity): a
+  // clearance is bound to it without the screening tables holding names or birth dates.
+  identityHash(canonicalIdentity: string): string {
+    return createHmac('sha256', this.hashKey).update(canonicalIdentity).digest('hex');
+  }
+
   // The same for file contents: finds a file uploaded twice without letting anyone test a known image against the table.
   contentHash(content: Buffer): string {
     return createHmac('sha256', this.hashKey).update(content).digest('hex');

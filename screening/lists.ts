@@ -15,6 +15,8 @@ export interface ListVersion {
   removedCount: number;
   previousVersionId: string | null;
   loadedAt: Date;
+  /** When a refresh last confirmed this version current (loaded, or the publisher's file found unchanged). */
+  checkedAt: Date;
 }
 
 export interface EntryRow {

@@ -134,7 +134,9 @@ export async function loadList(db: Db, source: string, files: ListFile[], option
       // One load per source at a time: the second waits and then sees the first one's version.
       await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(${`screening-load:${source}`}))) AS lock`;
       const previous = await tx.screeningListVersion.findFirst({ where: { source }, orderBy: { loadedAt: 'desc' } });
-      if (previous?.fileHash === hash) return { status: 'unchanged' as const, version: previous };
+      // The publisher's file as it was: the version in force is confirmed current (its age, which
+      // screening's fail-closed rule reads, counts from now).
+      if (previous?.fileHash === hash) return { status: 'unchanged' as const, version: await tx.screeningListVersion.update({ where: { id: previous.id }, data: { checkedAt: new Date() } }) };
 
       const currentRows = await tx.screeningEntry.findMany({ where: { source, removedInVersionId: null }, select: ENTRY_COLUMNS });
       let entries: ParsedEntry[];

@@ -5,7 +5,9 @@ import { type ScreeningHit } from './screen-person';
 
 // What screening found about a subject, and what reviewers decided about it. A run records which
 // list versions were used and the hits with their entry-side explanation; a clearance says an
-// entry is not this subject, and holds only while the entry's content is the one the reviewer saw.
+// entry is not this subject, and holds only while the entry's content is the one the reviewers saw
+// and the subject's screened identity (names, birth date, countries: its keyed hash) is the one
+// they cleared it for. A clearance is granted by two reviewers (store/screening.ts grantClearances).
 
 export const SCREENING_TRIGGERS = ['onboarding', 'list_update', 'periodic', 'manual'] as const;
 export type ScreeningTrigger = (typeof SCREENING_TRIGGERS)[number];
@@ -19,6 +21,8 @@ export interface RecordRunInput {
   hits: ScreeningHit[];
   listVersionIds: string[];
   threshold: number;
+  /** Keyed hash of the identities screened (store/screening.ts identityHash): clearances hold for this identity only. */
+  identityHash: string;
 }
 
 export interface RecordedRun {
@@ -39,7 +43,7 @@ export async function recordScreeningRun(db: Db, input: RecordRunInput): Promise
 export async function recordScreeningRunIn(tx: Prisma.TransactionClient, input: RecordRunInput): Promise<RecordedRun> {
   const clearances = input.hits.length
     ? await tx.screeningClearance.findMany({
-        where: { subjectId: input.subjectId, entryId: { in: input.hits.map((h) => h.entryId) } },
+        where: { subjectId: input.subjectId, identityHash: input.identityHash, entryId: { in: input.hits.map((h) => h.entryId) } },
         select: { entryId: true, entryContentHash: true },
       })
     : [];
@@ -57,6 +61,7 @@ export async function recordScreeningRunIn(tx: Prisma.TransactionClient, input: 
       threshold: input.threshold,
       result,
       matchCount: openMatches.length,
+      identityHash: input.identityHash,
     },
   });
   if (input.hits.length) {
@@ -97,15 +102,20 @@ export interface ClearanceInput {
   subjectId: string;
   entryId: string;
   entryContentHash: string;
-  clearedBy?: string;
+  identityHash: string;
+  /** The reviewer who resolved the hit as a false positive. */
+  clearedBy: string;
+  /** The second, different reviewer whose approval confirmed it (four eyes). */
+  confirmedBy: string;
 }
 
-// Idempotent: clearing the same entry content twice keeps the first decision. The reviewer's
-// reason is kept by the caller (encrypted: it is free text about a customer).
+// Idempotent: clearing the same entry content for the same identity twice keeps the first
+// decision. The reviewer's reason is kept by the caller (encrypted: it is free text about a customer).
 export async function clearHit(db: Db | Prisma.TransactionClient, input: ClearanceInput): Promise<{ id: string; createdAt: Date }> {
+  if (input.clearedBy === input.confirmedBy) throw new Error('a clearance takes two different reviewers');
   return db.screeningClearance.upsert({
-    where: { subjectId_entryId_entryContentHash: { subjectId: input.subjectId, entryId: input.entryId, entryContentHash: input.entryContentHash } },
-    create: { ...input, clearedBy: input.clearedBy ?? null },
+    where: { subjectId_entryId_entryContentHash_identityHash: { subjectId: input.subjectId, entryId: input.entryId, entryContentHash: input.entryContentHash, identityHash: input.identityHash } },
+    create: input,
     update: {},
     select: { id: true, createdAt: true },
   });

@@ -78,7 +78,7 @@ export function createStores(db: Db, options: StoreOptions, now: () => Date = ()
     users: new UserStore(db),
     securityEvents: new SecurityEventStore(db),
     webhookSubscriptions: new WebhookSubscriptionStore(db, options.cipher),
-    screening: new ScreeningStore(db, personalData, now),
+    screening: new ScreeningStore(db, personalData, options.cipher, now),
     documents: new DocumentStore(db, options.cipher, personalData),
     serviceAccounts: new ServiceAccountStore(db, now),
   };

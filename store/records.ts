@@ -507,20 +507,22 @@ export class RecordStore {
       orderBy: { id: 'asc' },
       take: page.limit,
     });
-    return Promise.all(
-      records.map(async (record) => {
-        const open = this.opener(record);
-        const extracted = (await this.extractedData<{ identity?: KnownIdentity['extracted'] }>(record))?.identity ?? null;
-        return {
-          recordId: record.id,
-          userId: record.userId,
-          identity: {
-            submitted: { firstName: await open(record.firstNameEnc), lastName: await open(record.lastNameEnc), dateOfBirth: await open(record.dateOfBirthEnc), nationality: record.nationality, country: record.country },
-            extracted,
-          },
-        };
-      }),
-    );
+    return Promise.all(records.map(async (record) => ({ recordId: record.id, userId: record.userId, identity: await this.knownIdentity(record) })));
+  }
+
+  /** What a record knows of its customer's identity, decrypted (as submitted, as the vendor read it): what screening screens. */
+  async identityOf(recordId: string): Promise<{ userId: string; status: string; identity: KnownIdentity }> {
+    const record = await this.db.kycRecord.findUniqueOrThrow({ where: { id: recordId } });
+    return { userId: record.userId, status: record.status, identity: await this.knownIdentity(record) };
+  }
+
+  private async knownIdentity(record: KycRecord): Promise<KnownIdentity> {
+    const open = this.opener(record);
+    const extracted = (await this.extractedData<{ identity?: KnownIdentity['extracted'] }>(record))?.identity ?? null;
+    return {
+      submitted: { firstName: await open(record.firstNameEnc), lastName: await open(record.lastNameEnc), dateOfBirth: await open(record.dateOfBirthEnc), nationality: record.nationality, country: record.country },
+      extracted,
+    };
   }
 
 

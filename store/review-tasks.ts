@@ -35,6 +35,19 @@ export class ReviewTaskStore {
     return candidates[0]?.id ?? null;
   }
 
+  /**
+   * Why this actor may not act on a review, or null when they may: an active user holding the
+   * reviewer role claimed. The review workflow's rules trust the role an update names; this is
+   * where that claim meets the accounts, whoever sent the update.
+   */
+  async actorRefusal(actorId: string, role: ReviewerRole): Promise<string | null> {
+    const user = /^[0-9a-f-]{36}$/i.test(actorId) ? await this.db.user.findUnique({ where: { id: actorId }, select: { role: true, isActive: true } }) : null;
+    if (!user) return 'No such user';
+    if (!user.isActive) return 'This account is deactivated';
+    if (user.role !== role) return `This account does not hold the ${role.replace('_', ' ')} role`;
+    return null;
+  }
+
   private dueIn(seconds: number): Date {
     return new Date(this.now().getTime() + seconds * 1000);
   }

@@ -2,8 +2,9 @@ import { type z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../generated/prisma/client';
 import { screeningTrueMatchAlert } from '../domain/alerts';
-import { type CaseHitStatus, ENTRY_KINDS, type EntryKind, type HitResolution, isCaseHitStatus, isScreeningSource, type ScreeningSource } from '../domain/screening';
-import { type Db } from '../infra/db';
+import { canonicalIdentity, type CaseHitStatus, ENTRY_KINDS, type EntryKind, type HitResolution, isCaseHitStatus, isScreeningSource, type ScreeningIdentity, type ScreeningSource } from '../domain/screening';
+import { type PiiCipher } from '../infra/crypto';
+import { type Db, runStatement } from '../infra/db';
 import { activeVersions, entryFromRow, ENTRY_COLUMNS, listVersions } from '../screening/lists';
 import { type Explanation, explanationSchema } from '../screening/match';
 import { clearHit, recordClearRuns, recordScreeningRunIn, type ScreeningTrigger } from '../screening/results';
@@ -18,8 +19,9 @@ import { type ErasureContext, type PersonalDataHolder } from './privacy';
 
 // Screening as part of a verification: the runs of the engine (screening/results.ts) written in
 // the transaction that also opens the case hits a reviewer must resolve and writes the audit and
-// outbox events; the reviewers' resolutions (a clearance, or a confirmed match with its ops alert
-// and the wallet frozen); the rescreens of approved customers and their progress. Reasons given
+// outbox events; the reviewers' resolutions (a false positive, or a confirmed match with its ops
+// alert and the wallet frozen) and the clearances that a second reviewer's approval grants (four
+// eyes: a clearance stops the same entry from alerting again, so it is a decision of two); the rescreens of approved customers and their progress. Reasons given
 // by reviewers are free text about a customer: sealed with the customer's key (reason_enc), like
 // review notes. screeningPersonalData below erases, keeps and exports all of it with the customer.
 
@@ -30,6 +32,8 @@ export interface ScreeningRunInput {
   hits: ScreeningHit[];
   listVersionIds: string[];
   threshold: number;
+  /** ScreeningStore.identityHash of the identities screened. */
+  identityHash: string;
 }
 
 export interface WrittenRun {
@@ -90,14 +94,14 @@ export async function clearRunSql(db: Db, input: ScreeningRunInput, screenedAt: 
       : Prisma.empty;
   const ctes = Prisma.sql`
     screening_run AS (
-      INSERT INTO screening_runs (id, subject_id, record_id, trigger, list_version_ids, threshold, result, match_count, created_at)
-      SELECT ${runId}::uuid, ${input.subjectId}::uuid, ${input.recordId}::uuid, ${input.trigger}, ${input.listVersionIds}::uuid[], ${input.threshold}::float8, 'clear', 0, ${screenedAt}::timestamptz
+      INSERT INTO screening_runs (id, subject_id, record_id, trigger, list_version_ids, threshold, result, match_count, identity_hash, created_at)
+      SELECT ${runId}::uuid, ${input.subjectId}::uuid, ${input.recordId}::uuid, ${input.trigger}, ${input.listVersionIds}::uuid[], ${input.threshold}::float8, 'clear', 0, ${input.identityHash}, ${screenedAt}::timestamptz
       ${rows}
       RETURNING id
     ), screening_hits_written AS (
       INSERT INTO screening_hits (id, run_id, entry_id, entry_content_hash, source, kind, entry_name, matched_name, score, match, cleared, explanation)
       SELECT gen_random_uuid(), screening_run.id, h.entry_id, h.entry_content_hash, h.source, h.kind, h.entry_name, h.matched_name, h.score, false,
-             EXISTS (SELECT 1 FROM screening_clearances c WHERE c.subject_id = ${input.subjectId}::uuid AND c.entry_id = h.entry_id AND c.entry_content_hash = h.entry_content_hash),
+             EXISTS (SELECT 1 FROM screening_clearances c WHERE c.subject_id = ${input.subjectId}::uuid AND c.identity_hash = ${input.identityHash} AND c.entry_id = h.entry_id AND c.entry_content_hash = h.entry_content_hash),
              h.explanation
         FROM screening_run, jsonb_to_recordset(${JSON.stringify(hits)}::jsonb)
           AS h(entry_id text, entry_content_hash text, source text, kind text, entry_name text, matched_name text, score float8, explanation jsonb)
@@ -116,7 +120,7 @@ export async function writeScreeningRun(tx: Tx, input: ScreeningRunInput, screen
   let newCaseHits = 0;
   if (run.openMatches.length > 0) {
     const created = await tx.screeningCaseHit.createMany({
-      data: run.openMatches.map((hit) => ({ recordId: input.recordId, subjectId: input.subjectId, hitId: hit.hitId, entryId: hit.entryId, entryContentHash: hit.entryContentHash })),
+      data: run.openMatches.map((hit) => ({ recordId: input.recordId, subjectId: input.subjectId, hitId: hit.hitId, entryId: hit.entryId, entryContentHash: hit.entryContentHash, identityHash: input.identityHash })),
       skipDuplicates: true,
     });
     newCaseHits = created.count;
@@ -157,6 +161,8 @@ export interface RescreenedSubject {
   recordId: string;
   userId: string;
   hits: ScreeningHit[];
+  /** ScreeningStore.identityHash of the identities screened. */
+  identityHash: string;
 }
 
 export interface ResolveHitInput {
@@ -164,7 +170,8 @@ export interface ResolveHitInput {
   recordId: string;
   actorId: string;
   resolution: HitResolution;
-  reason: string | null;
+  /** The reviewer's reason sealed with the customer's key by the API (it travels through the review's history). */
+  sealedReason: string | null;
   /** The case was opened by ongoing screening of an approved customer (for the ops alert). */
   monitoring: boolean;
 }
@@ -173,6 +180,12 @@ export type ResolveHitResult =
   | { outcome: 'resolved'; status: HitResolution; openLeft: number }
   | { outcome: 'not_found' }
   | { outcome: 'already_resolved'; status: CaseHitStatus };
+
+/** A case hit as the review workflow tracks it: what its rules need, no personal data. */
+export interface CaseHitState {
+  id: string;
+  status: CaseHitStatus;
+}
 
 export interface RescreenProgress {
   screened: number;
@@ -215,13 +228,19 @@ export class ScreeningStore {
   constructor(
     private readonly db: Db,
     private readonly personalData: PersonalData,
+    private readonly cipher: PiiCipher,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** The entry ids among `hits` whose screened content a clearance for this customer covers. */
-  async clearedEntryIds(subjectId: string, hits: readonly Pick<ScreeningHit, 'entryId' | 'entryContentHash'>[]): Promise<Set<string>> {
+  /** The keyed hash of the identities a customer is screened under: what a clearance is bound to. */
+  identityHash(identities: readonly ScreeningIdentity[]): string {
+    return this.cipher.identityHash(canonicalIdentity(identities));
+  }
+
+  /** The entry ids among `hits` whose screened content a clearance for this customer, under this identity, covers. */
+  async clearedEntryIds(subjectId: string, identityHash: string, hits: readonly Pick<ScreeningHit, 'entryId' | 'entryContentHash'>[]): Promise<Set<string>> {
     if (hits.length === 0) return new Set();
-    const clearances = await this.db.screeningClearance.findMany({ where: { subjectId, entryId: { in: hits.map((h) => h.entryId) } }, select: { entryId: true, entryContentHash: true } });
+    const clearances = await this.db.screeningClearance.findMany({ where: { subjectId, identityHash, entryId: { in: hits.map((h) => h.entryId) } }, select: { entryId: true, entryContentHash: true } });
     const keys = new Set(clearances.map((c) => `${c.entryId}\u0000${c.entryContentHash}`));
     return new Set(hits.filter((h) => keys.has(`${h.entryId}\u0000${h.entryContentHash}`)).map((h) => h.entryId));
   }
@@ -239,7 +258,7 @@ export class ScreeningStore {
     let withHits = 0;
     for (const subject of input.subjects.filter((s) => s.hits.length > 0)) {
       const written = await this.db.$transaction(async (tx) => {
-        const run = await writeScreeningRun(tx, { subjectId: subject.userId, recordId: subject.recordId, trigger, hits: subject.hits, listVersionIds, threshold }, this.now());
+        const run = await writeScreeningRun(tx, { subjectId: subject.userId, recordId: subject.recordId, trigger, hits: subject.hits, listVersionIds, threshold, identityHash: subject.identityHash }, this.now());
         if (run.newCaseHits > 0) {
           await appendEvent(tx, {
             recordId: subject.recordId,
@@ -298,10 +317,51 @@ export class ScreeningStore {
   }
 
 
-  /** The statuses of a record's case hits: what the approval rule looks at. */
-  async caseHitStatuses(recordId: string): Promise<{ status: CaseHitStatus }[]> {
-    const rows = await this.db.screeningCaseHit.findMany({ where: { recordId }, select: { status: true } });
-    return rows.map((row) => ({ status: isCaseHitStatus(row.status) ? row.status : 'open' }));
+  /** The case hits of a record, oldest first: what the review workflow's approval rule looks at. */
+  async caseHitStates(recordId: string): Promise<CaseHitState[]> {
+    const rows = await this.db.screeningCaseHit.findMany({ where: { recordId }, select: { id: true, status: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return rows.map((row) => ({ id: row.id, status: isCaseHitStatus(row.status) ? row.status : 'open' }));
+  }
+
+  /** The list versions the latest screening of a record used (none: never screened). */
+  async lastRunVersions(recordId: string): Promise<string[]> {
+    const run = await this.db.screeningRun.findFirst({ where: { recordId }, orderBy: { createdAt: 'desc' }, select: { listVersionIds: true } });
+    return run?.listVersionIds ?? [];
+  }
+
+  /**
+   * A verification screened again as a reviewer approves it, because the lists in force are not
+   * the ones its screening used (a list was missing or out of date then): the run, its new case
+   * hits and SCREENING_HIT, and an audit event, in one transaction.
+   */
+  async recordApprovalScreening(input: Omit<ScreeningRunInput, 'trigger'>): Promise<WrittenRun> {
+    return this.db.$transaction(async (tx) => {
+      const run = await writeScreeningRun(tx, { ...input, trigger: 'onboarding' }, this.now());
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'SCREENING_REPEATED',
+        actor: { type: 'system' },
+        reason: run.newCaseHits
+          ? `Screened again at approval against the lists now in force: ${run.newCaseHits} new list ${run.newCaseHits === 1 ? 'hit' : 'hits'} to resolve`
+          : 'Screened again at approval against the lists now in force',
+        data: { runId: run.runId, result: run.result, newCaseHits: run.newCaseHits, listVersionIds: input.listVersionIds },
+        dedupeKey: `${run.runId}:SCREENING_REPEATED`,
+      });
+      return run;
+    });
+  }
+
+  /**
+   * Whether the customer was ever a match of a list entry before (on an earlier attempt, an
+   * earlier verification or a rescreen; cleared or not): such a verification is never approved
+   * without people (domain/risk.ts PRIOR_LIST_HIT).
+   */
+  async priorListHits(subjectId: string): Promise<number> {
+    const [row] = await runStatement<{ count: number }>(
+      this.db,
+      Prisma.sql`SELECT count(*)::int AS count FROM screening_hits h JOIN screening_runs r ON r.id = h.run_id WHERE r.subject_id = ${subjectId}::uuid AND h.match`,
+    );
+    return row?.count ?? 0;
   }
 
   /** The runs of a record (every screening, with or without a hit), newest first, with the versions they used. */
@@ -314,49 +374,85 @@ export class ScreeningStore {
   }
 
   /**
-   * A reviewer's resolution of one case hit, in one transaction with its consequences:
-   * false_positive clears the entry content for this customer; true_match marks the record,
-   * freezes the customer's wallet and raises a critical ops alert. Both go on the audit trail; the
-   * last false positive of a case also writes SCREENING_CLEARED.
+   * A reviewer's resolution of one case hit (the review workflow's resolveHit update, whose
+   * validator applied the review rules), in one transaction with its consequences: a false
+   * positive is marked on the case and waits for the case's approval by a second reviewer to
+   * become a clearance (grantClearances); a true match marks the record, freezes the customer's
+   * wallet and raises a critical ops alert. Both go on the audit trail.
    */
   async resolve(input: ResolveHitInput): Promise<ResolveHitResult> {
     const at = this.now();
     const subject = await this.db.screeningCaseHit.findUnique({ where: { id: input.caseHitId }, select: { subjectId: true } });
-    const reasonEnc = subject && input.reason ? await this.personalData.seal(subject.subjectId, input.reason) : null;
+    // Sealed by the API for this customer: stored once it is shown to open for them.
+    if (subject && input.sealedReason) await this.personalData.open(subject.subjectId, input.sealedReason);
     return this.db.$transaction(async (tx): Promise<ResolveHitResult> => {
       const hit = await tx.screeningCaseHit.findUnique({ where: { id: input.caseHitId }, include: { hit: { select: { runId: true, source: true, kind: true } } } });
       if (!hit || hit.recordId !== input.recordId) return { outcome: 'not_found' };
       // Guarded by status: of two reviewers resolving the same hit at once, one changes it.
       const updated = await tx.screeningCaseHit.updateMany({
         where: { id: hit.id, status: 'open' },
-        data: { status: input.resolution, resolvedBy: input.actorId, resolvedAt: at, reasonEnc },
+        data: { status: input.resolution, resolvedBy: input.actorId, resolvedAt: at, reasonEnc: input.sealedReason },
       });
       if (updated.count === 0) {
-        const current = await tx.screeningCaseHit.findUniqueOrThrow({ where: { id: hit.id }, select: { status: true } });
+        const current = await tx.screeningCaseHit.findUniqueOrThrow({ where: { id: hit.id }, select: { status: true, resolvedBy: true } });
+        // The same reviewer's resolution again (a retried activity): done already.
+        if (current.status === input.resolution && current.resolvedBy === input.actorId) return { outcome: 'resolved', status: input.resolution, openLeft: await tx.screeningCaseHit.count({ where: { recordId: hit.recordId, status: 'open' } }) };
         return { outcome: 'already_resolved', status: isCaseHitStatus(current.status) ? current.status : 'open' };
       }
-      const data = { caseHitId: hit.id, entryId: hit.entryId, source: hit.hit.source, kind: hit.hit.kind, resolution: input.resolution, hasReason: input.reason !== null };
+      const data = { caseHitId: hit.id, entryId: hit.entryId, source: hit.hit.source, kind: hit.hit.kind, resolution: input.resolution, hasReason: input.sealedReason !== null };
       if (input.resolution === 'false_positive') {
-        await clearHit(tx, { subjectId: hit.subjectId, entryId: hit.entryId, entryContentHash: hit.entryContentHash, clearedBy: input.actorId });
-        await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_HIT_CLEARED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit cleared as a false positive (for this customer and this version of the entry)', data, dedupeKey: `${hit.id}:resolved` });
+        await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_HIT_CLEARED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit resolved as a false positive; it becomes a clearance once a second reviewer approves the case', data, dedupeKey: `${hit.id}:resolved` });
       } else {
         await tx.kycRecord.update({ where: { id: hit.recordId }, data: { screeningMatchConfirmedAt: at } });
         await tx.wallet.updateMany({ where: { userId: hit.subjectId }, data: { restrictedAt: at, restrictionReason: 'screening_match_confirmed' } });
         await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_MATCH_CONFIRMED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit confirmed as this customer: wallet restricted, ops alerted', data, dedupeKey: `${hit.id}:resolved` });
         await raiseAlerts(tx, [screeningTrueMatchAlert({ recordId: hit.recordId, caseHitId: hit.id, entryId: hit.entryId, kind: hit.hit.kind, resolvedBy: input.actorId, monitoring: input.monitoring })]);
       }
-      const left = await tx.screeningCaseHit.groupBy({ by: ['status'], where: { recordId: hit.recordId }, _count: { _all: true } });
-      const count = (status: CaseHitStatus) => left.find((g) => g.status === status)?._count._all ?? 0;
-      if (input.resolution === 'false_positive' && count('open') === 0 && count('true_match') === 0) {
-        const sources = await tx.screeningCaseHit.findMany({ where: { recordId: hit.recordId }, select: { hit: { select: { source: true } } } });
+      const openLeft = await tx.screeningCaseHit.count({ where: { recordId: hit.recordId, status: 'open' } });
+      return { outcome: 'resolved', status: input.resolution, openLeft };
+    });
+  }
+
+  /**
+   * A review approved by two different reviewers: each hit of the case resolved as a false
+   * positive becomes a clearance for the customer, the entry's content and the identity screened,
+   * naming the reviewer who resolved it and an approver other than them. A hit whose approvers
+   * are all its resolver (no second pair of eyes saw it) is not cleared: it alerts again at the
+   * next screening. Writes SCREENING_CLEARED for the case. Idempotent.
+   */
+  async grantClearances(input: { recordId: string; reviewId: string; approvers: readonly string[] }): Promise<{ granted: number; withheld: number }> {
+    const at = this.now();
+    return this.db.$transaction(async (tx) => {
+      const hits = await tx.screeningCaseHit.findMany({ where: { recordId: input.recordId, status: 'false_positive' }, include: { hit: { select: { runId: true, source: true } } } });
+      let granted = 0;
+      let withheld = 0;
+      for (const hit of hits) {
+        const confirmedBy = input.approvers.find((approver) => approver !== hit.resolvedBy);
+        if (!hit.identityHash || !hit.resolvedBy || !confirmedBy) {
+          withheld++;
+          continue;
+        }
+        await clearHit(tx, { subjectId: hit.subjectId, entryId: hit.entryId, entryContentHash: hit.entryContentHash, identityHash: hit.identityHash, clearedBy: hit.resolvedBy, confirmedBy });
+        granted++;
+      }
+      if (hits.length === 0 || (await alreadyRecorded(tx, `${input.reviewId}:SCREENING_CLEARANCES`))) return { granted, withheld };
+      await appendEvent(tx, {
+        recordId: input.recordId,
+        type: 'SCREENING_CLEARANCES_GRANTED',
+        actor: { type: 'system' },
+        reason: withheld ? `${granted} list ${granted === 1 ? 'hit' : 'hits'} cleared by two reviewers; ${withheld} not cleared (no second reviewer confirmed them): they alert again` : `${granted} list ${granted === 1 ? 'hit' : 'hits'} cleared by two reviewers, for this customer, this identity and this version of each entry`,
+        data: { reviewId: input.reviewId, granted, withheld, approvers: [...input.approvers] },
+        dedupeKey: `${input.reviewId}:SCREENING_CLEARANCES`,
+      });
+      if (granted > 0) {
         await enqueueEvent(tx, {
           type: 'SCREENING_CLEARED',
-          recordId: hit.recordId,
-          data: { recordId: hit.recordId, screeningId: hit.hit.runId, trigger: 'review', lists: [...new Set(sources.map((s) => s.hit.source).filter(isScreeningSource))].sort(), screenedAt: at.toISOString() },
-          dedupeKey: `${hit.id}:SCREENING_CLEARED`,
+          recordId: input.recordId,
+          data: { recordId: input.recordId, screeningId: hits[0]!.hit.runId, trigger: 'review', lists: [...new Set(hits.map((h) => h.hit.source).filter(isScreeningSource))].sort(), screenedAt: at.toISOString() },
+          dedupeKey: `${input.reviewId}:SCREENING_CLEARED`,
         });
       }
-      return { outcome: 'resolved', status: input.resolution, openLeft: count('open') };
+      return { granted, withheld };
     });
   }
 

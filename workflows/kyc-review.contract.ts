@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { REVIEW_REFUSALS, type ReviewDecision, type ReviewerRole, type ReviewLevel, type ReviewReasonCode, type ReviewRefusal, type ReviewStage } from '../domain/review';
+import { type CaseHitStatus, type HitResolution, type ListGap } from '../domain/screening';
 
 // The contract of the manual-review workflow (workflows/kyc-review.ts), a child of the
 // verification: its input, its updates and query, its id, its failure types. No Node APIs here.
@@ -54,6 +55,30 @@ export interface ReviewState {
   outcome: ReviewOutcome | null;
   /** The decisions this review offers; null: every decision. */
   decisions: ReviewDecision[] | null;
+  /**
+   * The case's sanctions and PEP screening as the approval rule sees it (ids and statuses only).
+   * Null until the review has read it (reviews started before the workflow held the rules).
+   */
+  screening?: ReviewScreening | null;
+}
+
+/** The case hits of a review's record and the required lists missing when it was last screened. */
+export interface ReviewScreening {
+  hits: { id: string; status: CaseHitStatus }[];
+  gaps: ListGap[];
+}
+
+export interface HitResolutionInput extends ClaimInput {
+  caseHitId: string;
+  resolution: HitResolution;
+  /** The reviewer's reason sealed with the customer's data key by the API (free text about a customer). */
+  sealedReason?: string;
+}
+
+export interface HitResolutionResult {
+  status: HitResolution;
+  openLeft: number;
+  state: ReviewState;
 }
 
 export type ReviewDecisionResult = { accepted: true; state: ReviewState };
@@ -64,4 +89,6 @@ export type ReviewFailure = ReviewRefusal;
 
 export const decideUpdate = defineUpdate<ReviewDecisionResult, [ReviewDecisionInput]>('decide');
 export const claimUpdate = defineUpdate<ReviewState, [ClaimInput]>('claim');
+/** A reviewer resolves one sanctions or PEP hit of the case: false positive, or true match (the case is then rejected). */
+export const resolveHitUpdate = defineUpdate<HitResolutionResult, [HitResolutionInput]>('resolveHit');
 export const reviewStateQuery = defineQuery<ReviewState>('reviewState');

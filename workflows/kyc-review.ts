@@ -1,22 +1,45 @@
-import { ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { KycActivities } from '../activities';
-import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, type Refusal, type ReviewSituation } from '../domain/review';
-import { claimUpdate, decideUpdate, reviewStateQuery, type KycReviewInput, type ReviewOutcome, type ReviewState } from './kyc-review.contract';
+import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, hitResolutionRefusal, REVIEW_REFUSALS, type Refusal, type ReviewRefusal, type ReviewSituation } from '../domain/review';
+import { screeningApprovalRefusal } from '../domain/screening';
+import { claimUpdate, decideUpdate, resolveHitUpdate, reviewStateQuery, type HitResolutionInput, type KycReviewInput, type ReviewDecisionInput, type ReviewOutcome, type ReviewScreening, type ReviewState } from './kyc-review.contract';
 import { CLOSE_ON_CANCEL_PATCH } from './kyc-verification.contract';
+import { screeningCaseWorkflowId, screeningReviewWorkflowId } from './screening-monitor.contract';
 import { ACTIVITY_TIMEOUTS, DATABASE_RETRY } from './policies';
 import { KycRecordIdKey, KycReviewerKey, KycReviewLevelKey, KycStatusKey } from './search-attributes';
 
 // Manual review as a child of the verification: assign the least-loaded reviewer, wait for a
 // decision under the review SLA, escalate to a senior reviewer when it passes, alert ops when the
 // escalated SLA passes too, and keep waiting. Four-eyes cases need two different approvers. Who may
-// claim and decide is domain/review.ts; this workflow keeps the case's state and its timers.
+// claim and decide is domain/review.ts; this workflow keeps the case's state and its timers, and
+// holds every rule of the case itself, whoever sends the update: no approval while a sanctions or
+// PEP hit is open or confirmed or the required lists are not in force (checked afresh as the
+// approval is recorded), any case with a hit takes four eyes, a hit is resolved here (a true match
+// rejects the case), and a false positive becomes a clearance only once two reviewers approved.
 
-const { openReviewTask, escalateReviewTask, claimReviewTask, recordReviewDecision, alertOpsOfReviewBreach, closeReviewTasks } = proxyActivities<KycActivities>({
+const { openReviewTask, escalateReviewTask, claimReviewTask, recordReviewDecision, alertOpsOfReviewBreach, closeReviewTasks, resolveCaseHit, grantClearances, caseScreening } = proxyActivities<KycActivities>({
   startToCloseTimeout: ACTIVITY_TIMEOUTS.database,
   retry: DATABASE_RETRY,
 });
 
+/**
+ * Reviews started from here on hold the screening rules themselves (above); reviews started
+ * before keep their recorded history and take the rules from their next decision on.
+ */
+export const REVIEW_RULES_PATCH = 'review-rules-in-workflow';
+
 const asFailure = (refusal: Refusal) => ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+const isRefusal = (type: string | undefined | null): type is ReviewRefusal => (REVIEW_REFUSALS as readonly (string | null | undefined)[]).includes(type);
+
+/** A step refused for good (an actor who may not act): the update fails with that refusal, the case stays as it was. */
+async function refusing<T>(step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isRefusal(err.cause.type)) throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type);
+    throw err;
+  }
+}
 
 export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
   const { recordId } = input;
@@ -33,6 +56,15 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     opsAlerted: false,
     outcome: null,
     decisions: input.decisions ?? null,
+    screening: null,
+  };
+  // A case opened by ongoing screening of an approved customer (the true-match alert says so).
+  const monitoring = workflowId === screeningReviewWorkflowId(screeningCaseWorkflowId(recordId));
+  // Any sanctions or PEP hit on the case takes two approvers, whatever the score said.
+  const fourEyes = () => input.fourEyes || (state.screening?.hits.length ?? 0) > 0;
+  const readScreening = async (rescreen: boolean): Promise<ReviewScreening> => {
+    state.screening = await caseScreening({ recordId, rescreen });
+    return state.screening;
   };
   // Bumped on every change that restarts the SLA clock (new task, claim, escalation).
   let version = 0;
@@ -90,7 +122,7 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
       await condition(() => !assigning);
       const refusal = claimRefusal(situation(), actor);
       if (refusal) throw asFailure(refusal);
-      await claimReviewTask({ taskId: state.taskId!, recordId, actorId: actor.actorId, actorRole: actor.actorRole, takeover: state.assigneeId !== null });
+      await refusing(claimReviewTask({ taskId: state.taskId!, recordId, actorId: actor.actorId, actorRole: actor.actorRole, takeover: state.assigneeId !== null }));
       state.assigneeId = actor.actorId;
       version++;
       publish();
@@ -105,6 +137,44 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     },
   );
 
+  /** Records a decision the rules allowed and moves the case on: escalated, to its second approver, or closed. */
+  const applyDecision = async (decision: ReviewDecisionInput) => {
+    const secondApprovalNeeded = approvalNeedsSecondReviewer(state, decision.decision, fourEyes());
+    await refusing(
+      recordReviewDecision({
+        taskId: state.taskId!,
+        recordId,
+        actorId: decision.actorId,
+        actorRole: decision.actorRole,
+        decision: decision.decision,
+        reasonCode: decision.reasonCode ?? null,
+        notes: decision.notes ?? null,
+        sealedNotes: decision.sealedNotes ?? null,
+        closesTask: decision.decision !== 'escalate',
+      }),
+    );
+    if (decision.decision === 'escalate') {
+      await escalate('Escalated by the reviewer', decision.actorId);
+    } else if (secondApprovalNeeded) {
+      state.firstApproverId = decision.actorId;
+      state.stage = 'second_approval';
+      await openTask('Second approval (four eyes)', [decision.actorId]);
+    } else {
+      close({
+        decision: decision.decision,
+        reasonCode: decision.reasonCode ?? null,
+        decidedBy: decision.actorId,
+        approvers: decision.decision === 'approve' ? [state.firstApproverId, decision.actorId].filter((id): id is string => id !== null) : [],
+      });
+    }
+  };
+
+  /** The screening rule of an approval on what the review knows (the validator), or on a fresh read (the handler). */
+  const approvalRefusal = (screening: ReviewScreening | null | undefined): Refusal | null => {
+    const refusal = screening ? screeningApprovalRefusal(screening) : null;
+    return refusal ? { type: 'ScreeningUnresolved', message: refusal } : null;
+  };
+
   setHandler(
     decideUpdate,
     async (decision) => {
@@ -113,32 +183,13 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
       if (refusal) throw asFailure(refusal);
       deciding = true;
       try {
-        const secondApprovalNeeded = approvalNeedsSecondReviewer(state, decision.decision, input.fourEyes);
-        await recordReviewDecision({
-          taskId: state.taskId!,
-          recordId,
-          actorId: decision.actorId,
-          actorRole: decision.actorRole,
-          decision: decision.decision,
-          reasonCode: decision.reasonCode ?? null,
-          notes: decision.notes ?? null,
-          sealedNotes: decision.sealedNotes ?? null,
-          closesTask: decision.decision !== 'escalate',
-        });
-        if (decision.decision === 'escalate') {
-          await escalate('Escalated by the reviewer', decision.actorId);
-        } else if (secondApprovalNeeded) {
-          state.firstApproverId = decision.actorId;
-          state.stage = 'second_approval';
-          await openTask('Second approval (four eyes)', [decision.actorId]);
-        } else {
-          close({
-            decision: decision.decision,
-            reasonCode: decision.reasonCode ?? null,
-            decidedBy: decision.actorId,
-            approvers: decision.decision === 'approve' ? [state.firstApproverId, decision.actorId].filter((id): id is string => id !== null) : [],
-          });
+        if (decision.decision === 'approve' && patched(REVIEW_RULES_PATCH)) {
+          const screening = await readScreening(true);
+          // Gaps count here only: they may have closed since the case was opened (the validator cannot know).
+          const screeningRefusal = approvalRefusal(screening);
+          if (screeningRefusal) throw asFailure(screeningRefusal);
         }
+        await applyDecision(decision);
         return { accepted: true, state };
       } finally {
         deciding = false;
@@ -147,13 +198,54 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
     {
       validator: (decision) => {
         if (assigning && decision.taskId === state.taskId) return;
-        const refusal = decisionRefusal(situation(), decision);
+        const refusal = decisionRefusal(situation(), decision) ?? (decision.decision === 'approve' ? approvalRefusal(state.screening && { hits: state.screening.hits, gaps: [] }) : null);
+        if (refusal) throw asFailure(refusal);
+      },
+    },
+  );
+
+  const hitRefusal = (input: HitResolutionInput, known: ReviewScreening | null | undefined): Refusal | null => {
+    const hit = known?.hits.find((h) => h.id === input.caseHitId);
+    if (known && !hit) return { type: 'HitNotFound', message: 'No such screening hit on this case' };
+    if (hit && hit.status !== 'open') return { type: 'HitAlreadyResolved', message: `This hit is already resolved (${hit.status.replace('_', ' ')})` };
+    return null;
+  };
+
+  setHandler(
+    resolveHitUpdate,
+    async (resolution) => {
+      await condition(() => !assigning);
+      const refusal = hitResolutionRefusal(situation(), resolution);
+      if (refusal) throw asFailure(refusal);
+      deciding = true;
+      try {
+        const known = hitRefusal(resolution, await readScreening(false));
+        if (known) throw asFailure(known);
+        const result = await refusing(
+          resolveCaseHit({ caseHitId: resolution.caseHitId, recordId, actorId: resolution.actorId, actorRole: resolution.actorRole, resolution: resolution.resolution, sealedReason: resolution.sealedReason ?? null, monitoring }),
+        );
+        if (result.outcome === 'not_found') throw asFailure({ type: 'HitNotFound', message: 'No such screening hit on this case' });
+        if (result.outcome === 'already_resolved') throw asFailure({ type: 'HitAlreadyResolved', message: `This hit is already resolved (${result.status.replace('_', ' ')})` });
+        await readScreening(false);
+        // A confirmed match can only end the case in a rejection, whose customer text is neutral.
+        if (result.status === 'true_match') await applyDecision({ taskId: resolution.taskId, actorId: resolution.actorId, actorRole: resolution.actorRole, decision: 'reject', reasonCode: 'sanctions_hit' });
+        return { status: result.status, openLeft: result.openLeft, state };
+      } finally {
+        deciding = false;
+      }
+    },
+    {
+      validator: (resolution) => {
+        if (assigning && resolution.taskId === state.taskId) return;
+        // Only what the review knows refuses here: a hit found since is checked by the handler.
+        const refusal = hitResolutionRefusal(situation(), resolution) ?? hitRefusal(resolution, state.screening && state.screening.hits.some((h) => h.id === resolution.caseHitId) ? state.screening : null);
         if (refusal) throw asFailure(refusal);
       },
     },
   );
 
   const run = async (): Promise<ReviewOutcome> => {
+    if (patched(REVIEW_RULES_PATCH)) await readScreening(false);
     await openTask(input.purpose ?? 'Manual review', []);
 
     // The SLA timers: a review SLA without a decision escalates; the escalated SLA alerts ops once, then the case waits.
@@ -170,6 +262,8 @@ export async function kycReview(input: KycReviewInput): Promise<ReviewOutcome> {
       }
     }
     await condition(() => !deciding);
+    // Two reviewers approved: the hits resolved as false positives become clearances.
+    if (state.outcome.decision === 'approve' && patched(REVIEW_RULES_PATCH)) await grantClearances({ recordId, reviewId: workflowId, approvers: state.outcome.approvers });
     await closeReviewTasks({ recordId });
     return state.outcome;
   };

@@ -1,17 +1,17 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { hitResolutionRefusal, type ReviewerRole, type ReviewSituation } from '../../domain/review';
+import { type ReviewerRole } from '../../domain/review';
 import { type ExtractedIdentity } from '../../domain/risk';
-import { type HitResolution, screeningApprovalRefusal, screeningIdentitiesOf } from '../../domain/screening';
-import { claimUpdate, decideUpdate, reviewStateQuery, type ReviewDecisionInput, type ReviewFailure, type ReviewState } from '../../workflows/kyc-review.contract';
-import { screeningCaseWorkflowId, screeningReviewWorkflowId } from '../../workflows/screening-monitor.contract';
+import { type HitResolution, screeningIdentitiesOf } from '../../domain/screening';
+import { claimUpdate, decideUpdate, resolveHitUpdate, reviewStateQuery, type ReviewDecisionInput, type ReviewFailure, type ReviewState } from '../../workflows/kyc-review.contract';
 import { type Principal } from '../auth';
 import { Problem, type ProblemCode } from '../problem';
 import { type UseCaseDeps } from './deps';
 
-// Manual review for reviewers: the case file, claims and decisions, which go to the review
-// workflow as updates (its validators apply the rules of domain/review.ts), and the resolution of
-// sanctions and PEP hits (domain/screening.ts: no approval while a hit is open or confirmed).
+// Manual review for reviewers: the case file, and claims, decisions and resolutions of sanctions
+// and PEP hits, which go to the review workflow as updates. Every rule and every effect of them is
+// the workflow's (workflows/kyc-review.ts, with domain/review.ts and domain/screening.ts): this
+// use case seals the reviewer's free text with the customer's key and sends the update, nothing more.
 
 // Refusals of the review workflow, as HTTP problems: a map over the contract's closed list.
 const PROBLEM_OF: Record<ReviewFailure, ProblemCode> = {
@@ -23,6 +23,10 @@ const PROBLEM_OF: Record<ReviewFailure, ProblemCode> = {
   AlreadyEscalated: 'conflict',
   ReasonCodeRequired: 'validation_failed',
   DecisionNotOffered: 'conflict',
+  ScreeningUnresolved: 'conflict',
+  HitNotFound: 'not_found',
+  HitAlreadyResolved: 'conflict',
+  ActorNotAllowed: 'forbidden',
 };
 
 function reviewCallProblem(err: Error, logger: UseCaseDeps['logger']): Problem {
@@ -53,10 +57,6 @@ export async function claimReviewTask(deps: UseCaseDeps, principal: Principal, t
 
 export async function decideReviewTask(deps: UseCaseDeps, principal: Principal, taskId: string, decision: Pick<ReviewDecisionInput, 'decision' | 'reasonCode' | 'notes'>): Promise<ReviewState> {
   const task = await openTask(deps, taskId);
-  if (decision.decision === 'approve') {
-    const refusal = screeningApprovalRefusal(await deps.stores.screening.caseHitStatuses(task.kycRecordId));
-    if (refusal) throw new Problem('conflict', refusal);
-  }
   const { notes, ...rest } = decision;
   // Free text may name people: sealed with the customer's key before it enters the review's history.
   const sealedNotes = notes ? await deps.stores.personalData.seal(await deps.stores.records.subjectOf(task.kycRecordId), notes) : undefined;
@@ -137,34 +137,24 @@ export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'tempora
 }
 
 /**
- * A reviewer resolves one sanctions or PEP hit of a case they may decide. false_positive clears
- * it (with a reason); true_match records it (ops alert, wallet restricted) and rejects the case
- * through the review workflow with the reason code sanctions_hit, whose customer text is neutral.
+ * A reviewer resolves one sanctions or PEP hit of a case (the review workflow's resolveHit
+ * update): false positive (with a reason; it becomes a clearance once a second reviewer approves
+ * the case), or true match (ops alert, wallet restricted, the case rejected with the reason code
+ * sanctions_hit, whose customer text is neutral).
  */
 export async function resolveScreeningHit(deps: UseCaseDeps, principal: Principal, recordId: string, caseHitId: string, input: { resolution: HitResolution; reason: string | null }) {
-  const tasks = await deps.stores.reviewTasks.openTasksOf(recordId);
-  const task = tasks[0];
+  const [task] = await deps.stores.reviewTasks.openTasksOf(recordId);
   if (!task) {
     if (!(await deps.stores.records.get(recordId))) throw new Problem('not_found', 'No such KYC record');
     throw new Problem('conflict', 'No review is open on this case: its hits can no longer be resolved');
   }
-  const state = await queryReview(deps, task.workflowId);
-  if (!state) throw new Problem('upstream_unavailable', 'The review service is temporarily unavailable; retry in a minute');
-  const situation: ReviewSituation = { closed: state.outcome !== null, taskId: state.taskId, assigneeId: state.assigneeId, level: state.level, stage: state.stage, firstApproverId: state.firstApproverId, deciding: false, decisions: null };
-  const actor = { taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole };
-  const refusal = hitResolutionRefusal(situation, actor);
-  if (refusal) throw new Problem(PROBLEM_OF[refusal.type], refusal.message);
-
-  const monitoring = task.workflowId === screeningReviewWorkflowId(screeningCaseWorkflowId(recordId));
-  const resolved = await deps.stores.screening.resolve({ caseHitId, recordId, actorId: principal.userId, resolution: input.resolution, reason: input.reason, monitoring });
-  if (resolved.outcome === 'not_found') throw new Problem('not_found', 'No such screening hit on this case');
-  if (resolved.outcome === 'already_resolved') throw new Problem('conflict', `This hit is already resolved (${resolved.status.replace('_', ' ')})`);
-  if (resolved.status === 'false_positive') return { status: resolved.status, openLeft: resolved.openLeft, review: state };
-  const decided = await deps.temporal.workflow
+  // Free text may name people: sealed with the customer's key before it enters the review's history.
+  const sealedReason = input.reason ? await deps.stores.personalData.seal(await deps.stores.records.subjectOf(recordId), input.reason) : undefined;
+  const result = await deps.temporal.workflow
     .getHandle(task.workflowId)
-    .executeUpdate(decideUpdate, { args: [{ ...actor, decision: 'reject', reasonCode: 'sanctions_hit' }] })
+    .executeUpdate(resolveHitUpdate, { args: [{ taskId: task.id, actorId: principal.userId, actorRole: principal.role as ReviewerRole, caseHitId, resolution: input.resolution, ...(sealedReason ? { sealedReason } : {}) }] })
     .catch((err: Error) => {
       throw reviewCallProblem(err, deps.logger);
     });
-  return { status: resolved.status, openLeft: resolved.openLeft, review: decided.state };
+  return { status: result.status, openLeft: result.openLeft, review: result.state };
 }
