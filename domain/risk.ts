@@ -60,7 +60,7 @@ export const RISK_RULES: Record<RiskCode, RiskRule> = {
   // rescreen) matched a list entry, cleared since or not: people decide, never the rules alone.
   PRIOR_LIST_HIT: { weight: 20, hard: true, fourEyes: true, describe: 'an earlier screening of this customer matched a sanctions or PEP list entry (cleared or not)' },
   // Fail closed: a required list was not loaded or out of date, so the screening proves nothing.
-  SCREENING_INCOMPLETE: { weight: 0, hard: true, fourEyes: false, describe: 'a required sanctions list was not in force or out of date when the applicant was screened; the case waits until the lists are back' },
+  SCREENING_INCOMPLETE: { weight: 10, hard: true, fourEyes: false, describe: 'a required sanctions list was not in force or out of date when the applicant was screened; the case waits until the lists are back' },
 };
 
 const VENDOR_LABEL_CAP = 50;

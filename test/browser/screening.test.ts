@@ -18,7 +18,7 @@ describe('screening in the reviewer console', () => {
   const reviewers = new Map<string, TestUser>();
 
   before(async () => {
-    system = await startTestSystem();
+    system = await startTestSystem({ SCREENING_REQUIRED_SOURCES: 'un-sc' }, { lists: false });
     browser = await launchBrowser();
     for (let i = 0; i < 2; i++) {
       const user = await createUser(system, 'reviewer');

@@ -26,7 +26,7 @@ describe('screening schedules', () => {
     const unFile = path.join(folder, 'consolidated.xml');
     await writeFile(unFile, await unListXml());
     // A source whose file is missing: its refresh is refused, the others still load.
-    system = await startTestSystem({ SCREENING_SOURCES: `un-sc=${unFile},opensanctions=${path.join(folder, 'missing.ftm.json')}`, SCREENING_FULL_RESCREEN_DAYS: '7', SCREENING_HIT_ACTION: 'restrict' });
+    system = await startTestSystem({ SCREENING_SOURCES: `un-sc=${unFile},opensanctions=${path.join(folder, 'missing.ftm.json')}`, SCREENING_FULL_RESCREEN_DAYS: '7', SCREENING_HIT_ACTION: 'restrict', SCREENING_REQUIRED_SOURCES: 'un-sc' }, { lists: false });
   });
   after(async () => {
     for (const id of [refreshId, rescreenId]) await system?.client.schedule.getHandle(id).delete().catch(() => undefined);

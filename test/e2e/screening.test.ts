@@ -40,7 +40,7 @@ describe('sanctions and PEP screening', () => {
   let auditor: TestUser;
 
   before(async () => {
-    system = await startTestSystem();
+    system = await startTestSystem({ SCREENING_REQUIRED_SOURCES: 'un-sc' }, { lists: false });
     for (const role of ['reviewer', 'reviewer', 'senior_reviewer'] as const) {
       const user = await createUser(system, role);
       reviewers.set(user.id, user);
@@ -145,12 +145,17 @@ describe('sanctions and PEP screening', () => {
     const stored = await system.db.screeningCaseHit.findUniqueOrThrow({ where: { id: hit.hit_id } });
     assert.ok(stored.reasonEnc && !stored.reasonEnc.includes('Different person'), 'the reason is stored encrypted');
     assert.equal(await system.stores.personalData.open(stored.subjectId, stored.reasonEnc), reason);
-    assert.equal(await system.db.screeningClearance.count({ where: { subjectId: customer.id, entryId: LISTED_PERSON.entryId, entryContentHash: stored.entryContentHash } }), 1);
+    // One pair of eyes resolved it: no clearance yet, the second reviewer's approval grants it.
+    assert.equal(await system.db.screeningClearance.count({ where: { subjectId: customer.id } }), 0);
     const resolved = (await caseFile(recordId)).screening.hits[0]!;
     assert.deepEqual([resolved.status, resolved.resolution?.by, resolved.resolution?.reason], ['false_positive', assignee.id, reason]);
 
     await approveWithFourEyes(recordId);
     await recordIn(recordId, 'approved');
+    const clearances = await system.db.screeningClearance.findMany({ where: { subjectId: customer.id } });
+    assert.deepEqual(clearances.map((c) => [c.entryId, c.entryContentHash, c.identityHash, c.clearedBy]), [[LISTED_PERSON.entryId, stored.entryContentHash, stored.identityHash, assignee.id]]);
+    assert.ok(clearances[0]!.confirmedBy && clearances[0]!.confirmedBy !== assignee.id, 'confirmed by the second approver');
+    assert.match(stored.identityHash ?? '', /^[0-9a-f]{64}$/, 'bound to the identity screened, as a keyed hash');
     assert.deepEqual((await outboxTypes(recordId)).filter((t) => t.startsWith('SCREENING')), ['SCREENING_HIT', 'SCREENING_CLEARED']);
     const hitEvent = await system.db.outboxEvent.findFirstOrThrow({ where: { kycRecordId: recordId, type: 'SCREENING_HIT' } });
     assert.deepEqual(hitEvent.data, { ...(hitEvent.data as object), lists: ['un-sc'], matchCount: 1, trigger: 'onboarding' });

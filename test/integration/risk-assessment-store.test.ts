@@ -15,6 +15,7 @@ import { raceOnHeldRecord } from '../support/races';
 // transaction of a run with a match records (the run, its hits marked cleared as clearances say,
 // SCREENING_CLEARED naming the lists, RISK_ASSESSED), once, however often the step runs.
 
+const IDENTITY = 'identity-hash-of-the-screened-customer';
 const nearMiss = (entryId: string, score: number): ScreeningHit => ({
   entryId,
   source: 'un-sc',
@@ -62,19 +63,23 @@ describe('the risk assessment as stored', () => {
     vendorRiskLabels: [],
     duplicateDocumentOnOtherCustomers: 0,
     listMatches: { sanctions: 0, pep: 0 },
+    priorListHits: 0,
+    screeningGaps: [],
     highRiskCountries: [],
     reviewThreshold: 50,
   });
 
   test('when the screening found near names but no match, then the run, its hits (one covered by a clearance), SCREENING_CLEARED and RISK_ASSESSED are written once, however often the step runs', async () => {
     const { recordId, userId } = await record();
-    await db.screeningClearance.create({ data: { subjectId: userId, entryId: 'un-sc:1', entryContentHash: 'hash-un-sc:1' } });
+    await db.screeningClearance.create({ data: { subjectId: userId, entryId: 'un-sc:1', entryContentHash: 'hash-un-sc:1', identityHash: IDENTITY } });
+    // A clearance of the same entry for another identity of the customer does not cover this screening.
+    await db.screeningClearance.create({ data: { subjectId: userId, entryId: 'un-sc:2', entryContentHash: 'hash-un-sc:2', identityHash: 'another-identity' } });
     const input = {
       recordId,
       attempt: 1,
       assessment,
       extracted: { identity: null },
-      screening: { subjectId: userId, hits: [nearMiss('un-sc:1', 0.7), nearMiss('un-sc:2', 0.6)], listVersionIds, threshold: 0.85 },
+      screening: { subjectId: userId, hits: [nearMiss('un-sc:1', 0.7), nearMiss('un-sc:2', 0.6)], listVersionIds, threshold: 0.85, identityHash: IDENTITY },
     };
     // Twice at once, then once more: a retry racing the first attempt, and a retry after it. The
     // race is made certain: the record's row is held until both statements wait for it, each
@@ -112,10 +117,11 @@ describe('the risk assessment as stored', () => {
   test('when a hit is a match, then the run opens a case hit and no SCREENING_CLEARED', async () => {
     const { recordId, userId } = await record();
     const match = { ...nearMiss('un-sc:3', 0.95), match: true };
-    await stores.records.saveRiskAssessment({ recordId, attempt: 1, assessment, extracted: {}, screening: { subjectId: userId, hits: [match, nearMiss('un-sc:4', 0.6)], listVersionIds, threshold: 0.85 } });
+    await stores.records.saveRiskAssessment({ recordId, attempt: 1, assessment, extracted: {}, screening: { subjectId: userId, hits: [match, nearMiss('un-sc:4', 0.6)], listVersionIds, threshold: 0.85, identityHash: IDENTITY } });
     const run = await db.screeningRun.findFirstOrThrow({ where: { recordId }, include: { hits: true } });
     assert.deepEqual([run.result, run.matchCount, run.hits.length], ['potential_match', 1, 2]);
-    assert.deepEqual((await db.screeningCaseHit.findMany({ where: { recordId } })).map((c) => c.entryId), ['un-sc:3']);
+    assert.deepEqual((await db.screeningCaseHit.findMany({ where: { recordId } })).map((c) => [c.entryId, c.identityHash]), [['un-sc:3', IDENTITY]]);
+    assert.equal((await db.screeningRun.findFirstOrThrow({ where: { recordId } })).identityHash, IDENTITY);
     assert.deepEqual((await db.outboxEvent.findMany({ where: { kycRecordId: recordId } })).map((e) => e.type), ['SCREENING_HIT']);
   });
 });

@@ -74,28 +74,33 @@ describe('screening people against the lists', () => {
 
   test('when a reviewer clears a false positive, then it stays cleared until the list changes the entry', async () => {
     const subjectId = randomUUID();
+    const identityHash = 'identity-hash-a';
     const screen = () => screenPerson(db, { names: ['Gaston Iyamuremye'] }, { threshold: THRESHOLD });
     const first = await screen();
-    const run = await recordScreeningRun(db, { subjectId, trigger: 'onboarding', ...first });
+    const run = await recordScreeningRun(db, { subjectId, trigger: 'onboarding', identityHash, ...first });
     assert.equal(run.result, 'potential_match');
     assert.deepEqual(run.openMatches.map((h) => h.entryId).sort(), ['ofac-sdn:12326', 'un-sc:6907995']);
 
-    for (const hit of run.openMatches) await clearHit(db, { subjectId, entryId: hit.entryId, entryContentHash: hit.entryContentHash });
-    await clearHit(db, { subjectId, entryId: run.openMatches[0]!.entryId, entryContentHash: run.openMatches[0]!.entryContentHash });
+    const reviewers = { clearedBy: randomUUID(), confirmedBy: randomUUID() };
+    for (const hit of run.openMatches) await clearHit(db, { subjectId, entryId: hit.entryId, entryContentHash: hit.entryContentHash, identityHash, ...reviewers });
+    await clearHit(db, { subjectId, entryId: run.openMatches[0]!.entryId, entryContentHash: run.openMatches[0]!.entryContentHash, identityHash, ...reviewers });
     assert.equal((await clearancesOf(db, subjectId)).length, 2, 'clearing twice keeps one clearance');
-    const cleared = await recordScreeningRun(db, { subjectId, trigger: 'periodic', ...(await screen()) });
+    await assert.rejects(clearHit(db, { subjectId, entryId: 'x', entryContentHash: 'y', identityHash, clearedBy: reviewers.clearedBy, confirmedBy: reviewers.clearedBy }), /two different reviewers/);
+    const cleared = await recordScreeningRun(db, { subjectId, trigger: 'periodic', identityHash, ...(await screen()) });
     assert.equal(cleared.result, 'clear');
+    const otherIdentity = await recordScreeningRun(db, { subjectId, trigger: 'periodic', identityHash: 'identity-hash-b', ...(await screen()) });
+    assert.equal(otherIdentity.result, 'potential_match', 'a clearance holds for the identity it was granted for only');
 
     // The UN list changes this entry (one alias more): its content hash changes, the hit is back.
     const xml = (await readFile(UN_FILE, 'utf8')).replace('<ALIAS_NAME>Victor Rumuri</ALIAS_NAME>', '<ALIAS_NAME>Victor Rumuri</ALIAS_NAME>\n      </INDIVIDUAL_ALIAS>\n      <INDIVIDUAL_ALIAS>\n        <QUALITY>Good</QUALITY>\n        <ALIAS_NAME>Victor Byiringiro</ALIAS_NAME>');
     await loadList(db, 'un-sc', [{ name: 'consolidated.xml', content: xml }]);
-    const after = await recordScreeningRun(db, { subjectId, trigger: 'list_update', ...(await screen()) });
+    const after = await recordScreeningRun(db, { subjectId, trigger: 'list_update', identityHash, ...(await screen()) });
     assert.equal(after.result, 'potential_match');
     assert.deepEqual(after.openMatches.map((h) => h.entryId), ['un-sc:6907995']);
 
     const runs = await screeningRunsOf(db, subjectId);
-    assert.deepEqual(runs.map((r) => r.result), ['potential_match', 'clear', 'potential_match']);
-    const stored = runs[1]!.hits.filter((h) => h.match);
+    assert.deepEqual(runs.map((r) => r.result), ['potential_match', 'potential_match', 'clear', 'potential_match']);
+    const stored = runs[2]!.hits.filter((h) => h.match);
     assert.ok(stored.length === 2 && stored.every((h) => h.cleared));
     assert.ok(!JSON.stringify(runs).includes('Gaston Iyamuremye'), 'no customer name is stored (the entry spells it in capitals)');
   });

@@ -78,14 +78,17 @@ export interface TestSystem {
 }
 
 // `worker: false` leaves the worker to the test (for example, a separate process it can kill);
-// `notifications: true` registers a webhook receiver as the KYC_NOTIFY_URL subscriber.
+// `notifications: true` registers a webhook receiver as the KYC_NOTIFY_URL subscriber;
+// `lists: false` starts on a database without any sanctions list.
 /**
  * poolSize: the database connections the API and worker share (5: test files run side by side, and
  * PostgreSQL's connections are shared by all of them; a benchmark gives them production's).
  */
-export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean; notifications?: boolean; poolSize?: number } = {}): Promise<TestSystem> {
+export async function startTestSystem(overrides: Record<string, string> = {}, options: { autoDecideDelayMs?: number | null; worker?: boolean; notifications?: boolean; poolSize?: number; lists?: boolean } = {}): Promise<TestSystem> {
   quietRuntime();
-  const database = await createTestDatabase();
+  // The bundled lists loaded, as production starts (screening fails closed without them);
+  // `lists: false` for a test that loads the lists it screens against itself.
+  const database = await createTestDatabase({ lists: options.lists ?? true });
   const taskQueue = `kyc-test-${randomUUID()}`;
   const logs: string[] = [];
   const logger = createLogger('debug', { service: 'test-api' }, (line) => logs.push(line));

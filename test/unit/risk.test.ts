@@ -9,6 +9,8 @@ const base: RiskInput = {
   vendorRiskLabels: [],
   duplicateDocumentOnOtherCustomers: 0,
   listMatches: { sanctions: 0, pep: 0 },
+  priorListHits: 0,
+  screeningGaps: [],
   highRiskCountries: ['KP', 'IR'],
   reviewThreshold: 80,
 };
@@ -87,6 +89,17 @@ describe('risk assessment', () => {
     const pep = assessRisk({ ...base, listMatches: { sanctions: 0, pep: 1 } });
     assert.deepEqual([pep.reasons.map((r) => r.code), pep.score, pep.needsReview, pep.needsFourEyes], [['PEP_HIT'], 40, true, true]);
     assert.deepEqual(codes({ ...base, listMatches: { sanctions: 1, pep: 1 } }), ['SANCTIONS_HIT', 'PEP_HIT']);
+  });
+
+  test('when an earlier screening of the customer matched a list entry (cleared or not), then people decide, with four eyes', () => {
+    const prior = assessRisk({ ...base, priorListHits: 2 });
+    assert.deepEqual([prior.reasons.map((r) => r.code), prior.needsReview, prior.needsFourEyes], [['PRIOR_LIST_HIT'], true, true]);
+  });
+
+  test('when a required list was missing or out of date, then the case waits in review, its reason naming the list', () => {
+    const held = assessRisk({ ...base, screeningGaps: [{ source: 'ofac-sdn', problem: 'not_loaded', checkedAt: null, maxAgeHours: null }, { source: 'un-sc', problem: 'stale', checkedAt: '2026-11-01T00:00:00.000Z', maxAgeHours: 48 }] });
+    assert.deepEqual([held.reasons.map((r) => r.code), held.needsReview, held.needsFourEyes], [['SCREENING_INCOMPLETE'], true, false]);
+    assert.match(held.reasons[0]!.detail, /the ofac-sdn list is not loaded; the un-sc list was last refreshed 2026-11-01T00:00:00.000Z \(more than 48 hours ago\)$/);
   });
 
   test('the rule table names a weight for every code', () => {
