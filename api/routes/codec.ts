@@ -1,7 +1,7 @@
 import { type Payload } from '@temporalio/common';
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { codecAdmitsLocalUi, type Config } from '../../domain/config';
+import { codecAdmitsLocalUi, codecOffersEncode, type Config } from '../../domain/config';
 import { EncryptionCodec } from '../../infra/payload-codec';
 import { type ApiRouter } from '../openapi';
 import { Problem, ROUTE_PATTERN_LOCAL } from '../problem';
@@ -94,8 +94,10 @@ const namespaceHeaderSchema = z.object({
   'x-namespace': z.string().max(255).optional().describe('The namespace whose payloads these are (sent by the Temporal UI)'),
 });
 
-export function codecRoutes(api: ApiRouter, config: Pick<Config, 'KYC_PAYLOAD_KEYS' | 'TEMPORAL_UI_ORIGIN' | 'TEMPORAL_NAMESPACE' | 'NODE_ENV' | 'KYC_CODEC_LOCAL_UI'>): void {
-  const codec = new EncryptionCodec(config.KYC_PAYLOAD_KEYS);
+export function codecRoutes(api: ApiRouter, config: Pick<Config, 'KYC_PAYLOAD_KEYS' | 'TEMPORAL_UI_ORIGIN' | 'TEMPORAL_NAMESPACE' | 'NODE_ENV' | 'KYC_CODEC_LOCAL_UI' | 'KYC_CODEC_ENCODE'>): void {
+  // For display: a payload the service did not seal (someone's plain JSON) is shown as it is; the
+  // workers refuse it (infra/payload-codec.ts).
+  const codec = new EncryptionCodec(config.KYC_PAYLOAD_KEYS, { acceptPlaintext: true });
   api.express.use(cors(config.TEMPORAL_UI_ORIGIN));
   // History pages are larger than API requests: this router is mounted ahead of the app's 64 kB
   // JSON parser and parses its own bodies, once the caller's role is known.
@@ -152,6 +154,9 @@ export function codecRoutes(api: ApiRouter, config: Pick<Config, 'KYC_PAYLOAD_KE
     async (req) => run(req.header('x-namespace'), req.body.payloads, (p) => codec.decode(p)),
   );
 
+  // Whoever may encode may write payloads the workers trust (a reviewer's decision, a vendor's
+  // signal): development only, where the Temporal UI and CLI send them by hand.
+  if (!codecOffersEncode(config)) return;
   api.route(
     {
       method: 'post',

@@ -57,7 +57,7 @@ describe('Temporal UI with the codec', () => {
     const workflowId = `ui-codec-${randomUUID()}`;
     try {
       // No worker runs: the workflow stays open with its encrypted input in the history.
-      const client = new Client({ connection, namespace: system.config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [new EncryptionCodec(system.config.KYC_PAYLOAD_KEYS)] } });
+      const client = new Client({ connection, namespace: system.config.TEMPORAL_NAMESPACE, dataConverter: { payloadCodecs: [new EncryptionCodec(system.config.KYC_PAYLOAD_KEYS, { acceptPlaintext: false })] } });
       await client.workflow.start('kycVerification', { taskQueue: `ui-codec-${randomUUID()}`, workflowId, args: [{ marker }] });
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];

@@ -64,10 +64,10 @@ describe('who the codec decodes for', () => {
     jwksServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     system = await startTestSystem(
-      { KYC_CODEC_LOCAL_UI: 'true', KYC_JWT_PUBLIC_KEY_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/certs`, KYC_JWT_EXTERNAL_ISSUER: ISSUER, KYC_JWT_EXTERNAL_AUDIENCE: AUDIENCE },
+      { KYC_CODEC_LOCAL_UI: 'true', KYC_CODEC_ENCODE: 'true', KYC_JWT_PUBLIC_KEY_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/certs`, KYC_JWT_EXTERNAL_ISSUER: ISSUER, KYC_JWT_EXTERNAL_AUDIENCE: AUDIENCE },
       { worker: false },
     );
-    const [payload] = await new EncryptionCodec(system.config.KYC_PAYLOAD_KEYS).encode([defaultPayloadConverter.toPayload(secret)]);
+    const [payload] = await new EncryptionCodec(system.config.KYC_PAYLOAD_KEYS, { acceptPlaintext: false }).encode([defaultPayloadConverter.toPayload(secret)]);
     sealed = toJson(payload!);
   });
   after(async () => {
@@ -96,13 +96,18 @@ describe('who the codec decodes for', () => {
     }
   });
 
-  test('when the setting is off (the default outside development), then the local UI needs a token too', async () => {
-    const config = { ...system.config, KYC_CODEC_LOCAL_UI: 'false' as const };
+  test('when the settings are off (the default outside development), then the local UI needs a token too, and nobody may encode', async () => {
+    const config = { ...system.config, KYC_CODEC_LOCAL_UI: 'false' as const, KYC_CODEC_ENCODE: 'false' as const };
     const server = http.createServer(createApp({ db: system.db, temporal: system.client, cipher: system.cipher, config, logger: createLogger('error', {}, () => undefined) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const response = await decode({ origin: UI_ORIGIN, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const response = await decode({ origin: UI_ORIGIN, baseUrl });
       assert.equal(response.status, 401);
+      // Encoding writes payloads the workers trust: not offered at all.
+      const admin = await createUser(system, 'admin');
+      const encode = await fetch(`${baseUrl}/codec/encode`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [] }) });
+      assert.equal(encode.status, 404, await encode.text());
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -122,7 +122,7 @@ describe('erasure of a customer, proven on the real servers', () => {
 
   /** Every payload of a history decoded with the service's payload keys: what someone holding every service key reads. */
   const decodedPayloads = async (h: RawHistory): Promise<string[]> => {
-    const codec = new EncryptionCodec(system.config.KYC_PAYLOAD_KEYS);
+    const codec = new EncryptionCodec(system.config.KYC_PAYLOAD_KEYS, { acceptPlaintext: false });
     const payloads: Payload[] = [];
     const walk = (node: unknown): void => {
       if (!node || typeof node !== 'object') return;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { KeyRing, PiiCipher } from '../../infra/crypto';
-import { EncryptionCodec } from '../../infra/payload-codec';
+import { EncryptionCodec, REFUSED_ENCODING } from '../../infra/payload-codec';
+import { codecAcceptsPlaintext, codecOffersEncode } from '../../domain/config';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -54,7 +55,7 @@ describe('Temporal payload codec', () => {
   const converter = new DefaultPayloadConverter();
 
   test('when a payload is encoded, then its bytes hold no plaintext and it decodes to the original', async () => {
-    const codec = new EncryptionCodec([{ id: 'p1', key: key() }]);
+    const codec = new EncryptionCodec([{ id: 'p1', key: key() }], { acceptPlaintext: false });
     const payload = converter.toPayload({ first_name: 'Johnathan', document_number: 'BP123456789' });
     const [encoded] = await codec.encode([payload]);
     assert.ok(encoded);
@@ -65,10 +66,27 @@ describe('Temporal payload codec', () => {
     assert.deepEqual(converter.fromPayload(decoded!), { first_name: 'Johnathan', document_number: 'BP123456789' });
   });
 
-  test('when a payload was not encrypted, then decode passes it through unchanged', async () => {
-    const codec = new EncryptionCodec([{ id: 'p1', key: key() }]);
+  test('when a payload was not encrypted and plaintext is accepted (development), then decode passes it through unchanged', async () => {
+    const codec = new EncryptionCodec([{ id: 'p1', key: key() }], { acceptPlaintext: true });
     const plain = converter.toPayload('not secret');
     const [decoded] = await codec.decode([plain]);
     assert.equal(converter.fromPayload(decoded!), 'not secret');
+  });
+
+  test('when a payload was not encrypted with a key of the ring and plaintext is refused, then it decodes to a payload no converter reads', async () => {
+    const codec = new EncryptionCodec([{ id: 'p1', key: key() }], { acceptPlaintext: false });
+    const [decoded] = await codec.decode([converter.toPayload({ decision: 'approve', actorId: 'forged' })]);
+    assert.equal(Buffer.from(decoded!.metadata!.encoding!).toString(), REFUSED_ENCODING);
+    assert.throws(() => converter.fromPayload(decoded!), /refused-not-encrypted-with-the-payload-key/);
+    // Sealed with a key the ring does not hold: not decodable at all.
+    const [foreign] = await new EncryptionCodec([{ id: 'p2', key: key() }], { acceptPlaintext: false }).encode([converter.toPayload('x')]);
+    await assert.rejects(codec.decode([foreign!]));
+  });
+
+  test('the production configuration refuses plaintext payloads and the encode endpoint', () => {
+    assert.equal(codecAcceptsPlaintext({ NODE_ENV: 'production', KYC_CODEC_ACCEPT_PLAINTEXT: undefined }), false);
+    assert.equal(codecAcceptsPlaintext({ NODE_ENV: 'test', KYC_CODEC_ACCEPT_PLAINTEXT: undefined }), false);
+    assert.equal(codecAcceptsPlaintext({ NODE_ENV: 'development', KYC_CODEC_ACCEPT_PLAINTEXT: undefined }), true);
+    assert.equal(codecOffersEncode({ NODE_ENV: 'production', KYC_CODEC_ENCODE: undefined }), false);
   });
 });
