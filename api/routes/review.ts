@@ -328,7 +328,7 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       operationId: 'resolveScreeningHit',
       summary: 'Resolve a sanctions or PEP hit: false positive (cleared, with a reason) or true match (the case is rejected)',
       description:
-        'Only whoever may decide the case (its assignee, or a senior reviewer) may resolve its hits. A false positive is cleared for this customer and this version of the entry: the same entry does not alert again unless the list changes it. A true match marks the record, restricts the wallet, raises an ops alert and rejects the case (reason code sanctions_hit; the customer reads a neutral text). An approval is refused while any hit is open.',
+        'Only whoever may decide the case (its assignee, or a senior reviewer) may resolve its hits; the review workflow applies the rules, whoever sends the update. A false positive is marked on the case; once a second, different reviewer approves the case (a case with a hit always takes four eyes) it becomes a clearance for this customer, the identity screened (names, birth date, nationality) and this version of the entry: the same entry does not alert again unless the list or the identity changes. A true match marks the record, restricts the wallet, raises an ops alert and rejects the case (reason code sanctions_hit; the customer reads a neutral text). An approval is refused while any hit is open or a required list is missing.',
       tags: TAGS,
       access: REVIEWER_ROLES,
       params: hitParamsSchema,
