@@ -102,7 +102,7 @@ describe('authorisation matrix over every documented operation', () => {
   };
 
   before(async () => {
-    system = await startTestSystem();
+    system = await startTestSystem({ KYC_CODEC_ENCODE: 'true' }); // every operation there is, /codec/encode included (off outside development)
     for (const role of ['customer', 'reviewer', 'senior_reviewer', 'admin', 'auditor'] as const) users[role] = await createUser(system, role);
     // An integrating system: its API key is its bearer token.
     const service = await api(system, 'POST', '/api/admin/service-accounts', { token: users.admin.token, body: { username: `matrix-service-${randomUUID().slice(0, 8)}`, reason: 'the authorisation matrix' } });
