@@ -45,7 +45,7 @@ describe('PII at rest and in Temporal', () => {
   let history: temporal.api.history.v1.IHistory;
 
   before(async () => {
-    system = await startTestSystem();
+    system = await startTestSystem({ KYC_CODEC_ENCODE: 'true' }); // the encode endpoint is tried below (offered in development only by default)
     customer = await createUser(system);
     admin = await createUser(system, 'admin');
     const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: APPLICANT });
