@@ -88,7 +88,10 @@ describe('erasure of a customer, proven on the real servers', () => {
   let keptDocumentsBefore: { id: string; sealed: Buffer; bytes: Buffer }[];
   let keptScreeningRuns: number;
 
-  const pgDump = async (url: string): Promise<string> => (await run('pg_dump', ['--no-owner', '--no-privileges', url], { maxBuffer: 256 * 1024 * 1024 })).stdout;
+  // The sanctions and PEP lists are public data loaded as production loads them (a listed person
+  // may share a customer's birth date): their rows are left out of the search, their schema is not.
+  const PUBLIC_LIST_TABLES = ['screening_entries', 'screening_entry_tokens'].flatMap((table) => ['--exclude-table-data', table]);
+  const pgDump = async (url: string): Promise<string> => (await run('pg_dump', ['--no-owner', '--no-privileges', ...PUBLIC_LIST_TABLES, url], { maxBuffer: 256 * 1024 * 1024 })).stdout;
 
   const start = async (customer: TestUser, application: object): Promise<string> => {
     const started = await api(system, 'POST', '/api/kyc/records/start_verification/', { token: customer.token, body: application });
