@@ -364,10 +364,14 @@ describe('erasure of a customer, proven on the real servers', () => {
     assert.deepEqual(itemsOf('documents').map((d) => d.recordId), kept.map(() => records.aliceApproved));
     assert.equal(itemsOf('screening_results').length, keptScreeningRuns);
     assert.ok(itemsOf('screening_results').every((r) => r.verification_id === records.aliceApproved));
-    // Carol, untouched, sees her own in her export.
+    // Carol, untouched: her screening is withheld from her own export (named as withheld), and in the auditor's.
     const carolExport = await api(system, 'GET', '/api/privacy/export', { token: carol.token });
     const carolOther = carolExport.json.other_data as { kind: string; items: unknown[] }[];
-    assert.ok((carolOther.find((o) => o.kind === 'screening_results')?.items.length ?? 0) > 0, "Carol's screening is in her export");
+    assert.deepEqual(carolOther.map((o) => o.kind), ['documents'], "Carol's screening is not in her export");
+    assert.ok((carolExport.json.withheld as { category: string }[]).some((w) => w.category === 'screening_results'));
+    const carolAudit = await api(system, 'GET', `/api/privacy/export?user_id=${carol.id}&reason=${encodeURIComponent('FIU request 2026-0419')}`, { token: auditor.token });
+    const carolFull = carolAudit.json.other_data as { kind: string; items: unknown[] }[];
+    assert.ok((carolFull.find((o) => o.kind === 'screening_results')?.items.length ?? 0) > 0, "Carol's screening is in the auditor's export");
   });
 
   test('when a backup taken before the erasure is restored, then nothing of Alice or Bob opens (the keys are gone), and the reconciliation erases what the restore brought back', async () => {
