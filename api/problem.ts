@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describeDatabaseError, isDatabaseUnavailable } from '../store/errors';
 import { fieldErrorSchema, type FieldError } from '../domain/field-error';
 import { type Logger } from '../infra/logger';
-import { PersonalDataUnavailable } from '../store/records';
+import { PersonalDataUnavailable, RestrictedReadReasonRequired } from '../store/restricted-access';
 import { SubjectErased } from '../store/subject-keys';
 import { type SecurityEventInput, type SecurityLog } from './security-log';
 
@@ -14,6 +14,7 @@ export const PROBLEMS = {
   validation_failed: { status: 422, title: 'The request has invalid fields' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
   bad_request: { status: 400, title: 'The request is not acceptable' },
+  reason_required: { status: 400, title: 'A reason is required to read restricted personal data' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   invalid_credentials: { status: 401, title: 'Wrong username or password' },
   invalid_token: { status: 401, title: 'The token is invalid or expired' },
@@ -86,6 +87,9 @@ export function sendProblem(res: Response, problem: Problem, instance?: string):
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+/** Where the auditor gives the reason of a restricted read, on every endpoint that may read restricted data (api/restricted-read.ts). */
+export const RESTRICTED_READ_REASON_FIELD = 'query.reason';
+
 // Set by api/openapi.ts for endpoints whose clients read the error text from a `message` member
 // (the /api/v1/verify contract): their problems carry it beside `detail`.
 export const PROBLEM_MESSAGE_LOCAL = 'problemMessage';
@@ -117,6 +121,12 @@ function problemOf(err: unknown): Problem | null {
   // The customer's personal data was erased, or is kept restricted for the auditor: never processed again.
   if (err instanceof PersonalDataUnavailable) return new Problem('gone', err.state === 'erased' ? 'This personal data was erased' : 'This personal data is restricted: kept under anti-money-laundering rules, readable by the auditor only');
   if (err instanceof SubjectErased) return new Problem('gone', 'This personal data was erased');
+  // Every endpoint that reads restricted data takes the auditor's reason in the same query field.
+  if (err instanceof RestrictedReadReasonRequired) {
+    return new Problem('reason_required', 'This personal data is restricted: the auditor reads it with a reason, which goes on the privacy audit trail', [
+      { field: RESTRICTED_READ_REASON_FIELD, rule: 'required', message: 'required to read restricted data: why (a case or request number)' },
+    ]);
+  }
   // A dependency that is down (restarting, failing over) is a retry-later, not a crash.
   if (isDatabaseUnavailable(err) || isTemporalUnavailable(err)) return new Problem('upstream_unavailable', 'A service we depend on is restarting; retry in a few seconds', undefined, { retry_after: 5 });
   if (parserError.status && parserError.status >= 400 && parserError.status < 500) return new Problem('bad_request');

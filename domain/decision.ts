@@ -15,7 +15,9 @@ export function vendorEventAdvances(status: KycStatus, action: VendorEventAction
 }
 
 // Veriff's reason codes (docs/veriff-contract.md) turned into what a customer can read and act on.
-// Internal wording such as "known fraud" is never shown to the customer.
+// Internal wording such as "known fraud" is never shown to the customer, nor what would tell them
+// they are suspected (a duplicate of another account's identity or document): anti-money-laundering
+// law forbids tipping them off (domain/customer-view.ts).
 interface CustomerText {
   reason: string;
   nextAction: string;
@@ -30,9 +32,9 @@ const DECLINE_TEXT: Record<number, CustomerText> = {
   104: { reason: 'The name you entered does not match the document.', nextAction: 'Start a new verification with your name exactly as on the document.' },
   105: { reason: 'The verification could not be completed.', nextAction: CONTACT_SUPPORT },
   106: { reason: 'The verification could not be completed.', nextAction: CONTACT_SUPPORT },
-  108: { reason: 'This identity is already verified on another account.', nextAction: CONTACT_SUPPORT },
+  108: { reason: 'The verification could not be completed.', nextAction: CONTACT_SUPPORT },
   109: { reason: 'The verification could not be completed from this device.', nextAction: CONTACT_SUPPORT },
-  110: { reason: 'This document is already used on another account.', nextAction: CONTACT_SUPPORT },
+  110: { reason: 'The verification could not be completed.', nextAction: CONTACT_SUPPORT },
   112: { reason: 'Verification is not available from your location.', nextAction: CONTACT_SUPPORT },
   539: { reason: 'Too many attempts were made.', nextAction: CONTACT_SUPPORT },
 };

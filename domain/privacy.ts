@@ -15,6 +15,11 @@ export const LEGAL_BASES = {
   retentionPolicy: 'gdpr_art_5_1_e',
   /** The AML retention period ended: what was kept for it goes. */
   amlRetentionEnded: 'aml_retention_ended',
+  /**
+   * What would tell customers they are suspected is withheld from their own access (GDPR art.
+   * 23(1)(d) restrictions, as the national anti-money-laundering laws provide them).
+   */
+  amlTippingOff: 'aml_tipping_off',
 } as const;
 
 export const ERASURE_BASES = ['customer_request', 'account_closure'] as const;
@@ -71,6 +76,30 @@ export const ERASED_ACCOUNT_FIELDS = 'username, e-mail, password, external ident
 export const ERASED_VERIFICATION_FIELDS = 'names, date of birth, document number and its keyed hash, address, what the vendor read, the vendor session link';
 export const RETAINED_RECORD_FIELDS = 'the identity data and document details as submitted and as the vendor read them, the risk assessment, the review decisions and notes';
 export const RESTRICTED_ACCESS = 'restricted: not shown to reviewers, not processed; readable by the auditor only, with a logged reason';
+
+// ---------------------------------------------------------------------------------------------
+// Restricted data: who may read what an erasure kept under anti-money-laundering rules
+
+/** The personal data other stores hold about customers (PersonalDataHolder in store/privacy.ts), by the name exports give it. */
+export const PERSONAL_DATA_KINDS = ['screening_results', 'documents'] as const;
+export type PersonalDataKind = (typeof PERSONAL_DATA_KINDS)[number];
+
+/** The kinds of a restricted customer's data, as each restricted read names them on the privacy audit trail. */
+export const RESTRICTED_DATA_KINDS = ['record', 'documents', 'document_checks', 'screening_results', 'review_notes', 'webhook_bodies', 'export'] as const;
+export type RestrictedDataKind = (typeof RESTRICTED_DATA_KINDS)[number];
+
+/** The one role that reads restricted data, and only with a reason (a case or request number). */
+export const RESTRICTED_DATA_READER_ROLE = 'auditor';
+export const ACCESS_REASON_LENGTH = { min: 3, max: 500 } as const;
+
+export type RestrictedReadRefusal = 'not_auditor' | 'reason_required';
+
+/** Why this reader may not read restricted data; null when they may (the read is then logged). */
+export function restrictedReadRefusal(reader: { role: string; reason?: string | null | undefined }): RestrictedReadRefusal | null {
+  if (reader.role !== RESTRICTED_DATA_READER_ROLE) return 'not_auditor';
+  if ((reader.reason?.trim().length ?? 0) < ACCESS_REASON_LENGTH.min) return 'reason_required';
+  return null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Retention: each kind of data, its period (configuration) and why

@@ -103,7 +103,7 @@ export const REVIEW_REJECTION_TEXT: Record<ReviewReasonCode, { reason: string; n
   data_mismatch: { reason: 'The details you entered do not match your document.', nextAction: 'Start a new verification with your details exactly as on the document.' },
   fraud_suspected: { reason: 'We could not verify your identity after review.', nextAction: CONTACT_SUPPORT },
   sanctions_hit: { reason: 'We could not verify your identity after review.', nextAction: CONTACT_SUPPORT },
-  duplicate_identity: { reason: 'This identity is already used on another account.', nextAction: CONTACT_SUPPORT },
+  duplicate_identity: { reason: 'We could not verify your identity after review.', nextAction: CONTACT_SUPPORT },
   underage: { reason: 'You must be 18 or older to verify.', nextAction: CONTACT_SUPPORT },
   other: { reason: 'We could not verify your identity after review.', nextAction: CONTACT_SUPPORT },
 };

@@ -7,11 +7,14 @@ import { appendEvent, insertEventSql } from './audit';
 import { enqueueEvent } from './outbox';
 import { type PersonalData } from './personal-data';
 import { type ErasureContext, type PersonalDataHolder } from './privacy';
+import { admitRead, type Reader, recordStates, SERVICE_READER } from './restricted-access';
 
 // Identity-document images and the document checks made on them (documents, document_checks): the
 // images are personal data, so the store seals their bytes (and a check's details and heat map)
 // and nothing else about them says who they show. Every read of the bytes by staff is put on the
-// record's audit trail by the caller's use case through recordView.
+// record's audit trail by the caller's use case through recordView. What belongs to a restricted
+// record (kept after the customer's erasure) is read by the auditor alone, through the gate
+// (store/restricted-access.ts), before anything is opened.
 
 export type { DocumentKind, DocumentSource } from '../generated/prisma/client';
 
@@ -188,16 +191,18 @@ export class DocumentStore {
   }
 
   /** The documents of a record, oldest first, without their bytes. */
-  async ofRecord(recordId: string): Promise<DocumentSummary[]> {
+  async ofRecord(recordId: string, reader: Reader): Promise<DocumentSummary[]> {
+    await admitRead(this.db, reader, 'documents', await recordStates(this.db, [recordId]));
     const rows = await this.db.document.findMany({ where: { kycRecordId: recordId }, select: summarySelect, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     return rows.map(toSummary);
   }
 
   /** The image itself, unsealed. */
-  async content(id: string): Promise<{ document: DocumentSummary; bytes: Buffer } | null> {
-    const row = await this.db.document.findUnique({ where: { id }, select: { ...summarySelect, contentEnc: true } });
+  async content(id: string, reader: Reader = SERVICE_READER): Promise<{ document: DocumentSummary; bytes: Buffer } | null> {
+    const row = await this.db.document.findUnique({ where: { id }, select: { ...summarySelect, contentEnc: true, kycRecord: { select: { id: true, userId: true, restrictedAt: true } } } });
     if (!row) return null;
-    const { contentEnc, ...summary } = row;
+    const { contentEnc, kycRecord, ...summary } = row;
+    await admitRead(this.db, reader, 'documents', kycRecord ? [kycRecord] : []);
     return { document: toSummary(summary), bytes: await this.sealer.open(row.ownerId, Buffer.from(contentEnc)) };
   }
 
@@ -297,7 +302,8 @@ export class DocumentStore {
   }
 
   /** A record's checks, newest first, in the clear parts only. */
-  async checksOfRecord(recordId: string): Promise<StoredCheck[]> {
+  async checksOfRecord(recordId: string, reader: Reader): Promise<StoredCheck[]> {
+    await admitRead(this.db, reader, 'document_checks', await recordStates(this.db, [recordId]));
     const rows = await this.db.documentCheck.findMany({ where: { kycRecordId: recordId }, orderBy: { checkedAt: 'desc' }, omit: { detailsEnc: true, heatMapEnc: true } });
     return rows.map((row) => ({
       id: row.id,
@@ -315,15 +321,17 @@ export class DocumentStore {
   }
 
   /** A check's details (what was read, the zone, the metadata found), unsealed for a reviewer. */
-  async checkDetails(checkId: string): Promise<unknown> {
-    const row = await this.db.documentCheck.findUniqueOrThrow({ where: { id: checkId }, select: { detailsEnc: true, document: { select: { ownerId: true } } } });
+  async checkDetails(checkId: string, reader: Reader): Promise<unknown> {
+    const row = await this.db.documentCheck.findUniqueOrThrow({ where: { id: checkId }, select: { detailsEnc: true, document: { select: { ownerId: true } }, kycRecord: { select: { id: true, userId: true, restrictedAt: true } } } });
+    await admitRead(this.db, reader, 'document_checks', [row.kycRecord]);
     return JSON.parse((await this.sealer.open(row.document.ownerId, Buffer.from(row.detailsEnc))).toString('utf8'));
   }
 
   /** A check's error-level heat map (PNG), unsealed, with the record it belongs to. */
-  async heatMap(checkId: string): Promise<{ recordId: string; documentId: string; png: Buffer } | null> {
-    const row = await this.db.documentCheck.findUnique({ where: { id: checkId }, select: { kycRecordId: true, documentId: true, heatMapEnc: true, document: { select: { ownerId: true } } } });
+  async heatMap(checkId: string, reader: Reader): Promise<{ recordId: string; documentId: string; png: Buffer } | null> {
+    const row = await this.db.documentCheck.findUnique({ where: { id: checkId }, select: { kycRecordId: true, documentId: true, heatMapEnc: true, document: { select: { ownerId: true } }, kycRecord: { select: { id: true, userId: true, restrictedAt: true } } } });
     if (!row) return null;
+    await admitRead(this.db, reader, 'document_checks', [row.kycRecord]);
     return { recordId: row.kycRecordId, documentId: row.documentId, png: await this.sealer.open(row.document.ownerId, Buffer.from(row.heatMapEnc)) };
   }
 }

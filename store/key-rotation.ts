@@ -3,7 +3,7 @@ import { Prisma } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db } from '../infra/db';
 import { PersonalData, SubjectErased } from './personal-data';
-import { recordPrivacyEvent } from './privacy';
+import { recordPrivacyEvent } from './restricted-access';
 import { receiptSubject } from './webhook-receipts';
 
 // Key rotation without downtime, the store's side. Service-key ciphertext (personal data written

@@ -4,6 +4,9 @@ import {
   ERASED_VERIFICATION_FIELDS,
   LEGAL_BASES,
   RESTRICTED_ACCESS,
+  RESTRICTED_DATA_READER_ROLE,
+  restrictedReadRefusal,
+  type PersonalDataKind,
   RETAINED_RECORD_FIELDS,
   type ErasureBasis,
   type ErasureOutcome,
@@ -12,7 +15,9 @@ import {
 import { type ErasureRequest, type KycRecord, type Prisma } from '../generated/prisma/client';
 import { type Db } from '../infra/db';
 import { appendEvent, type Tx } from './audit';
+import { customerExportView } from '../domain/customer-view';
 import { type KeyPurpose, type PersonalData, SubjectErased } from './personal-data';
+import { admitRead, recordPrivacyEvent, type Reader } from './restricted-access';
 import { receiptSubject } from './webhook-receipts';
 
 // Privacy of customers: erasure (what the law lets go at once, what anti-money-laundering rules
@@ -28,8 +33,8 @@ export type { ErasureRequest } from '../generated/prisma/client';
  * (PERSONAL_DATA_HOLDERS). Each method is idempotent: a retried activity calls it again.
  */
 export interface PersonalDataHolder {
-  /** The name of the data on tombstones and in exports, e.g. "screening_results", "documents". */
-  readonly kind: string;
+  /** The name of the data on tombstones and in exports (domain/privacy.ts; domain/customer-view.ts says what customers see of it). */
+  readonly kind: PersonalDataKind;
   /**
    * Erasure of a customer, before their `personal` key is destroyed: erase what is not kept; what
    * anti-money-laundering rules keep (what belongs to `retainedRecordIds`) re-seal under the
@@ -51,34 +56,11 @@ export interface ErasureContext {
   resealBytes(sealed: Uint8Array): Promise<Buffer>;
 }
 
-export interface PrivacyAccess {
-  actorId: string;
-  role: string;
-  /** Required to read restricted records (the auditor's case number, a regulator's request). */
-  reason?: string;
-}
-
-export type PrivacyAction =
-  | 'erasure_requested'
-  | 'erasure_carried_out'
-  | 'erasure_completed'
-  | 'subject_export'
-  | 'restricted_read'
-  | 'retention_run'
-  | 'key_rotation'
-  | 'erasure_reapplied';
-
 const PII_COLUMNS = ['firstNameEnc', 'lastNameEnc', 'dateOfBirthEnc', 'documentNumberEnc', 'addressEnc', 'extractedDataEnc'] as const satisfies readonly (keyof KycRecord)[];
 const ERASED_COLUMNS = { firstNameEnc: null, lastNameEnc: null, dateOfBirthEnc: null, documentNumberEnc: null, addressEnc: null, extractedDataEnc: null, documentNumberHash: null, veriffSessionUrl: null } as const;
 
 /** The user name an erased account keeps: unique, and naming nobody. */
 export const erasedUsername = (userId: string) => `erased-${userId}`;
-
-export async function recordPrivacyEvent(tx: Tx | Db, event: { action: PrivacyAction; subjectId?: string | null; actor: { id: string | null; role: string }; reason?: string | null; details?: Prisma.InputJsonObject }): Promise<void> {
-  await tx.privacyAuditEvent.create({
-    data: { action: event.action, subjectId: event.subjectId ?? null, actorId: event.actor.id, actorRole: event.actor.role, reason: event.reason ?? null, details: event.details ?? {} },
-  });
-}
 
 const SYSTEM = { id: null, role: 'system' } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -384,17 +366,21 @@ export class PrivacyStore {
   /**
    * Everything held about a customer, opened: the account, the wallet, each verification with its
    * statuses, reasons, submitted and extracted data, decisions and reason codes, its events and the
-   * vendor's messages, the erasure requests. Restricted records are opened only for the auditor
-   * with a reason (logged as a restricted read); the export itself is on the privacy audit trail.
+   * vendor's messages, the erasure requests. That is the auditor's export; anyone else (the
+   * customer) gets the customer's view of it (domain/customer-view.ts: what would tip them off is
+   * withheld, named with its legal basis). Restricted records are opened only for the auditor with
+   * a reason, through the gate (a restricted read on the trail); the export itself is on the trail too.
    */
-  async exportSubject(userId: string, access: PrivacyAccess) {
+  async exportSubject(userId: string, reader: Reader) {
     const user = await this.db.user.findUniqueOrThrow({ where: { id: userId }, include: { wallet: true } });
     const records = await this.db.kycRecord.findMany({
       where: { userId },
       orderBy: { createdAt: 'asc' },
       include: { events: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }, reviewTasks: { orderBy: { createdAt: 'asc' } }, receipts: { orderBy: { receivedAt: 'asc' } } },
     });
-    const readsRestricted = access.role === 'auditor' && Boolean(access.reason);
+    // The customer is told a record is kept, not what it holds; the auditor's read of it goes through the gate.
+    const readsRestricted = restrictedReadRefusal(reader) === null;
+    if (readsRestricted) await admitRead(this.db, reader, 'export', records.filter((r) => r.restrictedAt && !r.piiErasedAt));
     const open = async (sealed: string | null, subjectId = userId): Promise<string | null> => {
       if (sealed === null) return null;
       try {
@@ -409,11 +395,9 @@ export class PrivacyStore {
       return text === null ? null : (JSON.parse(text) as unknown);
     };
     const verifications = [];
-    let restrictedRead = 0;
     for (const record of records) {
       const state: 'erased' | 'restricted' | 'held' = record.piiErasedAt ? 'erased' : record.restrictedAt ? 'restricted' : 'held';
       const readable = state === 'held' || (state === 'restricted' && readsRestricted);
-      if (state === 'restricted' && readable) restrictedRead += 1;
       verifications.push({
         id: record.id,
         status: record.status,
@@ -458,11 +442,9 @@ export class PrivacyStore {
     const others = [];
     for (const holder of this.holders) others.push({ kind: holder.kind, items: await holder.export(userId, { restricted: readsRestricted }) });
     const erasures = await this.db.erasureRequest.findMany({ where: { userId }, orderBy: { requestedAt: 'asc' } });
-    await this.db.$transaction(async (tx) => {
-      await recordPrivacyEvent(tx, { action: 'subject_export', subjectId: userId, actor: { id: access.actorId, role: access.role }, reason: access.reason ?? null, details: { verifications: records.length } });
-      if (restrictedRead) await recordPrivacyEvent(tx, { action: 'restricted_read', subjectId: userId, actor: { id: access.actorId, role: access.role }, reason: access.reason ?? null, details: { records: restrictedRead } });
-    });
-    return {
+    const auditorView = reader.role === RESTRICTED_DATA_READER_ROLE;
+    await recordPrivacyEvent(this.db, { action: 'subject_export', subjectId: userId, actor: { id: reader.userId, role: reader.role }, reason: reader.reason ?? null, details: { verifications: records.length, view: auditorView ? 'full' : 'customer' } });
+    const full = {
       generated_at: this.now().toISOString(),
       subject: { user_id: user.id, username: user.erasedAt ? null : user.username, email: user.email, role: user.role, created_at: user.createdAt.toISOString(), erased_at: user.erasedAt?.toISOString() ?? null },
       wallet: user.wallet ? { type: user.wallet.walletType, daily_limit: user.wallet.dailyLimit.toString(), monthly_limit: user.wallet.monthlyLimit.toString(), upgraded_at: user.wallet.upgradedAt?.toISOString() ?? null } : null,
@@ -470,6 +452,7 @@ export class PrivacyStore {
       other_data: others,
       erasure_requests: erasures.map((e) => ({ id: e.id, basis: e.basis, status: e.status, requested_at: e.requestedAt.toISOString(), erased_at: e.erasedAt?.toISOString() ?? null, completed_at: e.completedAt?.toISOString() ?? null })),
     };
+    return auditorView ? { ...full, withheld: [] } : customerExportView(full);
   }
 
   /** The privacy audit trail of a subject (or of every subject), newest first. */

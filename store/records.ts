@@ -11,6 +11,7 @@ import { type Db, runStatement } from '../infra/db';
 import { alreadyRecorded, appendEvent, type AuditEvent, insertEventSql } from './audit';
 import { enqueueEvent, insertOutboxEventSql } from './outbox';
 import { type PersonalData } from './personal-data';
+import { admitRead, PersonalDataUnavailable, type Reader, SERVICE_READER } from './restricted-access';
 import { clearRunSql, type ScreeningRunInput, writeScreeningRun } from './screening';
 
 // The record store: the one owner of kyc_records and of the personal data in them. It alone
@@ -18,8 +19,8 @@ import { clearRunSql, type ScreeningRunInput, writeScreeningRun } from './screen
 // key (store/personal-data.ts; every column holding ciphertext ends in _enc, `grep -n '_enc"'
 // prisma/schema.prisma` lists them all). Every change appends its audit event and enqueues its
 // domain events in the same transaction. A record whose personal data was erased, or is kept
-// restricted under anti-money-laundering rules, is no longer read here (PersonalDataUnavailable):
-// the auditor reads a restricted one through store/privacy.ts, with a logged reason.
+// restricted under anti-money-laundering rules, is no longer read here (PersonalDataUnavailable),
+// but by the auditor with a reason, through the gate of store/restricted-access.ts (logged).
 
 export type { KycRecord } from '../generated/prisma/client';
 
@@ -56,22 +57,8 @@ const isNotified = (status: KycStatus): status is NotifiedStatus => Object.hasOw
 /** The statuses a record may be in to move to `to` (staying in it included: a repeated move is harmless). */
 const transitionsInto = (to: KycStatus): KycStatus[] => kycStatusSchema.options.filter((from) => from === to || canTransition(from, to));
 
-/** The record's personal data is gone (erased) or kept for the auditor only (restricted): it is not processed any more. */
-export class PersonalDataUnavailable extends Error {
-  constructor(readonly state: 'erased' | 'restricted') {
-    super(state === 'erased' ? "this verification's personal data was erased" : "this verification's personal data is restricted (kept under anti-money-laundering rules)");
-    this.name = 'PersonalDataUnavailable';
-  }
-}
-
 /** What a customer submitted, or how the API sealed it for the workflow's history (KycVerificationInput.sealedApplication). */
 export type ApplicationSource = { application: KycApplication } | { sealedApplication: string };
-
-/** Who reads: customers see only their own records, staff every record. */
-export interface Reader {
-  userId: string;
-  role: string;
-}
 
 /** What the vendor is asked to verify, decrypted for the session request. */
 export interface SessionApplicant {
@@ -245,7 +232,7 @@ export class RecordStore {
         FROM kyc_records WHERE id = ${recordId}::uuid`,
     );
     if (!record) throw new Error(`record ${recordId} does not exist`);
-    const open = this.opener(record);
+    const open = await this.opener(record);
     return {
       recordId: record.id,
       userId: record.userId,
@@ -299,7 +286,7 @@ export class RecordStore {
        WHERE k.id = ${recordId}::uuid`,
     );
     if (!record) throw new Error(`record ${recordId} does not exist`);
-    const open = this.opener(record);
+    const open = await this.opener({ ...record, id: recordId });
     return {
       userId: record.userId,
       submitted: {
@@ -439,15 +426,20 @@ export class RecordStore {
     return this.db.kycRecord.findUnique({ where: { id } });
   }
 
-  /** A record the reader may see: customers their own only, staff every one; null otherwise (as if it did not exist). */
+  /**
+   * A record the reader may see: customers their own only, staff every one; null otherwise (as if
+   * it did not exist). A restricted record is the auditor's alone, with a reason (the gate).
+   */
   async visibleTo(reader: Reader, id: string): Promise<KycRecord | null> {
     const record = await this.get(id);
-    return record && (reader.role !== 'customer' || record.userId === reader.userId) ? record : null;
+    if (!record || (reader.role === 'customer' && record.userId !== reader.userId)) return null;
+    await admitRead(this.db, reader, 'record', [record]);
+    return record;
   }
 
   /** The application as the customer submitted it (or last amended it), decrypted: to resubmit or amend it, or for the reviewers. */
-  async submittedApplication(record: KycRecord): Promise<KycApplication> {
-    const open = this.opener(record);
+  async submittedApplication(record: KycRecord, reader: Reader = SERVICE_READER): Promise<KycApplication> {
+    const open = await this.opener(record, reader);
     const address = storedAddressSchema.parse(JSON.parse(await open(record.addressEnc)));
     return {
       first_name: await open(record.firstNameEnc),
@@ -466,17 +458,19 @@ export class RecordStore {
   }
 
   /** What the vendor extracted from the document, decrypted, once a decision came. */
-  async extractedData<T>(record: KycRecord): Promise<T | null> {
-    return record.extractedDataEnc ? (JSON.parse(await this.opener(record)(record.extractedDataEnc)) as T) : null;
+  async extractedData<T>(record: KycRecord, reader: Reader = SERVICE_READER): Promise<T | null> {
+    return record.extractedDataEnc ? (JSON.parse(await (await this.opener(record, reader))(record.extractedDataEnc)) as T) : null;
   }
 
   async events(recordId: string) {
     return this.db.kycEvent.findMany({ where: { kycRecordId: recordId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   }
 
-  /** A reviewer's case file: the record, its review tasks and its timeline. */
-  async caseFile(recordId: string) {
-    return this.db.kycRecord.findUnique({ where: { id: recordId }, include: { events: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }, reviewTasks: { orderBy: { createdAt: 'asc' } } } });
+  /** A reviewer's case file: the record, its review tasks and its timeline (a restricted one for the auditor only, through the gate). */
+  async caseFile(recordId: string, reader: Reader) {
+    const file = await this.db.kycRecord.findUnique({ where: { id: recordId }, include: { events: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }, reviewTasks: { orderBy: { createdAt: 'asc' } } } });
+    if (file) await admitRead(this.db, reader, 'record', [file]);
+    return file;
   }
 
   /** The record a vendor webhook is about: by its session id, or by the record id we sent as vendorData. */
@@ -517,7 +511,7 @@ export class RecordStore {
   }
 
   private async knownIdentity(record: KycRecord): Promise<KnownIdentity> {
-    const open = this.opener(record);
+    const open = await this.opener(record);
     const extracted = (await this.extractedData<{ identity?: KnownIdentity['extracted'] }>(record))?.identity ?? null;
     return {
       submitted: { firstName: await open(record.firstNameEnc), lastName: await open(record.lastNameEnc), dateOfBirth: await open(record.dateOfBirthEnc), nationality: record.nationality, country: record.country },
@@ -565,10 +559,10 @@ export class RecordStore {
     return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
   }
 
-  /** Opens the PII columns of a record that is still processed; refuses an erased or restricted one. */
-  private opener(record: Pick<KycRecord, 'userId' | 'piiErasedAt' | 'restrictedAt'>): (sealed: string | null) => Promise<string> {
+  /** Opens the PII columns of a record; refuses an erased one, and a restricted one to all but the auditor with a reason (the gate). */
+  private async opener(record: Pick<KycRecord, 'id' | 'userId' | 'piiErasedAt' | 'restrictedAt'>, reader: Reader = SERVICE_READER): Promise<(sealed: string | null) => Promise<string>> {
     if (record.piiErasedAt) throw new PersonalDataUnavailable('erased');
-    if (record.restrictedAt) throw new PersonalDataUnavailable('restricted');
+    await admitRead(this.db, reader, 'record', [record]);
     return async (sealed) => {
       if (sealed === null) throw new PersonalDataUnavailable('erased');
       return this.personalData.open(record.userId, sealed);

@@ -4,7 +4,8 @@ import { TERMINAL_STATUSES, type KycStatus } from '../domain/status';
 import { type Db } from '../infra/db';
 import { raiseAlerts } from './alerts';
 import { type PersonalData } from './personal-data';
-import { type PrivacyStore, recordPrivacyEvent } from './privacy';
+import { type PrivacyStore } from './privacy';
+import { recordPrivacyEvent } from './restricted-access';
 import { receiptSubject } from './webhook-receipts';
 
 // The retention policy applied, one kind of data at a time, in batches (the retention schedule's

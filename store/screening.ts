@@ -15,6 +15,7 @@ import { raiseAlerts } from './alerts';
 import { alreadyRecorded, appendEvent, type Tx } from './audit';
 import { enqueueEvent, insertOutboxEventSql } from './outbox';
 import { type PersonalData, SubjectErased } from './personal-data';
+import { admitRead, type Reader, recordStates } from './restricted-access';
 import { type ErasureContext, type PersonalDataHolder } from './privacy';
 
 // Screening as part of a verification: the runs of the engine (screening/results.ts) written in
@@ -278,7 +279,8 @@ export class ScreeningStore {
   }
 
   /** The case hits of a record, newest first, with the entry each was screened against and the decrypted reasons. */
-  async caseHits(recordId: string): Promise<CaseHitView[]> {
+  async caseHits(recordId: string, reader: Reader): Promise<CaseHitView[]> {
+    await admitRead(this.db, reader, 'screening_results', await recordStates(this.db, [recordId]));
     const rows = await this.db.screeningCaseHit.findMany({
       where: { recordId },
       orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
@@ -365,7 +367,8 @@ export class ScreeningStore {
   }
 
   /** The runs of a record (every screening, with or without a hit), newest first, with the versions they used. */
-  async runsOf(recordId: string, limit = 20) {
+  async runsOf(recordId: string, reader: Reader, limit = 20) {
+    await admitRead(this.db, reader, 'screening_results', await recordStates(this.db, [recordId]));
     const runs = await this.db.screeningRun.findMany({ where: { recordId }, orderBy: { createdAt: 'desc' }, take: limit });
     const versionIds = [...new Set(runs.flatMap((run) => run.listVersionIds))];
     const versions = versionIds.length ? await this.db.screeningListVersion.findMany({ where: { id: { in: versionIds } }, select: { id: true, source: true, loadedAt: true, publisherVersion: true } }) : [];

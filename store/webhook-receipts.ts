@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Db, runStatement } from '../infra/db';
 import { Prisma, type WebhookOutcome } from '../generated/prisma/client';
 import { type PersonalData, SubjectErased } from './personal-data';
+import { admitRead, type Reader, SERVICE_READER } from './restricted-access';
 
 // Vendor webhooks as received (webhook_receipts): stored, sealed, before we answer, so nothing the
 // vendor sends is lost. Only bodies whose signature verified are stored; what fails the signature
@@ -168,14 +169,15 @@ export class WebhookReceiptStore {
     return this.db.webhookReceipt.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
   }
 
-  /** The body of a stored receipt, decrypted (the decision the risk rules read); null once it is no longer kept. */
-  async body(receiptId: string): Promise<unknown> {
-    // The receipt and its record's owner (whose key sealed the body) in one statement: on every decision's path.
-    const [receipt] = await runStatement<{ raw_body_enc: string | null; user_id: string | null }>(
+  /** The body of a stored receipt, decrypted (the decision the risk rules read); null once it is no longer kept. A restricted record's through the gate. */
+  async body(receiptId: string, reader: Reader = SERVICE_READER): Promise<unknown> {
+    // The receipt and its record (whose owner's key sealed the body) in one statement: on every decision's path.
+    const [receipt] = await runStatement<{ raw_body_enc: string | null; record_id: string | null; user_id: string | null; restricted_at: Date | null }>(
       this.db,
-      Prisma.sql`SELECT r.raw_body_enc, k.user_id::text AS user_id FROM webhook_receipts r LEFT JOIN kyc_records k ON k.id = r.kyc_record_id WHERE r.id = ${receiptId}::uuid`,
+      Prisma.sql`SELECT r.raw_body_enc, k.id::text AS record_id, k.user_id::text AS user_id, k.restricted_at FROM webhook_receipts r LEFT JOIN kyc_records k ON k.id = r.kyc_record_id WHERE r.id = ${receiptId}::uuid`,
     );
     if (!receipt) throw new Error(`no webhook receipt ${receiptId}`);
+    if (receipt.record_id && receipt.user_id) await admitRead(this.db, reader, 'webhook_bodies', [{ id: receipt.record_id, userId: receipt.user_id, restrictedAt: receipt.restricted_at }]);
     if (receipt.raw_body_enc === null) return null;
     return JSON.parse(await this.personalData.open(receipt.user_id ?? receiptSubject(receiptId), receipt.raw_body_enc));
   }

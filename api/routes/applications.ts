@@ -5,6 +5,7 @@ import { type ApplicationRow } from '../../store/records';
 import { issuingCountry } from '../../vendors/identity-vendor';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
+import { readerOf, restrictedReadQuerySchema } from '../restricted-read';
 import { decodeCursor, page, pageQueryShape } from '../pagination';
 import { amendPendingApplication, applicationPatchSchema } from '../use-cases/amend-application';
 import { type UseCaseDeps } from '../use-cases/deps';
@@ -176,10 +177,12 @@ export function applicationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: ['customer', ...STAFF_ROLES],
       params: recordParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'The application', schema: applicationSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
-      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
+      const record = await findVisibleRecord(records, readerOf(req), req.params.id);
       return { status: 200, body: await viewOf(record.id) };
     },
   );

@@ -4,6 +4,7 @@ import { kycApplicationSchema } from '../../domain/kyc-application';
 import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema } from '../../domain/status';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
+import { readerOf, restrictedReadQuerySchema } from '../restricted-read';
 import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
 import { retryVerification } from '../use-cases/retry-verification';
@@ -199,11 +200,14 @@ export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: anyone,
       params: recordParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'Oldest first', schema: recordDocumentsSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
-      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
-      const documents = await deps.stores.documents.ofRecord(record.id);
+      const reader = readerOf(req);
+      const record = await findVisibleRecord(records, reader, req.params.id);
+      const documents = await deps.stores.documents.ofRecord(record.id, reader);
       return { status: 200, body: { record_id: record.id, documents: documents.map(documentView) } };
     },
   );
@@ -217,11 +221,13 @@ export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: anyone,
       params: recordParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'The record', schema: recordStatusResponseSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
       const principal = principalOf(req);
-      const record = await findVisibleRecord(records, principal, req.params.id);
+      const record = await findVisibleRecord(records, readerOf(req), req.params.id);
       const text = DEFAULT_STATUS_TEXT[record.status];
       return {
         status: 200,
@@ -252,11 +258,13 @@ export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: anyone,
       params: recordParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'Events, oldest first', schema: recordEventsResponseSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
       const principal = principalOf(req);
-      const record = await findVisibleRecord(records, principal, req.params.id);
+      const record = await findVisibleRecord(records, readerOf(req), req.params.id);
       const customer = principal.role === 'customer';
       const events = (await records.events(record.id)).filter((e) => !customer || isCustomerVisibleEvent(e));
       return {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { WITHHELD_CATEGORIES } from '../../domain/customer-view';
 import { ERASURE_BASES, ERASURE_STATUSES, erasureItemSchema, erasureOutcomeSchema, retainedItemSchema } from '../../domain/privacy';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
+import { restrictedReadQuerySchema } from '../restricted-read';
 import { type UseCaseDeps } from '../use-cases/deps';
 import { exportSubjectData } from '../use-cases/export-subject-data';
 import { findErasureRequest, requestErasure } from '../use-cases/request-erasure';
@@ -37,7 +39,7 @@ const requestParamsSchema = z.object({ id: z.uuid().describe('Erasure request id
 
 export const exportQuerySchema = z.object({
   user_id: z.uuid().optional().describe('The auditor: the customer whose data is exported (customers export their own)'),
-  reason: z.string().trim().min(3).max(500).optional().describe('The auditor: why (a case or request number); on the privacy audit trail'),
+  reason: restrictedReadQuerySchema.shape.reason.describe('The auditor: why (a case or request number), required for every export; on the privacy audit trail. Without it the answer is 400 naming query.reason.'),
 });
 
 const verificationExportSchema = z.looseObject({
@@ -55,6 +57,9 @@ export const subjectExportSchema = z.looseObject({
   verifications: z.array(verificationExportSchema),
   other_data: z.array(z.looseObject({ kind: z.string() })),
   erasure_requests: z.array(z.looseObject({ id: z.uuid(), status: z.enum(ERASURE_STATUSES) })),
+  withheld: z
+    .array(z.object({ category: z.enum(WITHHELD_CATEGORIES), what: z.string(), basis: z.string(), provisions: z.string() }))
+    .describe("The customer's export: the categories withheld from it (every one, whether or not such data exists) and their legal basis. Empty in the auditor's, which holds everything."),
 });
 
 const ringKeyUsageSchema = z.object({
@@ -125,11 +130,12 @@ export function privacyRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       operationId: 'exportSubjectData',
       summary: 'Subject access: every item held about a customer, as JSON',
       description:
-        'A customer gets their own: account, wallet, verifications with statuses, reasons, submitted and extracted data, decisions and reason codes, events, the vendor messages, erasure requests. The auditor names a customer and gives a reason, and also reads records kept restricted after an erasure. Every export is on the privacy audit trail. The page /privacy shows it readably.',
+        "A customer gets their own: account, wallet, each verification with its status, the reason and next action in the words the status views use, what they submitted and what the identity vendor read of their document, its status changes, their documents (what they are), erasure requests. Anti-money-laundering law forbids telling customers they are suspected, so internal risk assessments, screening results, staff notes and reasons, review reason codes and fraud indicators are withheld: `withheld` names each category and its legal basis (GDPR art. 23(1)(d) as the AML laws provide it). The auditor names a customer and gives a reason, and gets everything, records kept restricted after an erasure included. Every export is on the privacy audit trail. The page /privacy shows it readably.",
       tags: TAGS,
       access: ['customer', 'auditor'],
       query: exportQuerySchema,
       responses: { 200: { description: 'Everything held about the customer', schema: subjectExportSchema } },
+      problems: ['reason_required'],
     },
     async (req) => ({ status: 200, body: await exportSubjectData(deps, principalOf(req), { ...(req.query.user_id ? { userId: req.query.user_id } : {}), ...(req.query.reason ? { reason: req.query.reason } : {}) }) }),
   );

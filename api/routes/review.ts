@@ -6,6 +6,7 @@ import { explanationSchema } from '../../screening/match';
 import { birthDateSchema, entryNameSchema } from '../../screening/types';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
+import { readerOf, restrictedReadQuerySchema } from '../restricted-read';
 import { type UseCaseDeps } from '../use-cases/deps';
 import { claimReviewTask, decideReviewTask, resolveScreeningHit, reviewCaseFile } from '../use-cases/review-case';
 import { caseDocuments, viewDocument, viewHeatMap } from '../use-cases/review-documents';
@@ -202,10 +203,12 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: READERS,
       params: caseParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'The case', schema: reviewCaseResponseSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
-      const file = await reviewCaseFile(deps, req.params.recordId);
+      const file = await reviewCaseFile(deps, readerOf(req), req.params.recordId);
       const { record } = file;
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return {
@@ -259,10 +262,12 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: READERS,
       params: caseParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'Documents oldest first, checks newest first', schema: caseDocumentsResponseSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
-      const found = await caseDocuments(deps, req.params.recordId);
+      const found = await caseDocuments(deps, readerOf(req), req.params.recordId);
       return {
         status: 200,
         body: {
@@ -296,10 +301,12 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: READERS,
       params: documentParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'The image', binary: ['image/jpeg', 'image/png'] } },
+      problems: ['gone', 'reason_required'],
     },
     async (req, res) => {
-      const image = await viewDocument(deps, principalOf(req), req.params.documentId);
+      const image = await viewDocument(deps, readerOf(req), req.params.documentId);
       res.status(200).type(image.contentType).set('Content-Disposition', 'inline').send(image.bytes);
     },
   );
@@ -313,10 +320,12 @@ export function reviewRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: READERS,
       params: checkParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'The heat map', binary: ['image/png'] } },
+      problems: ['gone', 'reason_required'],
     },
     async (req, res) => {
-      const png = await viewHeatMap(deps, principalOf(req), req.params.checkId);
+      const png = await viewHeatMap(deps, readerOf(req), req.params.checkId);
       res.status(200).type('image/png').set('Content-Disposition', 'inline').send(png);
     },
   );

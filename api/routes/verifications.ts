@@ -4,6 +4,7 @@ import { DEFAULT_STATUS_TEXT, isTerminal, kycStatusSchema, PASSPORT_VERIFICATION
 import { type KycRecord } from '../../store/records';
 import { STAFF_ROLES, principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
+import { readerOf, restrictedReadQuerySchema } from '../restricted-read';
 import { type UseCaseDeps } from '../use-cases/deps';
 import { findVisibleRecord } from '../use-cases/find-visible-record';
 import { retryOrRestartVerification } from '../use-cases/retry-verification';
@@ -93,10 +94,12 @@ export function verificationRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       tags: TAGS,
       access: ['customer', ...STAFF_ROLES],
       params: recordParamsSchema,
+      query: restrictedReadQuerySchema,
       responses: { 200: { description: 'The verification', schema: verificationSchema } },
+      problems: ['gone', 'reason_required'],
     },
     async (req) => {
-      const record = await findVisibleRecord(records, principalOf(req), req.params.id);
+      const record = await findVisibleRecord(records, readerOf(req), req.params.id);
       return { status: 200, body: verificationView(record) };
     },
   );

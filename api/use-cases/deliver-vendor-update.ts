@@ -5,6 +5,7 @@ import { vendorUpdateSignal, type VendorUpdate } from '../../workflows/kyc-verif
 import type { fetchVendorMedia } from '../../workflows/vendor-media';
 import { VENDOR_MEDIA_WORKFLOW_TYPE, vendorMediaTaskQueue, vendorMediaWorkflowId } from '../../workflows/vendor-media.contract';
 import { SubjectErased } from '../../store/personal-data';
+import { PersonalDataUnavailable } from '../../store/restricted-access';
 import { type DueReceipt } from '../../store/webhook-receipts';
 import { type UseCaseDeps } from './deps';
 
@@ -74,11 +75,12 @@ export async function deliverVendorUpdate(deps: DeliveryDeps, delivery: VendorDe
 /**
  * A due receipt as a delivery again: its verification's workflow from the record, the update
  * from the stored body (the decision's reason code is only there). Null, and the receipt closed,
- * when there is nothing to deliver to: the record or the body is gone (the customer was erased).
+ * when there is nothing to deliver to: the record or the body is gone (the customer was erased), or
+ * the record is kept restricted (nothing of it is processed any more).
  */
 export async function redeliveryOf(deps: DeliveryDeps, due: DueReceipt): Promise<VendorDelivery | null> {
   const record = await deps.stores.records.get(due.kycRecordId);
-  const body = record ? await deps.stores.receipts.body(due.id).catch((err: unknown) => (err instanceof SubjectErased ? null : Promise.reject(err))) : null;
+  const body = record ? await deps.stores.receipts.body(due.id).catch((err: unknown) => (err instanceof SubjectErased || err instanceof PersonalDataUnavailable ? null : Promise.reject(err))) : null;
   const webhook = body === null ? null : classifyWebhook(body);
   if (!record || !webhook || webhook.kind === 'unknown') {
     await deps.stores.receipts.close(due.id, 'late', record?.id);

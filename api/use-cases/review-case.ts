@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { type ReviewerRole } from '../../domain/review';
 import { type ExtractedIdentity } from '../../domain/risk';
 import { type HitResolution, screeningIdentitiesOf } from '../../domain/screening';
+import { type Reader } from '../../store/restricted-access';
 import { claimUpdate, decideUpdate, resolveHitUpdate, reviewStateQuery, type ReviewDecisionInput, type ReviewFailure, type ReviewState } from '../../workflows/kyc-review.contract';
 import { type Principal } from '../auth';
 import { Problem, type ProblemCode } from '../problem';
@@ -89,12 +90,12 @@ const queryReview = (deps: Pick<UseCaseDeps, 'temporal'>, workflowId: string | n
     : Promise.resolve(null);
 
 /** A case file: the submission next to what the vendor read, the risk reasons, the screening hits, the tasks, the timeline and the review's live state. */
-export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'temporal'>, recordId: string) {
+export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'temporal'>, reader: Reader, recordId: string) {
   const { records, screening } = deps.stores;
-  const record = await records.caseFile(recordId);
+  const record = await records.caseFile(recordId, reader);
   if (!record) throw new Problem('not_found', 'No such KYC record');
-  const application = await records.submittedApplication(record);
-  const extracted = await records.extractedData<StoredExtraction>(record);
+  const application = await records.submittedApplication(record, reader);
+  const extracted = await records.extractedData<StoredExtraction>(record, reader);
   const identity = extracted?.identity ?? null;
   const pairs: [string, string, string | null | undefined][] = [
     ['first_name', application.first_name, identity?.firstName],
@@ -102,7 +103,7 @@ export async function reviewCaseFile(deps: Pick<UseCaseDeps, 'stores' | 'tempora
     ['date_of_birth', application.date_of_birth, identity?.dateOfBirth],
     ['document_number', application.document_number, identity?.documentNumber],
   ];
-  const [review, hits, runs] = await Promise.all([queryReview(deps, reviewWorkflowOf(record.reviewTasks)), screening.caseHits(recordId), screening.runsOf(recordId)]);
+  const [review, hits, runs] = await Promise.all([queryReview(deps, reviewWorkflowOf(record.reviewTasks)), screening.caseHits(recordId, reader), screening.runsOf(recordId, reader)]);
   return {
     record,
     submitted: {

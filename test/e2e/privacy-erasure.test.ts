@@ -201,15 +201,18 @@ describe('erasure of a customer, proven on the real servers', () => {
     if (workdir) await rm(workdir, { recursive: true, force: true });
   });
 
-  test('when the customer exports their data before anything is erased, then they get every verification with what they submitted, its events, decisions and reason codes', async () => {
+  test('when the customer exports their data before anything is erased, then they get every verification with what they submitted, its status changes and what was decided, and what is withheld from them', async () => {
     const exported = await api(system, 'GET', '/api/privacy/export', { token: alice.token });
     assert.equal(exported.status, 200, exported.text);
-    const verifications = exported.json.verifications as { id: string; status: string; personal_data: string; submitted: Record<string, unknown>; events: { type: string }[]; review_decisions: { decision: string; notes: string | null }[]; vendor_decision: { status: string; reason_code: number | null } }[];
+    const verifications = exported.json.verifications as { id: string; status: string; reason: string; personal_data: string; submitted: Record<string, unknown>; events: { type: string }[] }[];
     assert.deepEqual(verifications.map((v) => [v.id, v.status, v.personal_data]), [[records.aliceDeclined, 'rejected', 'held'], [records.aliceApproved, 'approved', 'held']]);
     assert.equal(verifications[0]!.submitted.document_number, ALICE.document_number);
-    assert.equal(verifications[0]!.vendor_decision.reason_code, 102);
-    assert.deepEqual(verifications[1]!.review_decisions.map((d) => [d.decision, d.notes]), [['approve', ALICE_NOTES]]);
-    assert.ok(verifications[1]!.events.some((e) => e.type === 'REVIEW_DECISION'));
+    assert.equal(verifications[0]!.reason, 'The document could not be accepted.', 'the decline in the words of the status views');
+    assert.ok(verifications[1]!.events.some((e) => e.type === 'KYC_APPROVED'));
+    // The reviewer's notes and decision, the vendor's codes: staff records, withheld and named.
+    assert.equal(exported.text.includes(ALICE_NOTES), false);
+    assert.ok(!verifications[1]!.events.some((e) => e.type === 'REVIEW_DECISION'));
+    assert.ok((exported.json.withheld as { category: string }[]).some((w) => w.category === 'staff_notes'));
     assert.equal((exported.json.subject as { email: string }).email, ALICE_EMAIL);
     const trail = await system.db.privacyAuditEvent.findMany({ where: { subjectId: alice.id, action: 'subject_export' } });
     assert.equal(trail.length, 1, 'the export is on the privacy audit trail');
@@ -330,7 +333,7 @@ describe('erasure of a customer, proven on the real servers', () => {
     assert.equal(asReviewer.status, 410, asReviewer.text);
     assert.deepEqual(piiFoundIn([asReviewer.text], alicePii), []);
     const noReason = await api(system, 'GET', `/api/privacy/export?user_id=${alice.id}`, { token: auditor.token });
-    assert.equal(noReason.status, 422);
+    assert.equal(noReason.status, 400);
     assert.ok((noReason.json.errors as { field: string }[]).some((e) => e.field === 'query.reason'));
     const reason = 'FIU request 2026-0417';
     const exported = await api(system, 'GET', `/api/privacy/export?user_id=${alice.id}&reason=${encodeURIComponent(reason)}`, { token: auditor.token });
@@ -364,10 +367,14 @@ describe('erasure of a customer, proven on the real servers', () => {
     assert.deepEqual(itemsOf('documents').map((d) => d.recordId), kept.map(() => records.aliceApproved));
     assert.equal(itemsOf('screening_results').length, keptScreeningRuns);
     assert.ok(itemsOf('screening_results').every((r) => r.verification_id === records.aliceApproved));
-    // Carol, untouched, sees her own in her export.
+    // Carol, untouched: her screening is withheld from her own export (named as withheld), and in the auditor's.
     const carolExport = await api(system, 'GET', '/api/privacy/export', { token: carol.token });
     const carolOther = carolExport.json.other_data as { kind: string; items: unknown[] }[];
-    assert.ok((carolOther.find((o) => o.kind === 'screening_results')?.items.length ?? 0) > 0, "Carol's screening is in her export");
+    assert.deepEqual(carolOther.map((o) => o.kind), ['documents'], "Carol's screening is not in her export");
+    assert.ok((carolExport.json.withheld as { category: string }[]).some((w) => w.category === 'screening_results'));
+    const carolAudit = await api(system, 'GET', `/api/privacy/export?user_id=${carol.id}&reason=${encodeURIComponent('FIU request 2026-0419')}`, { token: auditor.token });
+    const carolFull = carolAudit.json.other_data as { kind: string; items: unknown[] }[];
+    assert.ok((carolFull.find((o) => o.kind === 'screening_results')?.items.length ?? 0) > 0, "Carol's screening is in the auditor's export");
   });
 
   test('when a backup taken before the erasure is restored, then nothing of Alice or Bob opens (the keys are gone), and the reconciliation erases what the restore brought back', async () => {

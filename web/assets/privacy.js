@@ -12,19 +12,49 @@ const facts = (pairs) => el('dl', { class: 'facts' }, pairs.flatMap(([term, valu
 // An address (an object of lines) reads as one line.
 const text = (value) => (value === null || value === undefined ? '—' : typeof value === 'object' ? Object.values(value).filter(Boolean).join(', ') : String(value));
 
+// The customer's export carries what they may see; the auditor's also the assessments, decisions and codes (shown when present).
 function verificationView(v) {
   const submitted = v.submitted ? Object.entries(v.submitted).map(([field, value]) => [field.replaceAll('_', ' '), text(value)]) : [['personal data', v.personal_data === 'erased' ? 'erased' : 'kept restricted']];
+  const decisions = v.review_decisions ?? [];
+  const withCodes = v.events.some((e) => e.reason_codes);
   return el(
     'article',
     { class: 'card' },
     el('h3', {}, 'Verification ', el('code', { text: v.id.slice(0, 8) }), ' ', statusBadge(v.status)),
-    facts([['What happened', v.reason], ['Started', timeEl(v.created_at)], ['Verified', v.verified_at ? timeEl(v.verified_at) : null], ['Attempts', String(v.attempts)], ['Provider decision', v.vendor_decision.status ? `${v.vendor_decision.status}${v.vendor_decision.reason_code ? ` (code ${v.vendor_decision.reason_code})` : ''}` : null], ['Risk reason codes', v.risk.reason_codes.join(', ') || null], ['Kept until', v.retained_until ? timeEl(v.retained_until) : null]]),
+    facts([
+      ['What happened', v.reason],
+      ['Next step', v.next_action],
+      ['Started', timeEl(v.created_at)],
+      ['Verified', v.verified_at ? timeEl(v.verified_at) : null],
+      ['Attempts', String(v.attempts)],
+      ...(v.vendor_decision ? [['Provider decision', v.vendor_decision.status ? `${v.vendor_decision.status}${v.vendor_decision.reason_code ? ` (code ${v.vendor_decision.reason_code})` : ''}` : null]] : []),
+      ...(v.risk ? [['Risk reason codes', v.risk.reason_codes.join(', ') || null]] : []),
+      ['Kept until', v.retained_until ? timeEl(v.retained_until) : null],
+    ]),
     el('h4', { text: 'What you submitted' }),
     facts(submitted),
-    v.review_decisions.length ? el('h4', { text: 'Review decisions' }) : null,
-    v.review_decisions.length ? el('ul', {}, v.review_decisions.map((d) => el('li', { text: `${d.decision}${d.reason_code ? ` (${d.reason_code})` : ''}${d.notes ? `: ${d.notes}` : ''}` }))) : null,
+    decisions.length ? el('h4', { text: 'Review decisions' }) : null,
+    decisions.length ? el('ul', {}, decisions.map((d) => el('li', { text: `${d.decision}${d.reason_code ? ` (${d.reason_code})` : ''}${d.notes ? `: ${d.notes}` : ''}` }))) : null,
     el('h4', { text: 'Events' }),
-    el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'When' }), el('th', { text: 'What' }), el('th', { text: 'Why' }), el('th', { text: 'Codes' }))), el('tbody', {}, v.events.map((e) => el('tr', {}, el('td', {}, timeEl(e.at)), el('td', { text: e.type }), el('td', { text: e.reason ?? '' }), el('td', { text: e.reason_codes.join(', ') }))))),
+    el(
+      'table',
+      {},
+      el('thead', {}, el('tr', {}, el('th', { text: 'When' }), el('th', { text: 'What' }), el('th', { text: 'Why' }), withCodes ? el('th', { text: 'Codes' }) : null)),
+      el('tbody', {}, v.events.map((e) => el('tr', {}, el('td', {}, timeEl(e.at)), el('td', { text: e.type }), el('td', { text: e.reason ?? '' }), withCodes ? el('td', { text: (e.reason_codes ?? []).join(', ') }) : null))),
+    ),
+  );
+}
+
+// What the customer's export leaves out, and why: every category, always.
+function withheldView(withheld) {
+  if (!withheld?.length) return null;
+  return el(
+    'section',
+    { class: 'card', attrs: { 'data-withheld': true } },
+    el('h3', { text: 'What we do not show here' }),
+    el('p', { text: 'The law obliges us to withhold some records from this page. They are listed whether or not we hold any of them.' }),
+    el('ul', {}, withheld.map((item) => el('li', { text: item.what }))),
+    el('p', { class: 'hint', text: `Legal basis: ${withheld[0].provisions}` }),
   );
 }
 
@@ -35,6 +65,7 @@ function renderExport(data) {
     facts([['Account', subject.username ?? 'erased'], ['E-mail', subject.email], ['Since', timeEl(subject.created_at)], ['Erased', subject.erased_at ? timeEl(subject.erased_at) : null], ['Wallet', data.wallet ? `${data.wallet.type}, daily limit ${data.wallet.daily_limit}` : null]]),
     data.verifications.length ? el('div', {}, data.verifications.map(verificationView)) : el('p', { text: 'No verification.' }),
     data.erasure_requests.length ? el('p', { text: `Erasure requests: ${data.erasure_requests.map((r) => `${r.status} (${r.requested_at.slice(0, 10)})`).join(', ')}` }) : null,
+    withheldView(data.withheld),
   );
   download.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
   download.hidden = false;
