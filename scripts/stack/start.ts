@@ -301,6 +301,9 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   launch(node('relay', 'events/main.ts'), brokerUrl, RUNNING_ONLY);
   // What a deploy runs: the ops and screening schedules, created or updated to this configuration.
   await runStep(node('schedules', 'scripts/schedules.ts'));
+  // Screening fails closed without the required lists: the bundled copies where no version is in
+  // force yet, as a first deploy does before its first refresh (and their rescreen).
+  await runStep(spec('screening-lists', process.execPath, ['--import', 'tsx', 'scripts/screening.ts', 'bundled']));
 
   console.log(`[stack] load balancer at ${lbUrl}`);
   const lbConfig = writeLoadBalancerConfig(layout);
@@ -323,7 +326,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
     `  Message broker:        ${brokerUrl}  (RabbitMQ node ${layout.broker.node}, exchange kyc.events; relay: outbox -> RabbitMQ and webhooks)`,
-    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, schedules)`,
+    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, schedules, screening-lists)`,
     ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:         ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
     'Ctrl+C (or `npm run stack -- stop` from another terminal) stops everything; `npm run stack -- status` shows it.',
   ];

@@ -472,6 +472,7 @@ describe('the generated client on a migrated database', () => {
       hitId: hit.id,
       entryId: hit.entryId,
       entryContentHash: hit.entryContentHash,
+      identityHash: 'b'.repeat(64),
       status: 'true_match',
       resolvedBy: reviewer.id,
       resolvedAt: at('2026-01-05T00:00:00.000Z'),
@@ -481,7 +482,8 @@ describe('the generated client on a migrated database', () => {
     assertEveryField('ScreeningCaseHit', Prisma.ScreeningCaseHitScalarFieldEnum, caseHit);
     await prisma.screeningCaseHit.create({ data: caseHit });
     assert.deepEqual(comparable(await prisma.screeningCaseHit.findUniqueOrThrow({ where: { id: caseHit.id } })), comparable(caseHit));
-    await assert.rejects(prisma.screeningCaseHit.create({ data: { ...caseHit, id: randomUUID() } }), 'one case hit per record and entry content');
+    await assert.rejects(prisma.screeningCaseHit.create({ data: { ...caseHit, id: randomUUID() } }), 'one case hit per record, entry content and identity');
+    await prisma.screeningCaseHit.create({ data: { ...caseHit, id: randomUUID(), identityHash: 'c'.repeat(64) } });
     const rescreen = {
       id: randomUUID(),
       workflowId: 'kyc-screening-rescreen-x',
