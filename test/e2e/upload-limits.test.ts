@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import sharp from 'sharp';
 import { generateSpecimen } from '../../document-check/specimens';
+import { UploadLimitReached } from '../../store/documents';
 import { fileForm } from '../support/documents';
 import { createUser, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 
@@ -99,6 +100,17 @@ describe('uploads ahead of an application: what is kept, and how much', () => {
     const images = await Promise.all([photo(), photo(), photo(), photo()]);
     const answers = await Promise.all(images.map((bytes) => upload(user, bytes, address)));
     assert.deepEqual(answers.map((answer) => answer.status).sort(), [201, 201, 409, 409]);
+    assert.equal(await stored(user.id), WAITING_MAX);
+  });
+
+  test('when many uploads of one customer reach the store at once, then no more than allowed are kept', async () => {
+    const user = await createUser(system);
+    const image = { contentType: 'image/jpeg' as const, width: 640, height: 480 };
+    const limits = { waiting: WAITING_MAX, perAttempt: 100 };
+    const contents = await Promise.all(Array.from({ length: 12 }, () => photo()));
+    const outcomes = await Promise.allSettled(contents.map((content) => system.stores.documents.saveUpload({ ownerId: user.id, recordId: null, attempt: null, kind: 'front', content, image, limits })));
+    assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, WAITING_MAX);
+    assert.ok(outcomes.every((outcome) => outcome.status === 'fulfilled' || outcome.reason instanceof UploadLimitReached));
     assert.equal(await stored(user.id), WAITING_MAX);
   });
 
