@@ -22,9 +22,8 @@ export interface DocumentActivityDeps {
   vendor: IdentityVendor;
   ocr: OcrPool;
   settings: DocumentCheckSettings;
-  /** KYC_DOCUMENT_MAX_BYTES and KYC_DOCUMENT_MAX_PIXELS: the largest image kept. */
+  /** KYC_DOCUMENT_MAX_BYTES: the largest image kept (in pixels: the settings' image.maxPixels). */
   maxBytes: number;
-  maxPixels: number;
 }
 
 const VERDICT_OF = { accept: 'pass', deny: 'fail', 'flag for review': 'review' } as const satisfies Record<DocumentCheckResult['decision'], EventData<'DOCUMENT_CHECKED'>['verdict']>;
@@ -129,7 +128,7 @@ export function createDocumentActivities(deps: DocumentActivityDeps) {
       const bytes = await vendor.downloadMedia(item.id, deps.maxBytes);
       let image: ImageFacts;
       try {
-        image = await imageFacts(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.maxPixels }, 'media');
+        image = await imageFacts(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.settings.image.maxPixels }, 'media');
       } catch (err) {
         if (!(err instanceof DocumentImageError)) throw err;
         log.warn('vendor media is not an image we keep', { recordId: input.recordId, mediaId: item.id, code: err.code });

@@ -26,7 +26,7 @@ export interface ActivityDeps {
   addressPolicy: AddressPolicy;
   /** The process's one OCR pool and the engine's thresholds (the local vendor's checks run here). */
   documentCheck: { ocr: OcrPool; settings: DocumentCheckSettings };
-  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'KYC_DOCUMENT_MAX_BYTES' | 'KYC_DOCUMENT_MAX_PIXELS' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES'>;
+  config: Pick<Config, 'FRONTEND_URL' | 'KYC_RISK_REVIEW_THRESHOLD' | 'KYC_HIGH_RISK_COUNTRIES' | 'KYC_WEBHOOK_DELIVERY_TIMEOUT_MS' | 'KYC_DOCUMENT_MAX_BYTES' | 'SCREENING_MATCH_THRESHOLD' | 'SCREENING_SOURCES'>;
   now?: () => Date;
 }
 
@@ -47,7 +47,7 @@ export function createActivities(deps: ActivityDeps) {
       settings: { reviewThreshold: config.KYC_RISK_REVIEW_THRESHOLD, highRiskCountries: config.KYC_HIGH_RISK_COUNTRIES, screeningThreshold: config.SCREENING_MATCH_THRESHOLD },
     }),
     ...createScreeningActivities({ db: deps.db, records, screening, settings: { threshold: config.SCREENING_MATCH_THRESHOLD, sources: config.SCREENING_SOURCES } }),
-    ...createDocumentActivities({ records, receipts, documents, vendor: deps.vendor, ...deps.documentCheck, maxBytes: config.KYC_DOCUMENT_MAX_BYTES, maxPixels: config.KYC_DOCUMENT_MAX_PIXELS }),
+    ...createDocumentActivities({ records, receipts, documents, vendor: deps.vendor, ...deps.documentCheck, maxBytes: config.KYC_DOCUMENT_MAX_BYTES }),
     ...createWalletActivities(wallets),
     ...createReviewActivities(reviewTasks),
     ...createNotificationActivities(deps.webhooks),

@@ -1,6 +1,7 @@
 import { type Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import { documentCheckSettingsFrom, type OcrLane, OcrPool } from '../document-check';
+import { documentCheckSettingsFrom, type OcrLane, OcrPool, withImageLimits } from '../document-check';
+import { imageLimits } from './use-cases/document-images';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -116,7 +117,7 @@ export function createApp(deps: AppDeps): KycApp {
       dispatcher: new WebhookDispatcher({ db: deps.db, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) }),
       addressPolicy: addressPolicy(config),
     },
-    documentCheck: { ocr: deps.verifyOcr ?? verifyLane(new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), config, false), settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
+    documentCheck: { ocr: deps.verifyOcr ?? verifyLane(new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), config, false), settings: withImageLimits(documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS'), imageLimits(config)) },
     vendorUpdates,
   };
   const app = express();

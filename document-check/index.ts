@@ -5,5 +5,5 @@ export { DocumentImageError, type DocumentImageErrorCode } from './errors';
 export { acceptImage, type AcceptedImage, type ImageFormat } from './image-input';
 export { OcrLane, OcrLaneFullError, OcrPool, OcrPoolClosedError, type OcrLaneOptions, type OcrPoolOptions, type OcrReader } from './ocr-pool';
 export { normaliseImage, type NormalisedImage } from './normalise-image';
-export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsFrom, documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
+export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsFrom, documentCheckSettingsSchema, withImageLimits, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
 export * from './schemas';

@@ -4,7 +4,7 @@ import { type Principal } from '../auth';
 import { zodFieldErrors } from '../validate';
 import { Problem } from '../problem';
 import { type UseCaseDeps } from './deps';
-import { imageLimits, imageProblem } from './document-images';
+import { imageProblem } from './document-images';
 import { countAgainst } from './hourly-limits';
 
 // POST /api/v1/verify: the document-check engine behind its own contract, for staff and service
@@ -31,9 +31,8 @@ export async function verifyDocument(deps: Pick<UseCaseDeps, 'documentCheck' | '
   if (!submission.success) throw new Problem('validation_failed', 'See errors for each field', formErrors(zodFieldErrors(submission.error)));
   // Counted once the form is valid: every request from here on costs a decode at least.
   await countAgainst(deps, [{ rule: 'verify_per_caller', subject: principal.userId, max: deps.config.KYC_VERIFY_PER_HOUR, what: 'document checks (POST /api/v1/verify) from one caller' }]);
-  const settings = { ...deps.documentCheck.settings, image: { ...deps.documentCheck.settings.image, ...imageLimits(deps.config) } };
   try {
-    const result = await deps.documentCheck.ocr.run((ocr) => checkDocument(image, submission.data, { ocr, settings }));
+    const result = await deps.documentCheck.ocr.run((ocr) => checkDocument(image, submission.data, { ocr, settings: deps.documentCheck.settings }));
     deps.logger.info('document verified', { decision: result.decision, retake: result.retake, checks: result.checks });
     return toVerifyResponse(result, { includeDetails: true });
   } catch (err) {
