@@ -22,7 +22,7 @@ export interface DocumentActivityDeps {
   vendor: IdentityVendor;
   ocr: OcrPool;
   settings: DocumentCheckSettings;
-  /** KYC_DOCUMENT_MAX_BYTES: the largest image kept. */
+  /** KYC_DOCUMENT_MAX_BYTES: the largest image kept (in pixels: the settings' image.maxPixels). */
   maxBytes: number;
 }
 
@@ -41,8 +41,8 @@ function reasonCodesOf(result: DocumentCheckResult): string[] {
   return [...new Set(codes)];
 }
 
-async function imageFacts(bytes: Buffer, maxBytes: number, field: string): Promise<ImageFacts> {
-  const accepted = await acceptImage(bytes, { maxBytes, maxPixels: 40_000_000 }, field);
+async function imageFacts(bytes: Buffer, limits: { maxBytes: number; maxPixels: number }, field: string): Promise<ImageFacts> {
+  const accepted = await acceptImage(bytes, limits, field);
   return { contentType: CONTENT_TYPES[accepted.format], width: accepted.width, height: accepted.height };
 }
 
@@ -128,7 +128,7 @@ export function createDocumentActivities(deps: DocumentActivityDeps) {
       const bytes = await vendor.downloadMedia(item.id, deps.maxBytes);
       let image: ImageFacts;
       try {
-        image = await imageFacts(bytes, deps.maxBytes, 'media');
+        image = await imageFacts(bytes, { maxBytes: deps.maxBytes, maxPixels: deps.settings.image.maxPixels }, 'media');
       } catch (err) {
         if (!(err instanceof DocumentImageError)) throw err;
         log.warn('vendor media is not an image we keep', { recordId: input.recordId, mediaId: item.id, code: err.code });

@@ -1,6 +1,7 @@
 import { type Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import { documentCheckSettingsFrom, OcrPool } from '../document-check';
+import { documentCheckSettingsFrom, type OcrLane, OcrPool, withImageLimits } from '../document-check';
+import { imageLimits } from './use-cases/document-images';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -56,9 +57,18 @@ export interface AppDeps {
   now?: () => Date;
   // Prometheus observations of requests and webhooks (served on METRICS_PORT by the caller).
   metrics?: ApiMetrics;
-  // The process's OCR pool for POST /api/v1/verify (its owner terminates it); without one the app
-  // makes its own, whose workers start only if that endpoint is called.
-  ocr?: OcrPool;
+  // The lane of the process's OCR pool that POST /api/v1/verify runs on (verifyLane; the pool's owner
+  // terminates it); without one the app makes its own pool, whose workers start only if that
+  // endpoint is called.
+  verifyOcr?: OcrLane;
+}
+
+/**
+ * The lane of `pool` for POST /api/v1/verify: every worker of an API process's own pool, or all but
+ * one when the worker's document checks share the pool (npm start), whose jobs go first anyway.
+ */
+export function verifyLane(pool: OcrPool, config: Pick<Config, 'KYC_VERIFY_QUEUE_MAX'>, sharedWithWorker: boolean): OcrLane {
+  return pool.lane({ maxRunning: sharedWithWorker ? Math.max(1, pool.size - 1) : pool.size, maxWaiting: config.KYC_VERIFY_QUEUE_MAX });
 }
 
 const JSON_BODY_LIMIT = '64kb';
@@ -107,7 +117,7 @@ export function createApp(deps: AppDeps): KycApp {
       dispatcher: new WebhookDispatcher({ db: deps.db, temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy: webhookRetryPolicy(config) }),
       addressPolicy: addressPolicy(config),
     },
-    documentCheck: { ocr: deps.ocr ?? new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
+    documentCheck: { ocr: deps.verifyOcr ?? verifyLane(new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS }), config, false), settings: withImageLimits(documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS'), imageLimits(config)) },
     vendorUpdates,
   };
   const app = express();

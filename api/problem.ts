@@ -31,6 +31,7 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable; retry later' },
+  busy: { status: 503, title: 'Too many requests are waiting for this service; retry later' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

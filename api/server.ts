@@ -5,7 +5,7 @@ import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { createApiMetrics, metricsBinding, startMetricsServer } from '../infra/metrics';
 import { connectTemporalClient } from '../infra/temporal';
-import { createApp } from './app';
+import { createApp, verifyLane } from './app';
 import { keyStoreDb } from '../store';
 import { gaugeSnapshot } from '../store/ops-queries';
 
@@ -21,9 +21,9 @@ async function main() {
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   logger.info('metrics listening', { url: metricsServer.url, binding: metricsBinding(config.METRICS_HOST) });
-  // POST /api/v1/verify runs the document check in this process: one OCR pool, started on first use.
+  // POST /api/v1/verify runs the document check in this process: one OCR pool, started on first use, all its own.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
-  const app = createApp({ db, keyStore, temporal, cipher, config, logger, metrics, ocr });
+  const app = createApp({ db, keyStore, temporal, cipher, config, logger, metrics, verifyOcr: verifyLane(ocr, config, false) });
   // Every API process redelivers the webhook receipts whose delivery did not finish (its own or a dead neighbour's).
   app.vendorUpdates.startRedelivery();
   const server = app.listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));

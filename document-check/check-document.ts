@@ -3,7 +3,7 @@ import { checkImageIntegrity } from './image-integrity-check';
 import { readJpegStructure } from './jpeg-structure';
 import { checkMetadata } from './metadata-check';
 import { checkOcr, skippedOcr } from './ocr-check';
-import type { OcrPool } from './ocr-pool';
+import type { OcrReader } from './ocr-pool';
 import { decide } from './decide';
 import { documentSubmissionSchema, type DocumentCheckResult } from './schemas';
 import { documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
@@ -13,7 +13,7 @@ import { documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentC
 // and zod's error (naming the field and the rule) for a submission that breaks its schema.
 
 export interface CheckDocumentOptions {
-  ocr: OcrPool;
+  ocr: OcrReader;
   settings?: DocumentCheckSettings | DocumentCheckSettingsInput;
   // The day expiry is judged on; defaults to now.
   now?: Date;

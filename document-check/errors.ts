@@ -2,7 +2,7 @@
 // it to a status and a problem type), `field` names the form field at fault, `message` says the
 // rule for people.
 
-export type DocumentImageErrorCode = 'not_an_image' | 'unsupported_image_type' | 'corrupt_image' | 'image_too_large';
+export type DocumentImageErrorCode = 'not_an_image' | 'unsupported_image_type' | 'corrupt_image' | 'image_too_large' | 'too_many_pixels' | 'metadata_unreadable' | 'metadata_too_large';
 
 export class DocumentImageError extends Error {
   constructor(

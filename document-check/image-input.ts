@@ -50,7 +50,9 @@ export async function acceptImage(image: unknown, settings: Pick<DocumentCheckSe
   }
   let metadata: sharp.Metadata;
   try {
-    metadata = await sharp(image, { limitInputPixels: settings.maxPixels }).metadata();
+    // The header alone (no pixel is decoded): the pixel limit is judged below, as its own rule,
+    // where sharp's limit would report a picture too large as a damaged file.
+    metadata = await sharp(image, { limitInputPixels: false }).metadata();
   } catch {
     throw new DocumentImageError('corrupt_image', `${field} starts like a ${format.toUpperCase()} file but cannot be decoded`, field);
   }
@@ -58,7 +60,7 @@ export async function acceptImage(image: unknown, settings: Pick<DocumentCheckSe
     throw new DocumentImageError('corrupt_image', `${field} starts like a ${format.toUpperCase()} file but cannot be decoded`, field);
   }
   if (metadata.width * metadata.height > settings.maxPixels) {
-    throw new DocumentImageError('image_too_large', `${field} must have at most ${settings.maxPixels} pixels (got ${metadata.width} x ${metadata.height})`, field);
+    throw new DocumentImageError('too_many_pixels', `${field} must have at most ${settings.maxPixels} pixels (got ${metadata.width} x ${metadata.height})`, field);
   }
   // The header can be intact over a truncated body: decode it all once, cheaply, to be sure.
   try {

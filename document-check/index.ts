@@ -3,6 +3,7 @@
 export { checkDocument, type CheckDocumentOptions } from './check-document';
 export { DocumentImageError, type DocumentImageErrorCode } from './errors';
 export { acceptImage, type AcceptedImage, type ImageFormat } from './image-input';
-export { OcrPool, OcrPoolClosedError, type OcrPoolOptions } from './ocr-pool';
-export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsFrom, documentCheckSettingsSchema, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
+export { OcrLane, OcrLaneFullError, OcrPool, OcrPoolClosedError, type OcrLaneOptions, type OcrPoolOptions, type OcrReader } from './ocr-pool';
+export { normaliseImage, type NormalisedImage } from './normalise-image';
+export { DEFAULT_DOCUMENT_CHECK_SETTINGS, documentCheckSettingsFrom, documentCheckSettingsSchema, withImageLimits, type DocumentCheckSettings, type DocumentCheckSettingsInput } from './settings';
 export * from './schemas';

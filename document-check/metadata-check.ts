@@ -67,19 +67,43 @@ async function readTags(image: Buffer): Promise<Tags | null> {
 
 const DAY_MS = 86_400_000;
 
+/** What the metadata check reads of a file; normalise-image.ts keeps exactly this in the copy it stores. */
+export interface MetadataFacts {
+  make: string | null;
+  model: string | null;
+  /** Software names, wherever the file writes them (EXIF, XMP and its edit history, PNG text, JPEG comments). */
+  software: string[];
+  captured: Date | null;
+  modified: Date | null;
+}
+
+function factsOf(tags: Tags, structure: JpegStructure | null): MetadataFacts {
+  return {
+    make: text(tags.Make),
+    model: text(tags.Model),
+    software: softwareNames(tags, structure),
+    captured: exifDate(tags.DateTimeOriginal) ?? exifDate(tags.CreateDate),
+    modified: exifDate(tags.ModifyDate),
+  };
+}
+
+/** The facts, or null when the file's metadata is damaged and cannot be read. */
+export async function readMetadataFacts(image: Buffer, structure: JpegStructure | null): Promise<MetadataFacts | null> {
+  try {
+    return factsOf((await readTags(image)) ?? {}, structure);
+  } catch {
+    return null;
+  }
+}
+
 export async function checkMetadata(image: Buffer, format: ImageFormat, structure: JpegStructure | null, settings: DocumentCheckSettings['metadata'], now: Date): Promise<MetadataDetails> {
   const findings: Finding[] = [];
-  let tags: Tags = {};
-  try {
-    tags = (await readTags(image)) ?? {};
-  } catch {
+  let facts = await readMetadataFacts(image, structure);
+  if (!facts) {
     findings.push({ code: 'metadata_unreadable', status: 'flag for review', message: 'The image metadata is damaged and could not be read.' });
+    facts = factsOf({}, structure);
   }
-  const software = softwareNames(tags, structure);
-  const make = text(tags.Make);
-  const model = text(tags.Model);
-  const captured = exifDate(tags.DateTimeOriginal) ?? exifDate(tags.CreateDate);
-  const modified = exifDate(tags.ModifyDate);
+  const { make, model, software, captured, modified } = facts;
 
   const editors = software.filter((name) => settings.editorSoftware.some((fragment) => name.toLowerCase().includes(fragment.toLowerCase())));
   if (editors.length) {

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { whereAlpha2, whereAlpha3 } from 'iso-3166-1';
 import { baselineSlope, findMrzLines, parseMrzLines, readMrzCells, zoneLines, zoneNameField, LINE_LENGTHS, type GrayImage } from './mrz-reader';
 import { nameSimilarity, typedNameSimilarity, zoneFieldSimilarity } from './names';
-import type { OcrPage, OcrPool } from './ocr-pool';
+import type { OcrPage, OcrReader } from './ocr-pool';
 import type { Comparison, DocumentSubmission, Finding, MrzReading, OcrDetails, ReadFields } from './schemas';
 import type { DocumentCheckSettings } from './settings';
 import { readVisualZone } from './visual-zone';
@@ -52,7 +52,7 @@ function pageSlope(page: OcrPage, pageWidth: number): number {
   return slopes[Math.floor(slopes.length / 2)] ?? 0;
 }
 
-async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: { width: number; height: number }, printedNumber: string | null, pool: OcrPool, settings: DocumentCheckSettings['ocr'], today: Date): Promise<ZoneRead> {
+async function readZone(image: Buffer, page: OcrPage, pageScale: number, size: { width: number; height: number }, printedNumber: string | null, pool: OcrReader, settings: DocumentCheckSettings['ocr'], today: Date): Promise<ZoneRead> {
   const candidates = findMrzLines(page);
   const slope = pageSlope(page, size.width * pageScale);
   const slant = Math.abs(slope) * size.width;
@@ -147,7 +147,7 @@ export function skippedOcr(reason: string): OcrDetails {
   };
 }
 
-export async function checkOcr(image: Buffer, submitted: DocumentSubmission, pool: OcrPool, settings: DocumentCheckSettings['ocr'], today: Date): Promise<OcrDetails> {
+export async function checkOcr(image: Buffer, submitted: DocumentSubmission, pool: OcrReader, settings: DocumentCheckSettings['ocr'], today: Date): Promise<OcrDetails> {
   const oriented = await sharp(image).metadata();
   const size = { width: oriented.autoOrient.width, height: oriented.autoOrient.height };
   const pageScale = Math.min(1, PAGE_MAX_SIDE / Math.max(size.width, size.height));

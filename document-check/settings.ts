@@ -56,6 +56,11 @@ export type DocumentCheckSettingsInput = z.input<typeof documentCheckSettingsSch
 
 export const DEFAULT_DOCUMENT_CHECK_SETTINGS: DocumentCheckSettings = documentCheckSettingsSchema.parse({});
 
+/** The settings under a service's own limits on every image it takes in (bytes, pixels), whatever the thresholds' overrides say. */
+export function withImageLimits(settings: DocumentCheckSettings, limits: Pick<DocumentCheckSettings['image'], 'maxBytes' | 'maxPixels'>): DocumentCheckSettings {
+  return { ...settings, image: { ...settings.image, ...limits } };
+}
+
 /** Overrides read from configuration (a JSON object), over the defaults; a bad value names `variable` and the setting's path. */
 export function documentCheckSettingsFrom(overrides: unknown, variable: string): DocumentCheckSettings {
   const parsed = documentCheckSettingsSchema.safeParse(overrides);

@@ -221,6 +221,21 @@ export const configSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"ela":{"failScore":50}}' });
       return z.NEVER;
     }),
+  // Limits on what costs far more than a read: stored uploads, the document check, screening searches.
+  KYC_DOCUMENT_MAX_PIXELS: z.coerce
+    .number()
+    .int()
+    .min(1_000_000)
+    .max(100_000_000)
+    .default(25_000_000)
+    .describe('Largest document image accepted (uploads, kept vendor images and POST /api/v1/verify), in pixels (width x height): a small file can decode to a huge picture.'),
+  KYC_UPLOADS_WAITING_MAX: z.coerce.number().int().min(1).default(6).describe('Document images a customer may have uploaded ahead of an application (POST /v1/kyc/files) that no application uses yet; more answer 409 until one is used or expires.'),
+  KYC_UPLOADS_PER_ATTEMPT_MAX: z.coerce.number().int().min(3).default(9).describe("Document images a customer may upload to one attempt of a verification (front, back, selfie and their retakes); more answer 409."),
+  KYC_UPLOADS_PER_HOUR_PER_CUSTOMER: z.coerce.number().int().positive().default(30).describe('Document uploads one customer may send per hour (both upload endpoints); more answer 429.'),
+  KYC_UPLOADS_PER_HOUR_PER_IP: z.coerce.number().int().positive().default(120).describe('Document uploads one client address may send per hour, whichever accounts send them; more answer 429.'),
+  KYC_VERIFY_PER_HOUR: z.coerce.number().int().positive().default(120).describe('POST /api/v1/verify requests one caller (staff member or service account) may send per hour (each is seconds of OCR); more answer 429.'),
+  KYC_VERIFY_QUEUE_MAX: z.coerce.number().int().min(0).default(4).describe("POST /api/v1/verify requests that may wait for the API process's OCR workers beyond those being checked (each holds its image in memory); more answer 503 with Retry-After."),
+  KYC_SCREENING_SEARCHES_PER_HOUR: z.coerce.number().int().positive().default(600).describe('Ad-hoc screening searches (POST /api/screening/search) one staff member may run per hour; more answer 429.'),
   // Sanctions and PEP screening (screening/).
   SCREENING_MATCH_THRESHOLD: z.coerce
     .number()

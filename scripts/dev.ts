@@ -1,7 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { createApp, verifyLane } from '../api/app';
 import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
 import { KeyRing, PiiCipher } from '../infra/crypto';
@@ -96,7 +96,8 @@ async function main() {
   const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  // One OCR pool for the process: the worker's document checks and the API's /api/v1/verify share it.
+  // One OCR pool for the process: the worker's document checks and the API's /api/v1/verify share it;
+  // the API's requests run on a lane of it (verifyLane), served after the worker's checks.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
   stops.unshift(() => ocr.terminate());
   // One cache of data keys for the process: a key the API makes or reads on a start is the one the
@@ -128,7 +129,7 @@ async function main() {
   const metrics = createApiMetrics({ readGauges: () => gaugeSnapshot(db, { stuckAfterHours: config.KYC_ALERT_STUCK_RECORDS_THRESHOLD, brokerConfigured: Boolean(config.KYC_EVENT_BROKER_URL) }), logger: apiLogger });
   const metricsServer = await startMetricsServer(metrics, config.METRICS_PORT, config.METRICS_HOST);
   stops.unshift(() => metricsServer.close());
-  const app = createApp({ db, temporal, cipher, keyStore, config, logger: apiLogger, metrics, ocr, personalData });
+  const app = createApp({ db, temporal, cipher, keyStore, config, logger: apiLogger, metrics, verifyOcr: verifyLane(ocr, config, true), personalData });
   app.vendorUpdates.startRedelivery();
   stops.unshift(() => app.vendorUpdates.stop());
   const server = http.createServer(app);

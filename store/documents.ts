@@ -29,6 +29,23 @@ export interface ImageFacts {
   height: number;
 }
 
+/** How many uploads a customer may keep: waiting for an application, and on one attempt of a verification. */
+export interface UploadLimits {
+  waiting: number;
+  perAttempt: number;
+}
+
+/** An upload over one of the UploadLimits; `rule` names which. */
+export class UploadLimitReached extends Error {
+  constructor(
+    readonly rule: 'waiting_uploads' | 'uploads_per_attempt',
+    readonly limit: number,
+  ) {
+    super(`upload limit reached (${rule}: ${limit})`);
+    this.name = 'UploadLimitReached';
+  }
+}
+
 /** A stored document without its bytes. */
 export interface DocumentSummary {
   id: string;
@@ -101,15 +118,25 @@ export class DocumentStore {
 
   /**
    * A customer's upload. The same file (same bytes, same kind) sent again for the same record, or
-   * again before any record, is the document already stored: `created` says which.
+   * again before any record, is the document already stored: `created` says which. A new one is
+   * refused (UploadLimitReached) once the owner has `limits.waiting` uploads no record uses yet, or
+   * the attempt has `limits.perAttempt`: counted under a lock per owner, so concurrent uploads
+   * cannot pass the limit together.
    */
-  async saveUpload(input: { ownerId: string; recordId: string | null; attempt: number | null; kind: DocumentKind; content: Buffer; image: ImageFacts }): Promise<{ document: DocumentSummary; created: boolean }> {
+  async saveUpload(input: { ownerId: string; recordId: string | null; attempt: number | null; kind: DocumentKind; content: Buffer; image: ImageFacts; limits: UploadLimits }): Promise<{ document: DocumentSummary; created: boolean }> {
     const contentHash = this.cipher.contentHash(input.content);
     const same = { ownerId: input.ownerId, contentHash, kind: input.kind, kycRecordId: input.recordId, ...(input.recordId ? { attempt: input.attempt } : {}) };
     const existing = await this.db.document.findFirst({ where: same, select: summarySelect });
     if (existing) return { document: toSummary(existing), created: false };
     const sealed = await this.sealer.seal(input.ownerId, input.content);
-    const document = await this.db.$transaction(async (tx) => {
+    const saved = await this.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${`document-uploads:${input.ownerId}`}, 0))`;
+      const again = await tx.document.findFirst({ where: same, select: summarySelect });
+      if (again) return { row: again, created: false };
+      const counted = input.recordId
+        ? { rule: 'uploads_per_attempt' as const, limit: input.limits.perAttempt, where: { kycRecordId: input.recordId, attempt: input.attempt, source: 'upload' as const } }
+        : { rule: 'waiting_uploads' as const, limit: input.limits.waiting, where: { ownerId: input.ownerId, kycRecordId: null, source: 'upload' as const } };
+      if ((await tx.document.count({ where: counted.where })) >= counted.limit) throw new UploadLimitReached(counted.rule, counted.limit);
       const row = await tx.document.create({
         data: { ...same, attempt: input.attempt, source: 'upload', contentType: input.image.contentType, byteSize: input.content.length, width: input.image.width, height: input.image.height, contentEnc: bytea(sealed) },
         select: summarySelect,
@@ -123,9 +150,9 @@ export class DocumentStore {
           data: { documentId: row.id, kind: input.kind, attempt: input.attempt },
         });
       }
-      return row;
+      return { row, created: true };
     });
-    return { document: toSummary(document), created: true };
+    return { document: toSummary(saved.row), created: saved.created };
   }
 
   /** An image fetched from the vendor's media API: stored once per vendor media id, so a retried fetch finds it. */

@@ -3,7 +3,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities } from '../activities';
 import { createOpsActivities } from '../activities/ops';
 import { createPrivacyActivities } from '../activities/privacy';
-import { documentCheckSettingsFrom, type OcrPool } from '../document-check';
+import { documentCheckSettingsFrom, type OcrPool, withImageLimits } from '../document-check';
 import { type Config } from '../domain/config';
 import { webhookRetryPolicy } from '../domain/webhooks';
 import { WebhookDispatcher } from '../events/dispatch';
@@ -80,7 +80,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<KycWor
     stores,
     secrets: cipher,
     vendor,
-    documentCheck: { ocr: options.ocr, settings: documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS') },
+    documentCheck: { ocr: options.ocr, settings: withImageLimits(documentCheckSettingsFrom(config.KYC_DOCUMENT_CHECK_SETTINGS, 'KYC_DOCUMENT_CHECK_SETTINGS'), { maxBytes: config.KYC_DOCUMENT_MAX_BYTES, maxPixels: config.KYC_DOCUMENT_MAX_PIXELS }) },
     webhooks: new WebhookDispatcher({ db: options.db, temporal, taskQueue, policy: webhookRetryPolicy(config) }),
     addressPolicy: addressPolicy(config),
     config,

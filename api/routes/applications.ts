@@ -219,17 +219,18 @@ export function applicationFileRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       operationId: 'uploadApplicationFile',
       summary: 'Upload a document image ahead of an application; answers its file_id',
       description:
-        'multipart/form-data with `kind` (front, back or selfie; default front) and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES). The image is checked to be what it says and stored encrypted, ' +
-        'waiting for POST /v1/kyc/applications to reference it in documents[] by file_id. The same file uploaded twice answers the same file_id.',
+        'multipart/form-data with `kind` (front, back or selfie; default front) and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES and KYC_DOCUMENT_MAX_PIXELS). The image is checked to be what it says; what is stored, encrypted, is the picture decoded and encoded again (nothing after its end, only the metadata the document check reads), ' +
+        'waiting for POST /v1/kyc/applications to reference it in documents[] by file_id. The same file uploaded twice answers the same file_id. At most KYC_UPLOADS_WAITING_MAX uploads wait at once (409, rule waiting_uploads); ' +
+        'at most KYC_UPLOADS_PER_HOUR_PER_CUSTOMER uploads per customer and KYC_UPLOADS_PER_HOUR_PER_IP per address per hour (429 with Retry-After, rule uploads_per_customer or uploads_per_address).',
       tags: TAGS,
       access: ['customer'],
       multipart: { fields: uploadFieldsSchema, file: { name: 'file', description: 'The image: JPEG or PNG', required: true }, maxFileBytes: deps.config.KYC_DOCUMENT_MAX_BYTES },
       responses: { 201: { description: 'Stored', schema: applicationFileSchema } },
-      problems: ['image_not_accepted', 'image_type_unsupported'],
+      problems: ['conflict', 'image_not_accepted', 'image_type_unsupported', 'rate_limited'],
     },
     async (req) => {
       // multipartBody refuses a form without its required file before this runs.
-      const { document } = await uploadApplicationFile(deps, principalOf(req), { kind: req.body.kind, file: req.file!.buffer });
+      const { document } = await uploadApplicationFile(deps, principalOf(req), { kind: req.body.kind, file: req.file!.buffer, clientIp: req.ip ?? 'unknown' });
       return {
         status: 201,
         body: { file_id: document.id, kind: document.kind, content_type: document.contentType as 'image/jpeg' | 'image/png', size: document.byteSize, width: document.width, height: document.height, created_at: document.createdAt.toISOString() },

@@ -175,18 +175,18 @@ export function kycRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       operationId: 'uploadRecordDocument',
       summary: 'Upload a document image to the current attempt (front, back or selfie)',
       description:
-        'multipart/form-data with `kind` and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES). Taken while the verification waits for the documents (pending, in progress). ' +
-        'The image is checked to be what it says (its bytes, not its name or declared type) and stored encrypted. With the local vendor (KYC_VENDOR=local) the front starts the document check: upload the back and the selfie first.',
+        'multipart/form-data with `kind` and `file` (JPEG or PNG, at most KYC_DOCUMENT_MAX_BYTES and KYC_DOCUMENT_MAX_PIXELS). Taken while the verification waits for the documents (pending, in progress), up to KYC_UPLOADS_PER_ATTEMPT_MAX images per attempt (409) and KYC_UPLOADS_PER_HOUR_PER_CUSTOMER / _PER_IP uploads per hour (429). ' +
+        'The image is checked to be what it says (its bytes, not its name or declared type); what is stored, encrypted, is the picture decoded and encoded again (nothing after its end, only the metadata the document check reads). With the local vendor (KYC_VENDOR=local) the front starts the document check: upload the back and the selfie first.',
       tags: TAGS,
       access: ['customer'],
       params: recordParamsSchema,
       multipart: { fields: uploadFieldsSchema, file: { name: 'file', description: 'The image: JPEG or PNG', required: true }, maxFileBytes: deps.config.KYC_DOCUMENT_MAX_BYTES },
       responses: { 201: { description: 'Stored', schema: recordDocumentUploadSchema } },
-      problems: ['conflict', 'image_not_accepted', 'image_type_unsupported', 'upstream_unavailable'],
+      problems: ['conflict', 'image_not_accepted', 'image_type_unsupported', 'rate_limited', 'upstream_unavailable'],
     },
     async (req) => {
       // multipartBody refuses a form without its required file before this runs.
-      const uploaded = await uploadRecordDocument(deps, principalOf(req), req.params.id, { kind: req.body.kind, file: req.file!.buffer });
+      const uploaded = await uploadRecordDocument(deps, principalOf(req), req.params.id, { kind: req.body.kind, file: req.file!.buffer, clientIp: req.ip ?? 'unknown' });
       return { status: 201, body: { document: documentView(uploaded.document), created: uploaded.created, check: uploaded.check } };
     },
   );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCREENING_SOURCES } from '../../domain/screening';
 import { screeningSearchRequestSchema, screeningSearchResponseSchema } from '../../screening/search-contract';
+import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { describeScreeningLists } from '../use-cases/describe-screening-lists';
 import { type UseCaseDeps } from '../use-cases/deps';
@@ -71,13 +72,15 @@ export function screeningRoutes(api: ApiRouter, deps: UseCaseDeps): void {
       operationId: 'screeningSearch',
       summary: 'Screen a name against the sanctions and PEP lists in force, best first',
       description:
-        'entry_id is "<source>:<the source’s own id>" (ofac-sdn:<ent_num>, un-sc:<DATAID>, opensanctions:<entity id>); match says whether the score (0..1) reaches the configured threshold; explanation shows the entry’s side of every comparison. Nothing is stored.',
+        'entry_id is "<source>:<the source’s own id>" (ofac-sdn:<ent_num>, un-sc:<DATAID>, opensanctions:<entity id>); match says whether the score (0..1) reaches the configured threshold; explanation shows the entry’s side of every comparison. Nothing is stored. ' +
+        'Each staff member may run KYC_SCREENING_SEARCHES_PER_HOUR searches per hour (429 with Retry-After, rule screening_searches_per_user).',
       tags: TAGS,
       access: STAFF,
       body: { schema: screeningSearchRequestSchema, example: { name: 'Ayman al-Zawahiri', date_of_birth: '1951', country: 'EG', limit: 5 } },
       responses: { 200: { description: 'The closest entries, best first', schema: screeningSearchResponseSchema } },
+      problems: ['rate_limited'],
     },
-    async (req) => ({ status: 200, body: await searchScreening(deps, req.body) }),
+    async (req) => ({ status: 200, body: await searchScreening(deps, principalOf(req), req.body) }),
   );
 
   api.route(

@@ -57,7 +57,7 @@ describe('the retention policy, applied by its workflow', () => {
     // Document images: uploads no application took up (one of 8 days, one of yesterday), and one of
     // the old rejected application (it goes with that application's personal data).
     const image = { contentType: 'image/jpeg', width: 800, height: 500 } as const;
-    const upload = (ownerId: string, recordId: string | null) => system.stores.documents.saveUpload({ ownerId, recordId, attempt: recordId ? 1 : null, kind: 'front', content: randomBytes(2048), image });
+    const upload = (ownerId: string, recordId: string | null) => system.stores.documents.saveUpload({ ownerId, recordId, attempt: recordId ? 1 : null, kind: 'front', content: randomBytes(2048), image, limits: { waiting: 100, perAttempt: 100 } });
     const staleUpload = (await upload(youngRejected.userId, null)).document;
     const freshUpload = (await upload(youngRejected.userId, null)).document;
     const rejectedImage = (await upload(oldRejected.userId, oldRejected.id)).document;

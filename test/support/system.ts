@@ -4,9 +4,9 @@ import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createApp } from '../../api/app';
+import { createApp, verifyLane } from '../../api/app';
 import { type VendorUpdateInbox } from '../../api/vendor-update-inbox';
-import { OcrPool } from '../../document-check';
+import { type OcrLane, OcrPool } from '../../document-check';
 import { type Config, loadConfig } from '../../domain/config';
 import { KeyRing, PiiCipher } from '../../infra/crypto';
 import { createDb, type Db } from '../../infra/db';
@@ -69,6 +69,8 @@ export interface TestSystem {
   keyStore: Db;
   /** Stores of the test's own over the same databases: to read what the system sealed, as the system would. */
   stores: Stores;
+  /** The lane of the shared OCR pool the API's POST /api/v1/verify runs on (the worker's checks use the pool itself). */
+  verifyOcr: OcrLane;
   /** The API's webhook inbox (its redelivery loop runs every few seconds; a test may call `redeliverDue()` itself). */
   vendorUpdates: VendorUpdateInbox;
   logs: string[];
@@ -100,7 +102,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   // Tests start many verifications from 127.0.0.1; the rate-limit tests set their own limit.
   // Veriff's hosted page sends the browser back to this API's own pages (test/browser).
   const notifications = options.notifications ? await startWebhookReceiver() : null;
-  const testDefaults = { KYC_RATE_LIMIT_PER_IP: '100000', FRONTEND_URL: apiUrl, ...(notifications ? { KYC_NOTIFY_URL: notifications.url, KYC_NOTIFY_SECRET: TEST_NOTIFY_SECRET } : {}) };
+  const testDefaults = { KYC_RATE_LIMIT_PER_IP: '100000', KYC_UPLOADS_PER_HOUR_PER_IP: '100000', FRONTEND_URL: apiUrl, ...(notifications ? { KYC_NOTIFY_URL: notifications.url, KYC_NOTIFY_SECRET: TEST_NOTIFY_SECRET } : {}) };
   const baseConfig = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PUBLIC_BASE_URL: apiUrl, ...testDefaults, ...overrides });
   const simulator = await startSimulator({
     port: 0,
@@ -119,7 +121,8 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
   const keyStore = keyStoreDb(config, db);
   // One OCR pool for the test's API and worker, as in one process of `npm start`; workers start on first use.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
-  const app = createApp({ db, keyStore, temporal: client, cipher, config, logger, ocr });
+  const verifyOcr = verifyLane(ocr, config, true);
+  const app = createApp({ db, keyStore, temporal: client, cipher, config, logger, verifyOcr });
   app.vendorUpdates.startRedelivery();
   server.on('request', app);
 
@@ -139,6 +142,7 @@ export async function startTestSystem(overrides: Record<string, string> = {}, op
     },
     cipher,
     keyStore,
+    verifyOcr,
     vendorUpdates: app.vendorUpdates,
     stores: createStores(db, { cipher, keyStore, amlRetentionYears: config.KYC_AML_RETENTION_YEARS }),
     logs,
