@@ -27,7 +27,7 @@ describe('what a customer is told of a suspicious verification', () => {
   let leaks: string[];
 
   before(async () => {
-    system = await startTestSystem();
+    system = await startTestSystem({ SCREENING_REQUIRED_SOURCES: 'un-sc' }, { lists: false }); // the UN list alone, loaded below
     browser = await launchBrowser();
     await loadUnList(system);
     const reviewer = await createUser(system, 'reviewer');
