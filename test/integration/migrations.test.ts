@@ -390,7 +390,8 @@ describe('the generated client on a migrated database', () => {
     const audit = {
       id: randomUUID(),
       userId: reviewer.id,
-      actorId: customer.id,
+      actorId: null,
+      actorProvider: 'https://idp.example.test/',
       action: 'role_changed',
       fromRole: 'reviewer',
       toRole: 'senior_reviewer',
