@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { accountNameKey } from '../../domain/account-names';
 import { MIGRATIONS_DIR, migrate } from '../../infra/migrate';
 import { createTestDatabase } from '../support/database';
+import { withClient } from '../support/pg';
 
 // Usernames and e-mail addresses compare after Unicode NFKC and case folding: the database's
 // account_name_key() behind two unique indexes. The migration that brought them in found accounts
@@ -16,15 +16,6 @@ const MIGRATION = '20261208033600_case_insensitive_account_names';
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('account names compared regardless of case and Unicode form', () => {
   const databases: TestDatabase[] = [];
