@@ -52,7 +52,8 @@ export function authRoutes(api: ApiRouter, deps: LogInDeps & RegistrationDeps): 
       operationId: 'login',
       summary: 'Exchange a username and password for an access token (HS256 JWT)',
       description:
-        'Failed sign-ins are throttled per username (known or not, alike) and per client address: after KYC_LOGIN_MAX_FAILURES (5) in a row for a name, ' +
+        'The username compares as accounts compare (Unicode NFKC, case folded: ADMIN signs in as admin). ' +
+        'Failed sign-ins are throttled per username (known or not, alike; every spelling of a name counts as that name) and per client address: after KYC_LOGIN_MAX_FAILURES (5) in a row for a name, ' +
         'or KYC_LOGIN_MAX_FAILURES_PER_IP (20) from an address, sign-ins are refused with 429 and Retry-After, the right password too, ' +
         'for KYC_LOGIN_LOCK_SECONDS (30), doubling with each further failure up to KYC_LOGIN_LOCK_MAX_SECONDS (900).',
       tags: TAGS,
