@@ -56,6 +56,26 @@ export default tseslint.config(
   },
   ...layers.map(({ files, paths = [], patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } })),
   {
+    // store/users.ts is the one writer of users.role, each change with its trail entry: a role
+    // written anywhere else would change who may do what with nobody on record. Tests and
+    // benchmarks arrange their own data.
+    files: ['**/*.ts'],
+    ignores: ['store/users.ts', 'test/**', 'bench/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.property.name='user'][callee.property.name=/^(create|createMany|update|updateMany|upsert)$/] Property[key.name='role']",
+          message: 'users.role is written by store/users.ts only (with its user_audit_events entry).',
+        },
+        {
+          selector: 'TemplateElement[value.raw=/(INSERT\\s+INTO|UPDATE)\\s+"?users"?[\\s(][^;]*\\brole\\b/i]',
+          message: 'users.role is written by store/users.ts only (with its user_audit_events entry).',
+        },
+      ],
+    },
+  },
+  {
     // Workflow and domain code is replayed: it must stay deterministic.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {

@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): KycApp {
   const now = deps.now ?? (() => new Date());
   const security = logger.child({ channel: 'security' });
   const stores = createStores(deps.db, { cipher: deps.cipher, keyStore: deps.keyStore ?? keyStoreDb(config, deps.db, logger), amlRetentionYears: config.KYC_AML_RETENTION_YEARS, personalData: deps.personalData }, now);
-  const tokens = new TokenService(config, (userId) => stores.users.accountState(userId), createExternalIdentity(deps.db, config, security), (key) => stores.serviceAccounts.authenticate(key));
+  const tokens = new TokenService(config, (userId) => stores.users.accountState(userId), createExternalIdentity(stores.users, config, security), (key) => stores.serviceAccounts.authenticate(key));
   const registry = new ApiRegistry(tokens);
   const securityLog = new SecurityLog(deps.db, security);
   const vendorUpdates = new VendorUpdateInbox({ stores, temporal: deps.temporal, config, logger });
@@ -138,7 +138,7 @@ export function createApp(deps: AppDeps): KycApp {
   mount('/codec', (api) => codecRoutes(api, config));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  mount('/api/auth', (api) => authRoutes(api, { users: useCases.stores.users, tokens, throttle: new LoginThrottle(deps.db, config), securityLog }));
+  mount('/api/auth', (api) => authRoutes(api, { users: useCases.stores.users, tokens, throttle: new LoginThrottle(deps.db, config), securityLog, rateLimiter: useCases.rateLimiter, config }));
   mount('/api/review', (api) => reviewRoutes(api, useCases));
   mount('/api/screening', (api) => screeningRoutes(api, useCases));
   mount('/api/kyc', (api) => kycRoutes(api, useCases));

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { type Config } from '../domain/config';
-import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
 import { roleSchema, type ExternalIdentity, type Principal, type Role } from './auth';
 import { Problem } from './problem';
-import { basicLimits } from '../store/wallets';
+import { type UserStore } from '../store/users';
 
 // Asymmetric algorithms only: with a public JWKS, accepting HS256 would let anyone holding the
 // public key forge tokens.
@@ -37,30 +36,28 @@ function claimedRole(payload: JWTPayload, claim: string): Role | undefined | 'un
  *   it on every request (the provider is the authority for staff roles, so revoking a role there
  *   takes effect with the next token); without the claim a new user is a customer and an
  *   existing user keeps the role it has here;
+ * - the account's creation and every role change go through the user store with their trail
+ *   entry, the provider (its issuer) named as the actor and the claim as the reason;
  * - a claim naming no role of ours, or a deactivated local user, is refused.
  */
-export function createExternalIdentity(db: Db, config: ExternalConfig, logger: Logger): ExternalIdentity | undefined {
-  const { KYC_JWT_PUBLIC_KEY_URL: jwksUrl, KYC_JWT_EXTERNAL_ISSUER: issuer, KYC_JWT_EXTERNAL_AUDIENCE: audience } = config;
+export function createExternalIdentity(users: UserStore, config: ExternalConfig, logger: Logger): ExternalIdentity | undefined {
+  const { KYC_JWT_PUBLIC_KEY_URL: jwksUrl, KYC_JWT_EXTERNAL_ISSUER: issuer, KYC_JWT_EXTERNAL_AUDIENCE: audience, KYC_JWT_EXTERNAL_ROLE_CLAIM: claim } = config;
   if (!jwksUrl || !issuer || !audience) return undefined;
   const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS });
 
   const localUser = async (subject: string, role: Role | undefined) => {
-    const where = { externalIssuer_externalSubject: { externalIssuer: issuer, externalSubject: subject } };
-    const existing = await db.user.findUnique({ where });
-    if (existing) {
-      return role && existing.role !== role ? db.user.update({ where: { id: existing.id }, data: { role } }) : existing;
-    }
-    const firstRole = role ?? 'customer';
     const username = `ext-${createHash('sha256').update(`${issuer}\n${subject}`).digest('hex').slice(0, 24)}`;
-    try {
-      return await db.user.create({
-        data: { username, role: firstRole, externalIssuer: issuer, externalSubject: subject, ...(firstRole === 'customer' ? { wallet: { create: basicLimits() } } : {}) },
-      });
-    } catch (err) {
-      // Two first requests of the same person at once: the other one created the user.
-      if ((err as { code?: unknown }).code === 'P2002') return db.user.findUniqueOrThrow({ where });
-      throw err;
-    }
+    const why = role ? `the ${claim} claim of the identity provider's token names ${role}` : `the identity provider's token has no ${claim} claim: a customer`;
+    const user = await users.externalAccount({ issuer, subject, username }, role ?? 'customer', `first sign-in through the identity provider; ${why}`);
+    if (!role || user.role === role) return user;
+    // The provider decides: none of the rules an admin's change is held to (the last admin, a
+    // customer made staff) stands between its claim and the account.
+    const followed = await users.changeAccount(user.id, ({ target }) =>
+      target.role === role
+        ? null
+        : { role, isActive: target.isActive, revokesTokens: true, entries: [{ action: 'role_changed', fromRole: target.role, toRole: role }], actor: { provider: issuer }, reason: `the ${claim} claim of the identity provider's token names ${role}` },
+    );
+    return followed ?? user;
   };
 
   return {
@@ -76,7 +73,7 @@ export function createExternalIdentity(db: Db, config: ExternalConfig, logger: L
         }
         return null;
       }
-      const role = claimedRole(payload, config.KYC_JWT_EXTERNAL_ROLE_CLAIM);
+      const role = claimedRole(payload, claim);
       if (role === 'unknown' || !payload.sub || payload.sub.length > 255) return null;
       const user = await localUser(payload.sub, role);
       if (!user.isActive) return null;

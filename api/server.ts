@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
 import { PiiCipher, KeyRing } from '../infra/crypto';
@@ -26,7 +27,8 @@ async function main() {
   const app = createApp({ db, keyStore, temporal, cipher, config, logger, metrics, verifyOcr: verifyLane(ocr, config, false) });
   // Every API process redelivers the webhook receipts whose delivery did not finish (its own or a dead neighbour's).
   app.vendorUpdates.startRedelivery();
-  const server = app.listen(config.PORT, () => logger.info('api listening', { port: config.PORT }));
+  // Unset HOST: every interface, behind the load balancer (production secrets are never public).
+  const server = http.createServer(app).listen({ port: config.PORT, host: config.HOST }, () => logger.info('api listening', { port: config.PORT, host: config.HOST ?? 'every interface' }));
   const stop = () => server.close(() => void app.vendorUpdates.stop().then(() => Promise.all([db.$disconnect(), keyStore.$disconnect(), temporal.connection.close(), metricsServer.close(), ocr.terminate()])).then(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

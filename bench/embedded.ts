@@ -53,6 +53,7 @@ export async function embeddedSection(options: { open: number }): Promise<void> 
     KYC_EMBEDDED_PG_PORT: String(pg),
     // Every customer of the benchmark reaches the API from 127.0.0.1.
     KYC_RATE_LIMIT_PER_IP: '1000000',
+    KYC_REGISTRATION_LIMIT_PER_IP: '1000000',
     LOG_LEVEL: 'warn',
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,8 +89,11 @@ export async function embeddedSection(options: { open: number }): Promise<void> 
       }
     };
     const register = async (i: number): Promise<string | null> => {
-      const registered = await call('POST /api/auth/register/', '/api/auth/register/', { username: `embedded-${i}`, password: 'correct horse battery staple' });
-      return registered.status === 201 ? (registered.json.access as string) : null;
+      const credentials = { username: `embedded-${i}`, password: 'correct horse battery staple' };
+      const registered = await call('POST /api/auth/register/', '/api/auth/register/', credentials);
+      if (registered.status !== 202) return null;
+      const signedIn = await call('POST /api/auth/login/', '/api/auth/login/', credentials);
+      return signedIn.status === 200 ? (signedIn.json.access as string) : null;
     };
     const start = async (i: number, token: string, starts: number[]) => {
       const started = await call('POST /api/kyc/records/start_verification/', '/api/kyc/records/start_verification/', { ...SAMPLE_APPLICATION, document_number: `BP${100_000_000 + i}` }, token);

@@ -30,16 +30,19 @@ async function runOnStack(serverUrl: string, workers: number, n: number, concurr
   const stack = await startStack({
     serverUrl,
     dbPrefix: `kyc_bench_${randomBytes(3).toString('hex')}`,
-    env: { KYC_STACK_WORKERS: String(workers), VERIFF_SIMULATOR_AUTO_DECIDE_MS: 'off', KYC_RATE_LIMIT_PER_IP: '1000000' },
+    env: { KYC_STACK_WORKERS: String(workers), VERIFF_SIMULATOR_AUTO_DECIDE_MS: 'off', KYC_RATE_LIMIT_PER_IP: '1000000', KYC_REGISTRATION_LIMIT_PER_IP: '1000000' },
   });
   // A pool: the lanes poll for their upgrades at once, and one client would queue them.
   const pg = new Pool({ connectionString: stack.databaseUrl, max: 4 });
   try {
     const tokens: string[] = [];
     await runPool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
-      const registered = await post(`${stack.url}/api/auth/register/`, { username: `stack-bench-${i}`, password: 'correct horse battery staple' });
-      if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
-      tokens.push(registered.json.access as string);
+      const credentials = { username: `stack-bench-${i}`, password: 'correct horse battery staple' };
+      const registered = await post(`${stack.url}/api/auth/register/`, credentials);
+      if (registered.status !== 202) throw new Error(`registration answered ${registered.status}`);
+      const signedIn = await post(`${stack.url}/api/auth/login/`, credentials);
+      if (signedIn.status !== 200) throw new Error(`sign-in after registration answered ${signedIn.status}`);
+      tokens.push(signedIn.json.access as string);
     });
     const starts: number[] = [];
     const recordIds: string[] = [];

@@ -138,6 +138,19 @@ export const configSchema = z.object({
   KYC_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(20).describe('Failed sign-ins in a row from one client address before it is locked for a while.'),
   KYC_LOGIN_LOCK_SECONDS: seconds(30, 'First lock after too many failed sign-ins; each further failure doubles it.'),
   KYC_LOGIN_LOCK_MAX_SECONDS: seconds(900, 'Longest lock after failed sign-ins.'),
+  // Where the API listens, and the throttle of registrations (api/use-cases/register-customer.ts).
+  HOST: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Address the API binds to (0.0.0.0 or :: for every interface). Unset: 127.0.0.1 for `npm start`, whose public development secrets would let anyone reaching it sign an admin token; every interface for the API process of production (api/server.ts).'),
+  KYC_REGISTRATION_LIMIT_PER_IP: z.coerce.number().int().positive().default(20).describe('Registrations per client IP per hour (accepted or not, the answer is the same).'),
+  KYC_REGISTRATION_LIMIT_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('Registrations per hour naming one username or one e-mail address (compared as accounts compare them: Unicode NFKC, case folded), from any client.'),
   KYC_JWT_PUBLIC_KEY_URL: z.string().url().optional().describe('JWKS URL of an external identity provider whose tokens are accepted too (unset: only our own tokens).'),
   KYC_JWT_EXTERNAL_ISSUER: z.string().min(1).optional().describe('The `iss` the external provider puts in its tokens; required with KYC_JWT_PUBLIC_KEY_URL.'),
   KYC_JWT_EXTERNAL_AUDIENCE: z.string().min(1).optional().describe('The `aud` external tokens must carry (this service); required with KYC_JWT_PUBLIC_KEY_URL.'),

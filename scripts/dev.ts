@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, verifyLane } from '../api/app';
@@ -133,14 +134,23 @@ async function main() {
   app.vendorUpdates.startRedelivery();
   stops.unshift(() => app.vendorUpdates.stop());
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+  // The development secrets are public: whoever reaches this API can sign an admin token. So it
+  // listens on this machine only, like the simulator, Temporal and the metrics, unless HOST says otherwise.
+  const host = config.HOST ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   stops.unshift(() => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }));
 
   console.log(
     [
       '',
       'KYC service is up.',
-      `  API:             ${config.PUBLIC_BASE_URL}  (POST /api/auth/login/, POST /api/kyc/records/start_verification/)`,
+      `  API:             ${config.PUBLIC_BASE_URL}  (POST /api/auth/login/, POST /api/kyc/records/start_verification/); listening on ${apiBinding((server.address() as AddressInfo).address)}`,
       `  API docs:        ${config.PUBLIC_BASE_URL}/docs  (OpenAPI: ${config.PUBLIC_BASE_URL}/openapi.json)`,
       `  Temporal UI:     ${temporalUi}`,
       `  Veriff:          ${simulatorUrl ? `${simulatorUrl} (simulator; control API under /control)` : config.VERIFF_BASE_URL}`,
@@ -179,6 +189,12 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+/** The bound address and who can reach it. */
+function apiBinding(address: string): string {
+  const loopback = /^127\./.test(address) || address === '::1' || address === '::ffff:127.0.0.1';
+  return loopback ? `${address} (this machine only)` : `${address} (reachable from the network: anyone there can sign tokens with the development secrets)`;
 }
 
 main().catch((err: Error) => {

@@ -1,6 +1,6 @@
 import { type Db } from '../infra/db';
 import { hashPassword } from '../infra/passwords';
-import { basicLimits } from './wallets';
+import { UserStore } from './users';
 
 // Demo accounts of the default setup (listed in README). The API's Postman-style walk-through logs in
 // as testuser/testpass123. Never created in production (the config refuses it).
@@ -13,16 +13,8 @@ export const DEMO_ACCOUNTS = [
 ] as const;
 
 export async function ensureDemoAccounts(db: Db): Promise<void> {
+  const users = new UserStore(db);
   for (const account of DEMO_ACCOUNTS) {
-    const existing = await db.user.findUnique({ where: { username: account.username }, select: { id: true } });
-    if (existing) continue;
-    await db.user.create({
-      data: {
-        username: account.username,
-        passwordHash: await hashPassword(account.password),
-        role: account.role,
-        ...(account.role === 'customer' ? { wallet: { create: basicLimits() } } : {}),
-      },
-    });
+    await users.ensureDemoAccount({ username: account.username, role: account.role }, () => hashPassword(account.password));
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Db } from '../infra/db';
+import { insertAccount } from './users';
 
 // Service accounts: integrating systems that call the document check (POST /api/v1/verify) with an
 // API key instead of signing in. An account is a `users` row with the service role (deactivating it
@@ -31,9 +32,8 @@ export class ServiceAccountStore {
     const key = `${SERVICE_KEY_PREFIX}${randomBytes(KEY_BYTES).toString('base64url')}`;
     const keyPrefix = key.slice(0, SHOWN_CHARACTERS);
     return this.db.$transaction(async (tx) => {
-      const user = await tx.user.create({ data: { username: input.username, role: 'service' }, select: { id: true, username: true, createdAt: true } });
+      const user = await insertAccount(tx, { username: input.username, role: 'service' }, { actor: { userId: input.actorId }, reason: input.reason });
       await tx.serviceApiKey.create({ data: { userId: user.id, prefix: keyPrefix, keyHash: hashOf(key), createdBy: input.actorId } });
-      await tx.userAuditEvent.create({ data: { userId: user.id, actorId: input.actorId, action: 'created', toRole: 'service', reason: input.reason } });
       return { account: { id: user.id, username: user.username, keyPrefix, createdAt: user.createdAt }, key };
     });
   }

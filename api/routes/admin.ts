@@ -12,7 +12,7 @@ export const securityEventSchema = z.object({
   id: z.uuid(),
   type: securityEventTypeSchema,
   ip: z.string().nullable(),
-  user_id: z.uuid().nullable().describe('The authenticated caller, when there was one'),
+  user_id: z.uuid().nullable().describe('The authenticated caller, when there was one; for registration_conflict, the account holding the username or e-mail address a registration named (its owner is to be told)'),
   method: z.string(),
   route: z.string().describe('The route pattern, e.g. /api/kyc/records/:id/status/'),
   status: z.number().int(),

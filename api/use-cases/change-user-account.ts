@@ -36,7 +36,7 @@ export async function changeUserAccount(users: UserStore, actorId: string, userI
     const removesAnAdmin = target.role === 'admin' && target.isActive && (role !== 'admin' || !isActive);
     if (removesAnAdmin && activeAdminIds.length <= 1) throw new Problem('conflict', 'This is the last active admin; make another account admin first');
 
-    return { role, isActive, revokesTokens: role !== target.role || !isActive, entries, actorId, reason: change.reason };
+    return { role, isActive, revokesTokens: role !== target.role || !isActive, entries, actor: { userId: actorId }, reason: change.reason };
   });
   if (!user) throw new Problem('not_found', 'No user has this id');
   return user;

@@ -1,3 +1,4 @@
+import { accountNameKey } from '../../domain/account-names';
 import { type User } from '../../generated/prisma/client';
 import { type LoginThrottle } from '../../infra/login-throttle';
 import { hashPassword, verifyPassword } from '../../infra/passwords';
@@ -36,12 +37,14 @@ const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password');
 const LOCKED_DETAIL = 'Too many failed sign-ins; wait before trying again';
 
 /**
- * A username and password for a token. Failed sign-ins are throttled per username (known or not,
- * alike) and per client address; a failure that starts a lock goes on the security log.
+ * A username and password for a token; the username compares as accounts compare (Unicode NFKC,
+ * case folded). Failed sign-ins are throttled per username (known or not, alike) and per client
+ * address; a failure that starts a lock goes on the security log.
  */
 export async function logIn(deps: LogInDeps, request: LogInRequest): Promise<SignedIn> {
   const { username, password, ip } = request;
-  const admission = await deps.throttle.admit(username, ip);
+  // Counted per account name as accounts compare (ADMIN is admin): another case or width of a name is no fresh allowance.
+  const admission = await deps.throttle.admit(accountNameKey(username), ip);
   if (!admission.admitted) throw new Problem('rate_limited', LOCKED_DETAIL, undefined, { retry_after: admission.retryAfterSeconds });
   const user = await deps.users.findByUsername(username);
   const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));

@@ -128,6 +128,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         KYC_SESSION_TIMEOUT: String(options.sessionTimeoutSeconds),
         // Every customer reaches the load balancer from 127.0.0.1.
         KYC_RATE_LIMIT_PER_IP: '1000000',
+        KYC_REGISTRATION_LIMIT_PER_IP: '1000000',
         KYC_NOTIFY_URL: notifications.url,
       },
       keepLogs: options.keepLogs ?? false,

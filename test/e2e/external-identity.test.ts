@@ -85,6 +85,40 @@ describe('tokens of an external identity provider (JWKS)', () => {
     assert.equal((await userOf(subject))?.role, 'reviewer');
   });
 
+  test('when the provider creates an account and its role claim changes the role, then each is on the account trail with the provider as the actor', async () => {
+    const subject = randomUUID();
+    assert.equal((await api(system, 'GET', '/api/admin/security-events/', { token: await idpToken({ sub: subject, kyc_role: 'auditor' }) })).status, 200);
+    const user = (await userOf(subject))!;
+    assert.equal((await api(system, 'GET', '/api/kyc/summary/', { token: await idpToken({ sub: subject, kyc_role: 'reviewer' }) })).status, 200);
+    // The same claim again, and no claim: nothing changes, nothing is added to the trail.
+    await api(system, 'GET', '/api/kyc/summary/', { token: await idpToken({ sub: subject, kyc_role: 'reviewer' }) });
+    await api(system, 'GET', '/api/kyc/summary/', { token: await idpToken({ sub: subject }) });
+    assert.equal((await userOf(subject))?.role, 'reviewer');
+
+    const trail = await system.db.userAuditEvent.findMany({ where: { userId: user.id }, orderBy: { createdAt: 'asc' } });
+    assert.deepEqual(
+      trail.map((e) => [e.action, e.fromRole, e.toRole, e.actorId, e.actorProvider]),
+      [
+        ['created', null, 'auditor', null, ISSUER],
+        ['role_changed', 'auditor', 'reviewer', null, ISSUER],
+      ],
+    );
+    assert.match(trail[1]!.reason, /kyc_role claim .* names reviewer/);
+    assert.equal((await userOf(subject))?.tokenVersion, user.tokenVersion + 1, 'a role change raises the token version, as every role change does');
+
+    // Admins read it on the trail as any other change.
+    const admin = await createUser(system, 'admin');
+    const changes = await api(system, 'GET', `/api/admin/user-changes?user_id=${user.id}`, { token: admin.token });
+    assert.equal(changes.status, 200, changes.text);
+    assert.deepEqual(
+      (changes.json.items as { action: string; actor_id: string | null; actor_provider: string | null }[]).map((c) => [c.action, c.actor_id, c.actor_provider]),
+      [
+        ['role_changed', null, ISSUER],
+        ['created', null, ISSUER],
+      ],
+    );
+  });
+
   test('when a token is not exactly what the provider issues for us, then it is refused with 401 and logged as an auth failure', async () => {
     const subject = randomUUID();
     const hs256 = await new SignJWT({ kyc_role: 'admin' })

@@ -82,6 +82,11 @@ describe('npm start on embedded defaults', () => {
     running = await startDev(env);
     const banner = running.output.join('');
     assert.match(banner, new RegExp(`API: +${apiUrl.replace(/[.]/g, '\\.')}`));
+    // The development secrets are public: the API listens on loopback only, so no other machine reaches it.
+    assert.match(banner, /API: .*; listening on 127\.0\.0\.1 \(this machine only\)/);
+    const lan = Object.values(os.networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal);
+    assert.ok(lan, 'a network interface besides loopback to try the API on');
+    await assert.rejects(fetch(`http://${lan.address}:${new URL(apiUrl).port}/api/v1/health`), (err: Error) => (err.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED');
     assert.match(banner, new RegExp(`Temporal UI: +http://127\\.0\\.0\\.1:${uiPort}`));
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     assert.equal(ui.status, 200);
@@ -152,10 +157,13 @@ describe('npm start on embedded defaults', () => {
     assert.deepEqual(Object.keys(body.verification_result.checks).sort(), ['image_integrity', 'metadata', 'ocr']);
   });
 
-  test('when it is stopped and started again on the same data folder, then the verification is still there', async () => {
+  test('when it is stopped and started again on the same data folder (told by HOST to listen on every interface), then the verification is still there', async () => {
     assert.ok(running && recordId, 'the first test must have run');
     await stopDev(running);
-    running = await startDev(env);
+    running = await startDev({ ...env, HOST: '0.0.0.0' });
+    assert.match(running.output.join(''), /API: .*; listening on 0\.0\.0\.0 \(reachable from the network: anyone there can sign tokens with the development secrets\)/);
+    const lan = Object.values(os.networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal);
+    assert.equal((await fetch(`http://${lan!.address}:${new URL(apiUrl).port}/api/v1/health`)).status, 200);
     await eventually(async () => running!.output.join(''), (text) => text.includes('Screening lists ready: ofac-sdn, un-sc, opensanctions (already loaded).'), 60_000, 'the lists found loaded');
     const token = await login();
     const response = await fetch(`${apiUrl}/api/kyc/records/${recordId}/status/`, { headers: { authorization: `Bearer ${token}` } });

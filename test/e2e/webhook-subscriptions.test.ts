@@ -233,7 +233,8 @@ describe('the SSRF guard of outbound webhooks (production policy)', () => {
   });
 
   test('when an admin registers a loopback or private address, then it is refused with 422 naming the url', async () => {
-    for (const url of [receiver.url, receiver.url.replace('127.0.0.1', 'localhost'), 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.8/hook', 'http://[::1]/hook']) {
+    const embedded = ['http://[::127.0.0.1]/hook', 'http://[::ffff:0:127.0.0.1]/hook', 'http://[::ffff:a9fe:a9fe]/latest/meta-data', 'http://[64:ff9b::10.0.0.8]/hook', 'http://[2002:a00:8::]/hook', 'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook'];
+    for (const url of [receiver.url, receiver.url.replace('127.0.0.1', 'localhost'), 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.8/hook', 'http://[::1]/hook', ...embedded]) {
       const response = await api(system, 'POST', '/api/admin/webhook-subscriptions', { token: admin.token, body: { url, event_types: ['KYC_VERIFIED'] } });
       assert.equal(response.status, 422, `${url}: ${response.text}`);
       assert.deepEqual((response.json.errors as { field: string; rule: string }[]).map((e) => [e.field, e.rule]), [['url', 'forbidden_address']], url);
@@ -241,16 +242,20 @@ describe('the SSRF guard of outbound webhooks (production policy)', () => {
   });
 
   test('when a subscription points at a private address anyway (written before the policy), then every delivery attempt is refused before a byte is sent', async () => {
-    const subscription = await system.db.webhookSubscription.create({ data: { url: receiver.url.replace('127.0.0.1', 'localhost'), eventTypes: ['KYC_VERIFIED'], secretEnc: system.cipher.encrypt(generateWebhookSecret()) } });
+    // A name that resolves to loopback, and loopback written as an IPv4-compatible IPv6 literal.
+    const urls = [receiver.url.replace('127.0.0.1', 'localhost'), receiver.url.replace('127.0.0.1', '[::127.0.0.1]')];
+    const subscriptions = await Promise.all(urls.map((url) => system.db.webhookSubscription.create({ data: { url, eventTypes: ['KYC_VERIFIED'], secretEnc: system.cipher.encrypt(generateWebhookSecret()) } })));
     const eventId = await writeEvent(system.db, 'KYC_VERIFIED', randomUUID());
-    const delivery = await eventually(
-      () => system.db.webhookDelivery.findFirst({ where: { subscriptionId: subscription.id, outboxEventId: eventId }, include: { attemptLog: true } }),
-      (d) => d?.status === 'failed',
-      30_000,
-      'the delivery to be given up',
-    );
-    assert.ok(delivery!.attemptLog.length >= 1);
-    assert.ok(delivery!.attemptLog.every((a) => a.outcome === 'refused_address' && a.errorCode === 'EADDRFORBIDDEN'), JSON.stringify(delivery!.attemptLog));
+    for (const [i, subscription] of subscriptions.entries()) {
+      const delivery = await eventually(
+        () => system.db.webhookDelivery.findFirst({ where: { subscriptionId: subscription.id, outboxEventId: eventId }, include: { attemptLog: true } }),
+        (d) => d?.status === 'failed',
+        30_000,
+        'the delivery to be given up',
+      );
+      assert.ok(delivery!.attemptLog.length >= 1, urls[i]);
+      assert.ok(delivery!.attemptLog.every((a) => a.outcome === 'refused_address' && a.errorCode === 'EADDRFORBIDDEN'), `${urls[i]}: ${JSON.stringify(delivery!.attemptLog)}`);
+    }
     assert.equal(receiver.received.length, 0);
   });
 });

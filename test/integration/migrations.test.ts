@@ -4,13 +4,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { Prisma } from '../../generated/prisma/client';
 import { createDb, type Db } from '../../infra/db';
 import { MIGRATIONS_DIR, MigrationError, migrate, readMigrations } from '../../infra/migrate';
 import { WALLET_TIERS } from '../../domain/wallet';
 import { basicLimits } from '../../store/wallets';
 import { createTestDatabase } from '../support/database';
+import { withClient } from '../support/pg';
 
 // infra/migrate.ts stands in for `prisma migrate deploy` where Prisma's native engine cannot run.
 // It must keep Prisma's bookkeeping exactly, and the database it builds must be the one the
@@ -28,15 +28,6 @@ interface BookkeepingRow {
   applied_steps_count: number;
 }
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function bookkeeping(url: string): Promise<BookkeepingRow[]> {
   return withClient(url, async (client) => (await client.query<BookkeepingRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name')).rows);
@@ -390,7 +381,8 @@ describe('the generated client on a migrated database', () => {
     const audit = {
       id: randomUUID(),
       userId: reviewer.id,
-      actorId: customer.id,
+      actorId: null,
+      actorProvider: 'https://idp.example.test/',
       action: 'role_changed',
       fromRole: 'reviewer',
       toRole: 'senior_reviewer',

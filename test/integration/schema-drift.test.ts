@@ -148,7 +148,7 @@ describe('objects only the migrations know (prisma/migration-only-objects.txt)',
     return rows[0]!.id;
   }
 
-  test('every listed object exists; the indexes are partial', async () => {
+  test('every listed object exists; the indexes are partial or on an expression', async () => {
     const objects = migrationOnlyObjects();
     assert.ok(objects.length > 0);
     for (const object of objects) {
@@ -158,7 +158,7 @@ describe('objects only the migrations know (prisma/migration-only-objects.txt)',
           [object.name],
         );
         assert.equal(rows.length, 1, `index ${object.name} is missing`);
-        assert.match(rows[0]!.indexdef, / WHERE /, `index ${object.name} should be partial: ${rows[0]!.indexdef}`);
+        assert.match(rows[0]!.indexdef, / WHERE |\(\w+\(/, `index ${object.name} should be partial or on an expression: ${rows[0]!.indexdef}`);
       } else if (object.kind === 'trigger') {
         const { rowCount } = await client.query(`SELECT 1 FROM pg_trigger WHERE tgname = $1 AND NOT tgisinternal`, [object.name]);
         assert.equal(rowCount, 1, `trigger ${object.name} is missing`);

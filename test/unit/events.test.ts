@@ -90,6 +90,31 @@ describe('the SSRF guard of webhook subscriber addresses', () => {
     for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8']) assert.equal(isAddressAllowed(address, production), true, address);
   });
 
+  test('when an IPv6 address carries an IPv4 address or is special-purpose, then it is refused in every spelling, and judged by the IPv4 address where a router delivers it there', () => {
+    const refused = {
+      'IPv4-compatible ::/96': ['::127.0.0.1', '::7f00:1', '0:0:0:0:0:0:7f00:1', '::10.0.0.1', '::8.8.8.8'],
+      'IPv4-translated ::ffff:0:0:0/96': ['::ffff:0:127.0.0.1', '::ffff:0:7f00:1', '0:0:0:0:ffff:0:a9fe:a9fe', '::ffff:0:8.8.8.8'],
+      'IPv4-mapped ::ffff:0:0/96, private IPv4': ['0:0:0:0:0:ffff:7f00:1', '::FFFF:10.0.0.1', '::ffff:a9fe:a9fe'],
+      'well-known NAT64 64:ff9b::/96, private IPv4': ['64:ff9b::127.0.0.1', '64:ff9b::7f00:1', '64:ff9b:0:0:0:0:a00:1'],
+      'local-use NAT64 64:ff9b:1::/48': ['64:ff9b:1::808:808', '64:ff9b:1:ffff::1'],
+      '6to4 2002::/16': ['2002:7f00:1::', '2002:0808:0808::1', '2002::1'],
+      'Teredo 2001::/32': ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001::1'],
+      'IETF protocol assignments 2001::/23': ['2001:2::1', '2001:10::1', '2001:1ff::1'],
+      'documentation 2001:db8::/32, 3fff::/20': ['2001:db8::1', '3fff::1', '3fff:fff::1'],
+      'discard, site-local, multicast, unallocated': ['100::1', 'fec0::1', 'ff02::1', '4000::1', '5f00::1'],
+      'zone ids': ['fe80::1%eth0', '::ffff:127.0.0.1%1'],
+    };
+    for (const [kind, addresses] of Object.entries(refused)) {
+      for (const address of addresses) assert.equal(isAddressAllowed(address, production), false, `${kind}: ${address}`);
+    }
+    for (const address of ['64:ff9b::8.8.8.8', '64:ff9b::5db8:d822', '::ffff:5db8:d822', '2001:200::1', '2a00:1450:4001::200e', '3fff:1000::1']) {
+      assert.equal(isAddressAllowed(address, production), true, address);
+    }
+    const allowing = addressPolicy({ NODE_ENV: 'production', KYC_WEBHOOK_ALLOW_PRIVATE: '10.0.0.0/8' });
+    assert.equal(isAddressAllowed('64:ff9b::10.0.0.1', allowing), true, 'an allowed IPv4 range covers its NAT64 spelling');
+    assert.equal(isAddressAllowed('::10.0.0.1', allowing), false, 'the deprecated spellings stay refused');
+  });
+
   test('when KYC_WEBHOOK_ALLOW_PRIVATE lists ranges, then only those private ranges are allowed; "true" allows all; outside production the default allows all', () => {
     const ranges = addressPolicy({ NODE_ENV: 'production', KYC_WEBHOOK_ALLOW_PRIVATE: '10.20.0.0/16, fd12::/16' });
     assert.equal(isAddressAllowed('10.20.5.5', ranges), true);

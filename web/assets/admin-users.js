@@ -18,7 +18,12 @@ const ACTION_TEXT = {
   role_changed: (c) => `Role ${roleName(c.from_role)} → ${roleName(c.to_role)}`,
   activated: () => 'Reactivated',
   deactivated: () => 'Deactivated',
+  username_changed: () => 'Username changed',
+  email_removed: () => 'E-mail address removed',
 };
+
+// Who made a change: an account, the external identity provider (by its issuer), or the service itself.
+const actorText = (c) => c.actor_username ?? c.actor_id ?? (c.actor_provider ? `Identity provider ${c.actor_provider}` : 'The service');
 
 function announce(text) {
   outcome.textContent = text;
@@ -69,7 +74,7 @@ function renderChanges(box, data) {
       el('td', { text: change.username ?? change.user_id }),
       el('td', { text: (ACTION_TEXT[change.action] ?? (() => change.action))(change) }),
       el('td', { text: change.reason }),
-      el('td', { text: change.actor_username ?? change.actor_id }),
+      el('td', { text: actorText(change) }),
     ),
   );
   replaceChildren(
