@@ -42,6 +42,44 @@ const layers = [
   { files: ['api/**/*.ts'], patterns: [contractsOnly('The API knows workflows by their contracts (and their types).'), above('The API does not import the worker, the activities, scripts or the simulator.', 'activities', 'worker', 'scripts', 'simulator')] },
 ];
 
+const OWNED_STATE = [
+  {
+    owner: 'store/users.ts',
+    message: 'users.role is written by store/users.ts only (with its user_audit_events entry).',
+    selectors: [
+      "CallExpression[callee.object.property.name='user'][callee.property.name=/^(create|createMany|update|updateMany|upsert)$/] Property[key.name='role']",
+      'TemplateElement[value.raw=/(INSERT\\s+INTO|UPDATE)\\s+"?users"?[\\s(][^;]*\\brole\\b/i]',
+    ],
+  },
+  {
+    owner: 'store/records.ts',
+    message: 'kyc_records.status is written by store/records.ts only (transition, or a compensation or withdrawal through moveIn), checked against domain/status.ts.',
+    selectors: [
+      "CallExpression[callee.object.property.name='kycRecord'][callee.property.name=/^(create|createMany|update|updateMany|upsert)$/] Property[key.name='status']",
+      'TemplateElement[value.raw=/(INSERT\\s+INTO\\s+"?kyc_records"?[\\s(][^;]*\\bstatus\\b|UPDATE\\s+"?kyc_records"?\\s[^;]*\\bSET\\b[^;]*\\bstatus\\s*=)/i]',
+    ],
+  },
+  {
+    owner: 'store/wallets.ts',
+    message: 'wallets are written by store/wallets.ts only (openWallet, upgradeForApproval, rollBackUpgrade, restrictWallet, liftRestriction).',
+    selectors: [
+      "CallExpression[callee.object.property.name='wallet'][callee.property.name=/^(create|createMany|update|updateMany|upsert|delete|deleteMany)$/]",
+      "Property[key.name='wallet'] > ObjectExpression > Property[key.name=/^(create|update|upsert|connectOrCreate)$/]",
+      'TemplateElement[value.raw=/(INSERT\\s+INTO|UPDATE|DELETE\\s+FROM)\\s+"?wallets"?[\\s(]/i]',
+    ],
+  },
+];
+
+/** For every file, the writes of the state it does not own are refused (one block per owner, one for everyone else). */
+function ownedStateRules() {
+  const restrictions = (entries) => ['error', ...entries.flatMap(({ selectors, message }) => selectors.map((selector) => ({ selector, message })))];
+  const unowned = ['test/**', 'bench/**'];
+  return [
+    { files: ['**/*.ts'], ignores: [...OWNED_STATE.map((entry) => entry.owner), ...unowned], rules: { 'no-restricted-syntax': restrictions(OWNED_STATE) } },
+    ...OWNED_STATE.map((entry) => ({ files: [entry.owner], rules: { 'no-restricted-syntax': restrictions(OWNED_STATE.filter((other) => other !== entry)) } })),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'generated/', '.tools/', '.data/', 'dist/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -55,26 +93,13 @@ export default tseslint.config(
     },
   },
   ...layers.map(({ files, paths = [], patterns }) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } })),
-  {
-    // store/users.ts is the one writer of users.role, each change with its trail entry: a role
-    // written anywhere else would change who may do what with nobody on record. Tests and
-    // benchmarks arrange their own data.
-    files: ['**/*.ts'],
-    ignores: ['store/users.ts', 'test/**', 'bench/**'],
-    rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "CallExpression[callee.object.property.name='user'][callee.property.name=/^(create|createMany|update|updateMany|upsert)$/] Property[key.name='role']",
-          message: 'users.role is written by store/users.ts only (with its user_audit_events entry).',
-        },
-        {
-          selector: 'TemplateElement[value.raw=/(INSERT\\s+INTO|UPDATE)\\s+"?users"?[\\s(][^;]*\\brole\\b/i]',
-          message: 'users.role is written by store/users.ts only (with its user_audit_events entry).',
-        },
-      ],
-    },
-  },
+  // One writer per piece of state: each is written by its owner alone, so its rules are stated
+  // and checked once. users.role: store/users.ts, each change with its trail entry (a role written
+  // anywhere else would change who may do what with nobody on record). kyc_records.status:
+  // store/records.ts, every move checked against the status machine (domain/status.ts). wallets:
+  // store/wallets.ts, whose functions other stores call in their transaction. Tests and benchmarks
+  // arrange their own data.
+  ...ownedStateRules(),
   {
     // Workflow and domain code is replayed: it must stay deterministic.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],

@@ -22,8 +22,16 @@ export function isTerminal(status: KycStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-// Allowed moves. Terminal states have none: a new verification is a new record.
-const TRANSITIONS: Record<KycStatus, readonly KycStatus[]> = {
+// Allowed moves, each of a kind. `progress` is the verification going its way; two moves go
+// against that way and are allowed only as what they are: `compensation` (the saga undoing an
+// approval whose wallet upgrade failed for good: approved -> error) and `withdrawal` (a
+// verification closed from outside its own course: the customer's erasure cancelled its
+// workflow, or the daily cleanup closes one whose workflow stopped; any open status -> expired).
+// Terminal states have no progress: a new verification is a new record.
+export const MOVE_KINDS = ['progress', 'compensation', 'withdrawal'] as const;
+export type MoveKind = (typeof MOVE_KINDS)[number];
+
+const PROGRESS: Record<KycStatus, readonly KycStatus[]> = {
   pending: ['in_progress', 'submitted', 'under_review', 'resubmission_required', 'approved', 'rejected', 'expired', 'error'],
   in_progress: ['submitted', 'under_review', 'resubmission_required', 'approved', 'rejected', 'expired', 'error'],
   submitted: ['under_review', 'resubmission_required', 'approved', 'rejected', 'expired', 'error'],
@@ -36,8 +44,33 @@ const TRANSITIONS: Record<KycStatus, readonly KycStatus[]> = {
   error: [],
 };
 
+const OTHER_MOVES: { kind: Exclude<MoveKind, 'progress'>; from: readonly KycStatus[]; to: KycStatus }[] = [
+  { kind: 'compensation', from: ['approved'], to: 'error' },
+  { kind: 'withdrawal', from: ['pending', 'in_progress', 'submitted', 'under_review', 'resubmission_required'], to: 'expired' },
+];
+
+/** Whether from -> to is allowed as a move of this kind. */
+export function allowsMove(from: KycStatus, to: KycStatus, kind: MoveKind): boolean {
+  if (kind === 'progress') return PROGRESS[from].includes(to);
+  return OTHER_MOVES.some((move) => move.kind === kind && move.to === to && move.from.includes(from));
+}
+
+/** What kind of move from -> to is (progress first), or null when the status machine forbids it. */
+export function moveKind(from: KycStatus, to: KycStatus): MoveKind | null {
+  return MOVE_KINDS.find((kind) => allowsMove(from, to, kind)) ?? null;
+}
+
 export function canTransition(from: KycStatus, to: KycStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+  return allowsMove(from, to, 'progress');
+}
+
+/**
+ * The statuses a record may be in to make a move of this kind to `to` (for progress, staying in
+ * `to` included: a repeated move is harmless). The one statement of the rule the record store's
+ * writes apply, in SQL and in Prisma alike.
+ */
+export function statusesMovingTo(to: KycStatus, kind: MoveKind): KycStatus[] {
+  return kycStatusSchema.options.filter((from) => (kind === 'progress' && from === to) || allowsMove(from, to, kind));
 }
 
 // What the customer sees for each status when nothing more specific is known: never a silent state.

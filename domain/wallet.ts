@@ -7,3 +7,8 @@ export const WALLET_TIERS = {
 } as const;
 
 export type WalletTier = keyof typeof WALLET_TIERS;
+
+/** The tier an approval upgrades a wallet to: verified, and a customer already on a higher tier keeps it. */
+export function upgradedTier(from: WalletTier): WalletTier {
+  return from === 'premium' ? 'premium' : 'verified';
+}

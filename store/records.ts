@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { type ApplicationAddress, type KycApplication } from '../domain/kyc-application';
 import { type RiskAssessment, type RiskInput } from '../domain/risk';
 import { type KnownIdentity } from '../domain/screening';
-import { applicationStatus, canTransition, isTerminal, kycStatusSchema, ROLLED_BACK_TEXT, type ApplicationStatus, type KycStatus } from '../domain/status';
-import { WALLET_TIERS } from '../domain/wallet';
+import { allowsMove, applicationStatus, kycStatusSchema, type MoveKind, ROLLED_BACK_TEXT, statusesMovingTo, type ApplicationStatus, type KycStatus } from '../domain/status';
 import { type EventData, type EventType } from '../domain/events';
 import { Prisma, type KycRecord } from '../generated/prisma/client';
 import { type PiiCipher } from '../infra/crypto';
 import { type Db, runStatement } from '../infra/db';
-import { alreadyRecorded, appendEvent, type AuditEvent, insertEventSql } from './audit';
+import { alreadyRecorded, appendEvent, type AuditEvent, insertEventSql, type Tx } from './audit';
 import { enqueueEvent, insertOutboxEventSql } from './outbox';
 import { type PersonalData } from './personal-data';
 import { admitRead, PersonalDataUnavailable, type Reader, SERVICE_READER } from './restricted-access';
 import { clearRunSql, type ScreeningRunInput, writeScreeningRun } from './screening';
+import { rollBackUpgrade } from './wallets';
 
 // The record store: the one owner of kyc_records and of the personal data in them. It alone
 // creates, reads and amends records, and seals and opens their PII columns with the customer's data
@@ -54,8 +54,6 @@ const NOTIFY_ON = {
 type NotifiedStatus = keyof typeof NOTIFY_ON;
 const isNotified = (status: KycStatus): status is NotifiedStatus => Object.hasOwn(NOTIFY_ON, status);
 
-/** The statuses a record may be in to move to `to` (staying in it included: a repeated move is harmless). */
-const transitionsInto = (to: KycStatus): KycStatus[] => kycStatusSchema.options.filter((from) => from === to || canTransition(from, to));
 
 /** What a customer submitted, or how the API sealed it for the workflow's history (KycVerificationInput.sealedApplication). */
 export type ApplicationSource = { application: KycApplication } | { sealedApplication: string };
@@ -172,7 +170,7 @@ export class RecordStore {
             ${to === 'approved' ? Prisma.sql`, verified_at = ${at}::timestamptz` : Prisma.empty}
             ${vendorStatus !== null ? Prisma.sql`, vendor_status = ${vendorStatus}` : Prisma.empty}
             ${vendorReasonCode !== null ? Prisma.sql`, vendor_reason_code = ${vendorReasonCode}::int` : Prisma.empty}
-        WHERE id = ${recordId}::uuid AND NOT EXISTS (SELECT 1 FROM recorded) AND (SELECT status FROM current) = ANY(${transitionsInto(to)}::text[])
+        WHERE id = ${recordId}::uuid AND NOT EXISTS (SELECT 1 FROM recorded) AND (SELECT status FROM current) = ANY(${statusesMovingTo(to, 'progress')}::text[])
         RETURNING id
       ),
       audit AS (${insertEventSql({ recordId, type: input.eventType, from: Prisma.sql`SELECT status FROM current`, to, actor: { type: 'system' }, reason: input.reason, ...(input.data ? { data: input.data } : {}), dedupeKey: input.dedupeKey }, at, moved)})
@@ -184,30 +182,42 @@ export class RecordStore {
     return { applied: true };
   }
 
+  /**
+   * The one write of a record's status besides transition()'s statement: a move of the given kind
+   * (domain/status.ts: a compensation, a withdrawal), checked against the status machine with the
+   * row locked, with its audit event, in the caller's transaction. Null when the record does not
+   * exist or the machine does not allow this move from its status (nothing is written).
+   */
+  private async moveIn(
+    tx: Tx,
+    input: { recordId: string; to: KycStatus; kind: Exclude<MoveKind, 'progress'>; statusReason: string; nextAction: string; clearVerifiedAt?: boolean; event: Omit<AuditEvent, 'recordId' | 'from' | 'to'> },
+  ): Promise<{ from: KycStatus } | null> {
+    const [row] = await tx.$queryRaw<{ status: KycStatus }[]>`SELECT status::text AS status FROM kyc_records WHERE id = ${input.recordId}::uuid FOR UPDATE`;
+    if (!row || !allowsMove(row.status, input.to, input.kind)) return null;
+    await tx.kycRecord.update({
+      where: { id: input.recordId },
+      data: { status: input.to, statusReason: input.statusReason, nextAction: input.nextAction, ...(input.clearVerifiedAt ? { verifiedAt: null } : {}) },
+    });
+    await appendEvent(tx, { ...input.event, recordId: input.recordId, from: row.status, to: input.to });
+    return { from: row.status };
+  }
+
   /** The saga's compensation for an approval whose wallet upgrade failed for good. */
   async rollbackApproval(input: { recordId: string; failure: string; dedupeKey: string }): Promise<{ applied: boolean }> {
     return this.db.$transaction(async (tx) => {
       if (await alreadyRecorded(tx, input.dedupeKey)) return { applied: false };
-      const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { status: true, userId: true } });
-      // Only what this approval changed is undone; an upgrade from an earlier verification stays.
-      await tx.wallet.updateMany({
-        where: { userId: record.userId, upgradedByRecordId: input.recordId },
-        data: { walletType: 'basic', isKycVerified: false, dailyLimit: WALLET_TIERS.basic.dailyLimit, monthlyLimit: WALLET_TIERS.basic.monthlyLimit, upgradedAt: null, upgradedByRecordId: null },
-      });
-      await tx.kycRecord.update({
-        where: { id: input.recordId },
-        data: { status: 'error', statusReason: ROLLED_BACK_TEXT.reason, nextAction: ROLLED_BACK_TEXT.nextAction, verifiedAt: null },
-      });
-      await appendEvent(tx, {
+      const { userId } = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true } });
+      const moved = await this.moveIn(tx, {
         recordId: input.recordId,
-        type: ROLLBACK_EVENT,
-        from: record.status,
         to: 'error',
-        actor: { type: 'system' },
-        reason: 'Wallet upgrade failed after approval; approval rolled back',
-        data: { failure: input.failure },
-        dedupeKey: input.dedupeKey,
+        kind: 'compensation',
+        statusReason: ROLLED_BACK_TEXT.reason,
+        nextAction: ROLLED_BACK_TEXT.nextAction,
+        clearVerifiedAt: true,
+        event: { type: ROLLBACK_EVENT, actor: { type: 'system' }, reason: 'Wallet upgrade failed after approval; approval rolled back', data: { failure: input.failure }, dedupeKey: input.dedupeKey },
       });
+      if (!moved) throw new Error(`record ${input.recordId} is not approved: there is no approval to roll back`);
+      await rollBackUpgrade(tx, { userId, recordId: input.recordId });
       await enqueueEvent(tx, {
         type: 'KYC_ROLLBACK',
         recordId: input.recordId,
@@ -373,48 +383,49 @@ export class RecordStore {
     });
   }
 
-  /** The daily cleanup's close of a verification whose workflow stopped while it waited for the customer. */
+  /** The daily cleanup's close of a verification whose workflow stopped while it waited for the customer (a withdrawal). */
   async expireAbandoned(input: { recordId: string; reason: string; nextAction: string; data: Prisma.InputJsonObject }): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const record = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { status: true } });
+      // Abandoned: still waiting for the customer; any other open verification is not the cleanup's.
       if (!record || (record.status !== 'pending' && record.status !== 'in_progress')) return false;
-      await tx.kycRecord.update({ where: { id: input.recordId }, data: { status: 'expired', statusReason: input.reason, nextAction: input.nextAction } });
-      await appendEvent(tx, {
+      const moved = await this.moveIn(tx, {
         recordId: input.recordId,
-        type: 'SESSION_EXPIRED_CLEANUP',
-        from: record.status,
         to: 'expired',
-        actor: { type: 'system' },
-        // The customer's words; why it was closed this way (its workflow had stopped) is in the data.
-        reason: input.reason,
-        data: { ...input.data, closedBy: 'expired-session cleanup' },
-        dedupeKey: `${input.recordId}:ops-cleanup:expired`,
+        kind: 'withdrawal',
+        statusReason: input.reason,
+        nextAction: input.nextAction,
+        event: {
+          type: 'SESSION_EXPIRED_CLEANUP',
+          actor: { type: 'system' },
+          // The customer's words; why it was closed this way (its workflow had stopped) is in the data.
+          reason: input.reason,
+          data: { ...input.data, closedBy: 'expired-session cleanup' },
+          dedupeKey: `${input.recordId}:ops-cleanup:expired`,
+        },
       });
-      return true;
+      return moved !== null;
     });
   }
 
   /**
    * Closes a verification whose workflow was cancelled (the customer's erasure cancels it): an open
    * record becomes `expired` with the given words and a VERIFICATION_WITHDRAWN event, whatever
-   * status it had; false when there is no record yet (the cancellation came first) or it had ended.
+   * status it had (a withdrawal); false when there is no record yet (the cancellation came first)
+   * or it had ended.
    */
   async withdraw(input: { recordId: string; attempt: number; reason: string; nextAction: string }): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
-      const record = await tx.kycRecord.findUnique({ where: { id: input.recordId }, select: { status: true } });
-      if (!record || isTerminal(record.status)) return false;
-      await tx.kycRecord.update({ where: { id: input.recordId }, data: { status: 'expired', statusReason: input.reason, nextAction: input.nextAction } });
-      await tx.reviewTask.updateMany({ where: { kycRecordId: input.recordId, status: 'open' }, data: { status: 'cancelled' } });
-      await appendEvent(tx, {
+      const moved = await this.moveIn(tx, {
         recordId: input.recordId,
-        type: 'VERIFICATION_WITHDRAWN',
-        from: record.status,
         to: 'expired',
-        actor: { type: 'system' },
-        reason: input.reason,
-        data: { attempt: input.attempt, cause: 'workflow cancelled' },
-        dedupeKey: `${input.recordId}:withdrawn`,
+        kind: 'withdrawal',
+        statusReason: input.reason,
+        nextAction: input.nextAction,
+        event: { type: 'VERIFICATION_WITHDRAWN', actor: { type: 'system' }, reason: input.reason, data: { attempt: input.attempt, cause: 'workflow cancelled' }, dedupeKey: `${input.recordId}:withdrawn` },
       });
+      if (!moved) return false;
+      await tx.reviewTask.updateMany({ where: { kycRecordId: input.recordId, status: 'open' }, data: { status: 'cancelled' } });
       return true;
     });
   }

@@ -14,6 +14,7 @@ import { type BirthDate, type EntryName } from '../screening/types';
 import { raiseAlerts } from './alerts';
 import { alreadyRecorded, appendEvent, type Tx } from './audit';
 import { enqueueEvent, insertOutboxEventSql } from './outbox';
+import { liftRestriction, restrictWallet } from './wallets';
 import { type PersonalData, SubjectErased } from './personal-data';
 import { admitRead, type Reader, recordStates } from './restricted-access';
 import { type ErasureContext, type PersonalDataHolder } from './privacy';
@@ -407,7 +408,7 @@ export class ScreeningStore {
         await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_HIT_CLEARED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit resolved as a false positive; it becomes a clearance once a second reviewer approves the case', data, dedupeKey: `${hit.id}:resolved` });
       } else {
         await tx.kycRecord.update({ where: { id: hit.recordId }, data: { screeningMatchConfirmedAt: at } });
-        await tx.wallet.updateMany({ where: { userId: hit.subjectId }, data: { restrictedAt: at, restrictionReason: 'screening_match_confirmed' } });
+        await restrictWallet(tx, { userId: hit.subjectId, reason: 'screening_match_confirmed', at });
         await appendEvent(tx, { recordId: hit.recordId, type: 'SCREENING_MATCH_CONFIRMED', actor: { type: 'reviewer', id: input.actorId }, reason: 'List hit confirmed as this customer: wallet restricted, ops alerted', data, dedupeKey: `${hit.id}:resolved` });
         await raiseAlerts(tx, [screeningTrueMatchAlert({ recordId: hit.recordId, caseHitId: hit.id, entryId: hit.entryId, kind: hit.hit.kind, resolvedBy: input.actorId, monitoring: input.monitoring })]);
       }
@@ -466,10 +467,8 @@ export class ScreeningStore {
   async restrictWallet(input: { recordId: string; caseId: string }): Promise<'restricted' | 'already_restricted' | 'no_wallet'> {
     return this.db.$transaction(async (tx) => {
       const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true } });
-      const wallet = await tx.wallet.findUnique({ where: { userId: record.userId } });
-      if (!wallet) return 'no_wallet';
-      if (wallet.restrictedAt) return 'already_restricted';
-      await tx.wallet.update({ where: { id: wallet.id }, data: { restrictedAt: this.now(), restrictionReason: 'screening_hit' } });
+      const outcome = await restrictWallet(tx, { userId: record.userId, reason: 'screening_hit', at: this.now() });
+      if (outcome !== 'restricted') return outcome;
       await appendEvent(tx, { recordId: input.recordId, type: 'WALLET_RESTRICTED', actor: { type: 'system' }, reason: 'Wallet restricted while a sanctions or PEP list hit is reviewed', data: { caseId: input.caseId, reason: 'screening_hit' }, dedupeKey: `${input.caseId}:WALLET_RESTRICTED` });
       return 'restricted';
     });
@@ -484,17 +483,13 @@ export class ScreeningStore {
     await this.db.$transaction(async (tx) => {
       if (await alreadyRecorded(tx, `${input.caseId}:SCREENING_CASE_CLOSED`)) return;
       const record = await tx.kycRecord.findUniqueOrThrow({ where: { id: input.recordId }, select: { userId: true, screeningMatchConfirmedAt: true } });
-      const wallet = await tx.wallet.findUnique({ where: { userId: record.userId } });
       if (input.outcome === 'cleared') {
-        if (wallet?.restrictionReason === 'screening_hit') {
-          await tx.wallet.update({ where: { id: wallet.id }, data: { restrictedAt: null, restrictionReason: null } });
+        if (await liftRestriction(tx, { userId: record.userId, reason: 'screening_hit' })) {
           await appendEvent(tx, { recordId: input.recordId, type: 'WALLET_RESTRICTION_LIFTED', actor: { type: 'system' }, reason: 'The list hits were cleared: wallet restriction lifted', data: { caseId: input.caseId }, dedupeKey: `${input.caseId}:WALLET_RESTRICTION_LIFTED` });
         }
       } else {
         if (!record.screeningMatchConfirmedAt) await tx.kycRecord.update({ where: { id: input.recordId }, data: { screeningMatchConfirmedAt: at } });
-        if (wallet && wallet.restrictionReason !== 'screening_match_confirmed') {
-          await tx.wallet.update({ where: { id: wallet.id }, data: { restrictedAt: wallet.restrictedAt ?? at, restrictionReason: 'screening_match_confirmed' } });
-        }
+        await restrictWallet(tx, { userId: record.userId, reason: 'screening_match_confirmed', at });
       }
       await appendEvent(tx, {
         recordId: input.recordId,

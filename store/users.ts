@@ -4,7 +4,7 @@ import { type Db, runStatement } from '../infra/db';
 import { type Tx } from './audit';
 import { describeDatabaseError } from './errors';
 import { afterKey, type PageRequest } from './keyset';
-import { basicLimits } from './wallets';
+import { openWallet } from './wallets';
 
 // User accounts and their management trail (user_audit_events). Passwords arrive here hashed; the
 // rules of who may change which account are the API's (api/use-cases/change-user-account.ts).
@@ -71,7 +71,8 @@ const isUniqueViolation = (err: unknown) => {
  * the caller's transaction: the service accounts' store creates the account and its key together.
  */
 export async function insertAccount(tx: Tx, account: Prisma.UserUncheckedCreateInput & { role: Role }, trail: { actor: AccountActor | null; reason: string }): Promise<User> {
-  const created = await tx.user.create({ data: { ...account, ...(account.role === 'customer' ? { wallet: { create: basicLimits() } } : {}) } });
+  const created = await tx.user.create({ data: account });
+  if (account.role === 'customer') await openWallet(tx, created.id);
   await tx.userAuditEvent.create({ data: { userId: created.id, ...actorColumns(trail.actor), action: 'created', toRole: account.role, reason: trail.reason } });
   return created;
 }
@@ -134,7 +135,11 @@ export class UserStore {
    */
   async createCustomer(account: NewAccount): Promise<User | null> {
     try {
-      return await this.db.user.create({ data: { ...account, role: 'customer', wallet: { create: basicLimits() } } });
+      return await this.db.$transaction(async (tx) => {
+        const created = await tx.user.create({ data: { ...account, role: 'customer' } });
+        await openWallet(tx, created.id);
+        return created;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) return null;
       throw err;
