@@ -38,8 +38,15 @@ const layers = [
   { files: ['document-check/**/*.ts'], patterns: [above('The document-check engine is pure compute over images: no database, workflow, API or vendor code.', 'workflows', 'activities', 'store', 'api', 'web', 'worker', 'scripts', 'simulator', 'events', 'vendors', 'screening')] },
   { files: ['screening/**/*.ts'], patterns: [above('The screening engine works on lists and on what it is given: no workflow, activity, API or store code.', 'workflows', 'activities', 'store', 'api', 'web', 'worker', 'scripts', 'simulator', 'events', 'vendors')] },
   { files: ['events/**/*.ts'], patterns: [contractsOnly('The event side knows workflows by their contracts (and their types).'), above('The event side imports no API, web, worker or activity code.', 'api', 'web', 'worker', 'activities', 'scripts', 'simulator')] },
-  { files: ['web/**/*.ts'], patterns: [contractsOnly('Web pages know workflows by their contracts only.'), above('Web pages import contracts and domain code, never the API or the stores.', 'api', 'activities', 'store', 'vendors', 'infra', 'worker', 'scripts', 'simulator')] },
-  { files: ['api/**/*.ts'], patterns: [contractsOnly('The API knows workflows by their contracts (and their types).'), above('The API does not import the worker, the activities, scripts or the simulator.', 'activities', 'worker', 'scripts', 'simulator')] },
+  { files: ['web/**/*.ts'], patterns: [contractsOnly('Web pages know workflows by their contracts only.'), above('Web pages import contracts and domain code, never the API or the stores.', 'api', 'activities', 'store', 'vendors', 'infra', 'worker', 'scripts', 'simulator', 'generated')] },
+  {
+    files: ['api/**/*.ts'],
+    patterns: [
+      contractsOnly('The API knows workflows by their contracts (and their types).'),
+      above('The API does not import the worker, the activities, scripts or the simulator.', 'activities', 'worker', 'scripts', 'simulator'),
+      { regex: relativeTo(['generated']), allowTypeImports: true, message: 'The API knows the database client by its types only: queries live in store/.' },
+    ],
+  },
 ];
 
 const OWNED_STATE = [
@@ -70,12 +77,24 @@ const OWNED_STATE = [
   },
 ];
 
-/** For every file, the writes of the state it does not own are refused (one block per owner, one for everyone else). */
+// The HTTP side and the pages reach the database through the stores only: no Prisma call, no SQL.
+const NO_DATABASE = {
+  files: ['api/**/*.ts', 'web/**/*.ts'],
+  message: 'api/ and web/ reach the database through store/ only (data flows API -> use case -> workflow -> activities -> store).',
+  selectors: [
+    "CallExpression[callee.property.name=/^(findMany|findUnique|findFirst|findUniqueOrThrow|findFirstOrThrow|create|createMany|createManyAndReturn|update|updateMany|upsert|delete|deleteMany|count|aggregate|groupBy)$/][callee.object.type='MemberExpression'][callee.object.object.name=/^(db|tx|prisma|keyStore)$/]",
+    "MemberExpression[property.name=/^\\$(queryRaw|executeRaw|queryRawUnsafe|executeRawUnsafe|transaction)$/]",
+    "MemberExpression[object.name='Prisma'][property.name=/^(sql|raw|join)$/]",
+  ],
+};
+
+/** For every file, the writes of the state it does not own are refused (one block per owner, one for everyone else), and api/ and web/ get no database. */
 function ownedStateRules() {
   const restrictions = (entries) => ['error', ...entries.flatMap(({ selectors, message }) => selectors.map((selector) => ({ selector, message })))];
   const unowned = ['test/**', 'bench/**'];
   return [
-    { files: ['**/*.ts'], ignores: [...OWNED_STATE.map((entry) => entry.owner), ...unowned], rules: { 'no-restricted-syntax': restrictions(OWNED_STATE) } },
+    { files: ['**/*.ts'], ignores: [...OWNED_STATE.map((entry) => entry.owner), ...NO_DATABASE.files, ...unowned], rules: { 'no-restricted-syntax': restrictions(OWNED_STATE) } },
+    { files: NO_DATABASE.files, rules: { 'no-restricted-syntax': restrictions([...OWNED_STATE, NO_DATABASE]) } },
     ...OWNED_STATE.map((entry) => ({ files: [entry.owner], rules: { 'no-restricted-syntax': restrictions(OWNED_STATE.filter((other) => other !== entry)) } })),
   ];
 }

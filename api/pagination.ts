@@ -35,10 +35,6 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
 }
 
 /** The Prisma condition "after this cursor" in (created_at desc, id desc) order. */
-export function afterCursor(cursor: Cursor | undefined) {
-  return cursor ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] } : {};
-}
-
 /** Rows were fetched with take: limit + 1; the extra row says whether there is a next page. */
 export function page<T extends { createdAt: Date; id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);

@@ -34,6 +34,11 @@ export function createDb(databaseUrl: string, poolSize = DEFAULT_POOL_SIZE, logg
  * reads them (int8 and numeric as strings: cast what must be a number to int). A client createDb
  * did not make (a transaction's) runs the statement itself.
  */
+/** The readiness probe: one round trip to the server. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}
+
 export async function runStatement<T>(db: Db | Prisma.TransactionClient, statement: Prisma.Sql): Promise<T[]> {
   const pool = pools.get(db);
   if (!pool) return db.$queryRaw<T[]>(statement);

@@ -1,4 +1,6 @@
 import { type Prisma, type OpsAlert } from '../generated/prisma/client';
+
+export { type OpsAlert };
 import { type AlertDraft, type AlertKind } from '../domain/alerts';
 import { type Db } from '../infra/db';
 import { type Tx } from './audit';
@@ -56,6 +58,19 @@ const STATE_FILTER: Record<AlertState, Prisma.OpsAlertWhereInput> = {
 
 export function alertStateFilter(state: AlertState): Prisma.OpsAlertWhereInput {
   return STATE_FILTER[state];
+}
+
+/** A page of alerts, newest first, after a (createdAt, id) cursor: limit + 1 rows tell whether there is a next page. */
+export async function listAlerts(db: Db, filter: { state: AlertState; kind?: string; since?: Date; after?: { createdAt: Date; id: string }; limit: number }): Promise<OpsAlert[]> {
+  const where: Prisma.OpsAlertWhereInput = {
+    AND: [
+      alertStateFilter(filter.state),
+      filter.kind ? { kind: filter.kind } : {},
+      filter.since ? { createdAt: { gte: filter.since } } : {},
+      filter.after ? { OR: [{ createdAt: { lt: filter.after.createdAt } }, { createdAt: filter.after.createdAt, id: { lt: filter.after.id } }] } : {},
+    ],
+  };
+  return db.opsAlert.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit + 1 });
 }
 
 /** Idempotent: acknowledging twice keeps the first acknowledgement. */

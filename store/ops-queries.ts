@@ -184,6 +184,11 @@ export async function sessionsOlderThan(db: Db, options: { seconds: number; limi
 }
 
 /** The day before `asOf`, as a calendar day in the time zone. */
+/** The stored daily reports (the 08:00 schedule), newest first. */
+export async function dailyReports(db: Db, options: { limit: number }) {
+  return db.opsDailyReport.findMany({ orderBy: { reportDate: 'desc' }, take: options.limit });
+}
+
 export async function dayBefore(db: Db, asOf: Date, timeZone: string): Promise<string> {
   const [row] = await db.$queryRaw<{ day: string }[]>`SELECT to_char((${asOf}::timestamptz AT TIME ZONE ${timeZone})::date - 1, 'YYYY-MM-DD') AS "day"`;
   if (!row) throw new Error('no day computed');

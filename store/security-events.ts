@@ -20,3 +20,6 @@ export class SecurityEventStore {
     return this.db.securityEvent.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: filter.limit + 1 });
   }
 }
+
+/** The kinds of security events, for the API's schemas. */
+export { SecurityEventType } from '../generated/prisma/client';

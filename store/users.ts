@@ -218,3 +218,6 @@ export class UserStore {
     return rows.map((e) => ({ ...e, username: names.get(e.userId) ?? null, actorUsername: (e.actorId && names.get(e.actorId)) ?? null }));
   }
 }
+
+/** The actions of the account trail, for the API's schemas. */
+export { UserAuditAction } from '../generated/prisma/client';

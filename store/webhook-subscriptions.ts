@@ -23,11 +23,32 @@ export interface DeliveryFilter extends PageRequest {
 
 const ATTEMPT_LOG = { attemptLog: { orderBy: { startedAt: 'asc' } } } as const satisfies Prisma.WebhookDeliveryInclude;
 
+/** The subscription configuration owns (KYC_NOTIFY_URL), told apart from those admins register. */
+export const NOTIFY_URL_MANAGER = 'KYC_NOTIFY_URL';
+
 export class WebhookSubscriptionStore {
   constructor(
     private readonly db: Db,
     private readonly cipher: PiiCipher,
   ) {}
+
+  /**
+   * The customer notifications (KYC_NOTIFY_URL) are an ordinary webhook subscription that
+   * configuration owns: created or brought up to date at every start, with every event type,
+   * removed when the variable is unset. Admins may pause and resume it like any other; its secret
+   * is the configured one, or one generated once (`newSecret`) and kept.
+   */
+  async ensureConfigured(input: { url: string | undefined; secret: string | undefined; eventTypes: readonly string[]; newSecret: () => string }): Promise<string | null> {
+    if (!input.url) {
+      await this.db.webhookSubscription.deleteMany({ where: { managedBy: NOTIFY_URL_MANAGER } });
+      return null;
+    }
+    const existing = await this.db.webhookSubscription.findUnique({ where: { managedBy: NOTIFY_URL_MANAGER }, select: { secretEnc: true } });
+    const secretEnc = input.secret ? this.cipher.encrypt(input.secret) : (existing?.secretEnc ?? this.cipher.encrypt(input.newSecret()));
+    const fields = { url: input.url, eventTypes: [...input.eventTypes], secretEnc, description: 'Customer notifications (KYC_NOTIFY_URL)' };
+    const subscription = await this.db.webhookSubscription.upsert({ where: { managedBy: NOTIFY_URL_MANAGER }, create: { ...fields, managedBy: NOTIFY_URL_MANAGER }, update: fields, select: { id: true } });
+    return subscription.id;
+  }
 
   async create(subscription: NewSubscription): Promise<WebhookSubscription> {
     const { secret, ...fields } = subscription;

@@ -73,7 +73,7 @@ export async function createKycWorker(options: KycWorkerOptions): Promise<KycWor
   // The ops workflows ask Temporal whether verification workflows still run, and webhook
   // dispatch starts delivery workflows: a client on the worker's own connection.
   const temporal = new Client({ connection: options.connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: kycDataConverter(config) });
-  await ensureConfiguredSubscription(options.db, cipher, config);
+  await ensureConfiguredSubscription(stores.webhookSubscriptions, config);
   const vendor = identityVendor(config);
   const activities = createActivities({
     db: options.db,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type User, UserAuditAction } from '../../generated/prisma/client';
+import { type User } from '../../generated/prisma/client';
+import { UserAuditAction } from '../../store/users';
 import { principalOf, roleSchema } from '../auth';
 import { type ApiRouter } from '../openapi';
 import { decodeCursor, page, pageQueryShape } from '../pagination';

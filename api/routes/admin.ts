@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecurityEventType } from '../../generated/prisma/client';
+import { SecurityEventType } from '../../store/security-events';
 import { type ApiRouter } from '../openapi';
 import { decodeCursor, page, pageQueryShape } from '../pagination';
 import { type UseCaseDeps } from '../use-cases/deps';

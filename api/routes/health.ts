@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { type Db } from '../../infra/db';
+import { type Db, pingDatabase } from '../../infra/db';
 import { type Logger } from '../../infra/logger';
 import { type ApiRouter } from '../openapi';
 import { Problem } from '../problem';
@@ -73,7 +73,7 @@ export function healthRoutes(api: ApiRouter, deps: { db: Db; temporal: Client; l
         }
       };
       const [database, temporalCheck] = await Promise.all([
-        probe('database', () => db.$queryRaw`SELECT 1`),
+        probe('database', () => pingDatabase(db)),
         probe('temporal', () => temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({}))),
       ]);
       const checks = { database, temporal: temporalCheck };

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { type OpsAlert, type Prisma } from '../../generated/prisma/client';
 import { alertKindSchema, alertSeveritySchema } from '../../domain/alerts';
 import { type Db } from '../../infra/db';
-import { acknowledgeAlert, alertStateFilter } from '../../store/alerts';
+import { acknowledgeAlert, listAlerts, type OpsAlert } from '../../store/alerts';
 import { principalOf } from '../auth';
 import { type ApiRouter } from '../openapi';
-import { afterCursor, decodeCursor, page, pageQueryShape } from '../pagination';
+import { decodeCursor, page, pageQueryShape } from '../pagination';
 import { Problem } from '../problem';
 
 // The ops alerts the scheduled checks raise (workflows/ops-checks.ts). Admins and auditors read
@@ -73,10 +72,7 @@ export function opsAlertRoutes(api: ApiRouter, deps: OpsAlertDeps): void {
     },
     async (req) => {
       const query = req.query;
-      const where: Prisma.OpsAlertWhereInput = {
-        AND: [alertStateFilter(query.state), query.kind ? { kind: query.kind } : {}, query.since ? { createdAt: { gte: new Date(query.since) } } : {}, afterCursor(decodeCursor(query.cursor))],
-      };
-      const rows = await db.opsAlert.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit + 1 });
+      const rows = await listAlerts(db, { state: query.state, ...(query.kind ? { kind: query.kind } : {}), ...(query.since ? { since: new Date(query.since) } : {}), after: decodeCursor(query.cursor), limit: query.limit });
       const { items, nextCursor } = page(rows, query.limit);
       return { status: 200, body: { items: items.map(view), next_cursor: nextCursor } };
     },

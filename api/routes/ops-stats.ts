@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dailyReportFiguresSchema } from '../../domain/alerts';
 import { type Config } from '../../domain/config';
 import { type Db } from '../../infra/db';
-import { countryDistribution, dailyStatistics, duplicateDocuments, stuckRecords } from '../../store/ops-queries';
+import { countryDistribution, dailyReports, dailyStatistics, duplicateDocuments, stuckRecords } from '../../store/ops-queries';
 import { type ApiRouter } from '../openapi';
 
 // The monitoring queries as admin endpoints (read-only: the auditor reads them too).
@@ -198,7 +198,7 @@ export function opsStatsRoutes(api: ApiRouter, deps: OpsStatsDeps): void {
       responses: { 200: { description: 'Newest first', schema: dailyReportsResponseSchema } },
     },
     async (req) => {
-      const reports = await db.opsDailyReport.findMany({ orderBy: { reportDate: 'desc' }, take: req.query.limit });
+      const reports = await dailyReports(db, { limit: req.query.limit });
       return {
         status: 200,
         body: {
