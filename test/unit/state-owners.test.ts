@@ -52,6 +52,13 @@ describe('owners of state', () => {
     assert.match((await refusals('store/records.ts', WALLET_WRITE)).join(), /wallets are written by store\/wallets.ts only/);
   });
 
+  test('when api/ or web/ query the database themselves, then lint refuses it: they go through store/', async () => {
+    const query = "import { type Db } from '../../infra/db';\nexport const f = (db: Db) => db.opsAlert.findMany({});\n";
+    const raw = "import { type Db } from '../../infra/db';\nexport const f = (db: Db) => db.$queryRaw`SELECT 1`;\n";
+    for (const [file, code] of [['api/routes/x.ts', query], ['api/use-cases/x.ts', raw]] as const) assert.match((await refusals(file, code)).join(), /reach the database through store\/ only/, file);
+    assert.deepEqual(await refusals('store/x.ts', query), [], 'the store may');
+  });
+
   test('the code as it is has no write of these outside their owners', async () => {
     const results = await eslint.lintFiles(['store/**/*.ts', 'api/**/*.ts', 'activities/**/*.ts', 'events/**/*.ts', 'scripts/**/*.ts', 'worker/**/*.ts']);
     const found = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => `${path.relative(ROOT, r.filePath)}:${m.line} ${m.message}`));
