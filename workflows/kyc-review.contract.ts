@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { REVIEW_REFUSALS, type ReviewDecision, type ReviewerRole, type ReviewLevel, type ReviewReasonCode, type ReviewRefusal, type ReviewStage } from '../domain/review';
+import { type ReviewDecision, type ReviewerRole, type ReviewLevel, type ReviewReasonCode, type ReviewRefusal, type ReviewStage } from '../domain/review';
 import { type CaseHitStatus, type HitResolution, type ListGap } from '../domain/screening';
 
 // The contract of the manual-review workflow (workflows/kyc-review.ts), a child of the
@@ -83,8 +83,7 @@ export interface HitResolutionResult {
 
 export type ReviewDecisionResult = { accepted: true; state: ReviewState };
 
-/** The refusals of the claim and decide updates (the rules are domain/review.ts). */
-export const REVIEW_FAILURES = REVIEW_REFUSALS;
+/** The refusals of the claim, decide and resolveHit updates (the rules are domain/review.ts and domain/screening.ts). */
 export type ReviewFailure = ReviewRefusal;
 
 export const decideUpdate = defineUpdate<ReviewDecisionResult, [ReviewDecisionInput]>('decide');

@@ -13,9 +13,6 @@ export const OPS_SCHEDULE_IDS = {
   retention: RETENTION_SCHEDULE_ID,
 } as const;
 
-/** The workflow types the schedules start, for visibility queries (runs are named `<schedule id>-<scheduled time>`). */
-export const OPS_WORKFLOW_TYPES = ['opsStuckVerificationCheck', 'opsExpiredSessionCleanup', 'opsDailyReport', 'privacyRetention'] as const;
-
 export interface StuckCheckInput {
   thresholds: AlertThresholds;
 }

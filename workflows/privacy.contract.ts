@@ -8,8 +8,6 @@ export type { RingKeyUsage } from '../domain/privacy';
 // Their inputs and results carry ids and counts only, never personal data. No Node APIs here.
 
 export const ERASURE_WORKFLOW_TYPE = 'subjectErasure';
-export const VENDOR_DELETION_WORKFLOW_TYPE = 'vendorSessionDeletion';
-export const RETENTION_WORKFLOW_TYPE = 'privacyRetention';
 export const KEY_ROTATION_WORKFLOW_TYPE = 'keyRotation';
 
 /** One erasure workflow per request. */

@@ -13,9 +13,6 @@ export const SCREENING_SCHEDULE_IDS = {
   fullRescreen: 'kyc-screening-full-rescreen',
 } as const;
 
-/** The workflow types, for visibility queries. */
-export const SCREENING_WORKFLOW_TYPES = ['screeningListRefresh', 'screeningRescreen', 'screeningCase'] as const;
-
 /** One rescreen per set of new versions: named after the first of them, so starting it twice starts it once. */
 export const rescreenWorkflowId = (listVersionIds: readonly string[]): string => `kyc-screening-rescreen-${[...listVersionIds].sort()[0] ?? 'none'}`;
 

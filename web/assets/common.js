@@ -214,10 +214,6 @@ export function problemView(problem, lead) {
   return el('div', { class: 'problem', attrs: { role: 'alert' } }, el('p', { class: 'problem-title' }, el('strong', { text: `${lead ? `${lead}: ` : ''}${problem.title}${status}` })), problem.detail ? el('p', { text: problem.detail }) : null, fieldErrors);
 }
 
-export function showProblem(container, problem, lead) {
-  replaceChildren(container, problemView(problem, lead));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Page start: header, sign-out, the page's roles
 
