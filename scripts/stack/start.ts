@@ -11,10 +11,11 @@ import { listeningPorts, REPOSITORY, type StackLayout, type StackSettings } from
 import { backendServers, checkLoadBalancerConfig, loadBalancerArgs, writeLoadBalancerConfig } from './load-balancer';
 import { ensureDatabase, postgresServer } from './postgres';
 import { currentProcess, logTail, spawnLogged, stopProcess, type ManagedProcess, type SpawnSpec } from './processes';
-import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, temporalServing, waitUntilReady, workerPolling } from './readiness';
+import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, TEMPORAL_CHECK, temporalServing, waitUntilReady, workerPolling } from './readiness';
 import { acquireLock, readState, releaseLock, writeState, type StackProcess, type StackState } from './state';
 import { registerNamespace, setupTemporalSchemas, temporalServerArgs, writeTemporalServerConfig } from './temporal-server';
 import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temporal-ui';
+import { clientTlsEnv, ensureStackCertificates, stackCertificates, stackTemporalConnection } from './tls';
 import { WORKER_NODE_ARGS, workerProcessEnv } from '../../worker/launch';
 import { vendorMediaTaskQueue } from '../../workflows/vendor-media.contract';
 
@@ -199,6 +200,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const uiUrl = `http://${host}:${ports.temporalUi}`;
   const temporalAddress = `${host}:${ports.temporalFrontend}`;
   const brokerUrl = `amqp://guest:guest@${host}:${ports.broker}`;
+  const certs = stackCertificates(layout);
   // The service's own configuration comes from the environment; the stack sets what its topology
   // decides: where each dependency is, the public URL (the load balancer) and the proxy trust.
   const appEnv: NodeJS.ProcessEnv = {
@@ -207,6 +209,9 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     DATABASE_URL: postgres.urlOf(layout.databases.app),
     KYC_KEY_STORE_URL: postgres.urlOf(layout.databases.keys),
     TEMPORAL_ADDRESS: temporalAddress,
+    // Every process of the service presents the same client certificate to the frontend.
+    ...clientTlsEnv(certs.kyc),
+    TEMPORAL_TLS_SERVER_NAME: undefined,
     PUBLIC_BASE_URL: lbUrl,
     FRONTEND_URL: lbUrl,
     VERIFF_BASE_URL: simulatorUrl,
@@ -248,14 +253,16 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   };
   const broker = launch(spec('rabbitmq', 'bash', [path.join(REPOSITORY, 'scripts', 'ensure-rabbitmq.sh'), 'run'], brokerEnv), `${host}:${ports.broker}`, brokerUrl);
 
-  console.log(`[stack] Temporal Server at ${temporalAddress}`);
+  console.log(`[stack] Temporal Server at ${temporalAddress} (mutual TLS; certificates in ${path.relative(REPOSITORY, layout.tlsDir) || layout.tlsDir})`);
+  for (const line of await ensureStackCertificates(layout)) console.log(`[stack] ${line.replace(/^temporal-certs: /, '')}`);
+  const temporalConnection = stackTemporalConnection(layout);
   const serverConfig = writeTemporalServerConfig(layout, postgres);
-  const server = launch(spec('temporal-server', path.join(temporalServerDir, 'temporal-server'), temporalServerArgs(serverConfig), process.env), temporalAddress, `http://${host}:${ports.temporalFrontendHttp}/api/v1/system-info`);
+  const server = launch(spec('temporal-server', path.join(temporalServerDir, 'temporal-server'), temporalServerArgs(serverConfig), process.env), temporalAddress, `${TEMPORAL_CHECK}${temporalAddress}`);
   // The workflow code, bundled once while the server starts: a worker (re)starts in seconds.
   const workflowBundle = path.join(layout.dir, 'workflow-bundle.js');
   await runStep(spec('bundle-workflows', process.execPath, ['--import', 'tsx', 'scripts/bundle-workflows.ts', workflowBundle]));
-  await ready(server, 'Temporal frontend', () => temporalServing(temporalAddress), 120_000);
-  const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES);
+  await ready(server, 'Temporal frontend', () => temporalServing(temporalConnection), 120_000);
+  const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES, certs.cli);
   for (const line of registered) console.log(`[stack] created ${line}`);
 
   console.log('[stack] Temporal UI, Veriff simulator, workers, APIs');
@@ -281,7 +288,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     const url = `http://${host}:${port}`;
     return launch(node(`api-${i + 1}`, 'api/server.ts', { ...appEnv, PORT: String(port), METRICS_PORT: String(ports.apiMetrics[i]) }), url, `${url}/api/v1/ready`);
   });
-  const temporalConnection = await Connection.connect({ address: temporalAddress });
+  const supervisorConnection = await Connection.connect(temporalConnection);
   const taskQueues = [config.TEMPORAL_TASK_QUEUE, vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)];
   try {
     await Promise.all([
@@ -289,12 +296,12 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
       ready(ui, 'Temporal UI page', () => answers200(`${uiUrl}/`)),
       ready(simulator, 'simulator health', () => answers200(`${simulatorUrl}/health`)),
       ...workers.map((worker) =>
-        ready(worker, `polling on ${taskQueues.join(' and ')}`, async () => (await Promise.all(taskQueues.map((queue) => workerPolling(temporalConnection, config.TEMPORAL_NAMESPACE, queue, worker.pid)))).every(Boolean), 120_000),
+        ready(worker, `polling on ${taskQueues.join(' and ')}`, async () => (await Promise.all(taskQueues.map((queue) => workerPolling(supervisorConnection, config.TEMPORAL_NAMESPACE, queue, worker.pid)))).every(Boolean), 120_000),
       ),
       ...apis.map((api, i) => ready(api, 'readiness (database and Temporal)', () => answers200(`http://${host}:${ports.api[i]}/api/v1/ready`), 120_000)),
     ]);
   } finally {
-    await temporalConnection.close();
+    await supervisorConnection.close();
   }
   // The outbox relay, once the broker it publishes to and the workers that run its webhook
   // deliveries are up (one at a time holds the lock; one is enough here). No port: alive is ready.
@@ -318,7 +325,8 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     `  API (load balancer):   ${lbUrl}  (docs ${lbUrl}/docs; HAProxy statistics ${statsUrl})`,
     ...apis.map((api, i) => `    ${api.name}:               http://${host}:${ports.api[i]}  (metrics http://${host}:${ports.apiMetrics[i]}/metrics)`),
     ...workers.map((worker, i) => `  ${worker.name}:              task queues ${config.TEMPORAL_TASK_QUEUE}, ${vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)}  (metrics http://${host}:${ports.workerMetrics[i]}/metrics)`),
-    `  Temporal Server:       ${temporalAddress}  (namespace ${config.TEMPORAL_NAMESPACE}; HTTP API http://${host}:${ports.temporalFrontendHttp}; metrics http://${host}:${ports.temporalMetrics}/metrics)`,
+    `  Temporal Server:       ${temporalAddress}  (namespace ${config.TEMPORAL_NAMESPACE}; HTTP API https://${host}:${ports.temporalFrontendHttp}; metrics http://${host}:${ports.temporalMetrics}/metrics)`,
+    `    mutual TLS:          a client certificate is required; the CLI's: temporal --address ${temporalAddress} --tls-ca-path ${relative(certs.cli.ca)} --tls-cert-path ${relative(certs.cli.cert)} --tls-key-path ${relative(certs.cli.key)}`,
     `  Temporal UI:           ${uiUrl}  (payloads decoded by ${lbUrl}/codec)`,
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
