@@ -15,7 +15,7 @@ import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, TEMPO
 import { acquireLock, readState, releaseLock, writeState, type StackProcess, type StackState } from './state';
 import { registerNamespace, setupTemporalSchemas, temporalServerArgs, writeTemporalServerConfig } from './temporal-server';
 import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temporal-ui';
-import { clientTlsEnv, ensureStackCertificates, stackCertificates, stackTemporalConnection } from './tls';
+import { clientTlsEnv, ensureStackCertificates, stackCertificates, stackTemporalConnection, TLS_SERVER_NAME } from './tls';
 import { WORKER_NODE_ARGS, workerProcessEnv } from '../../worker/launch';
 import { vendorMediaTaskQueue } from '../../workflows/vendor-media.contract';
 
@@ -201,6 +201,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const temporalAddress = `${host}:${ports.temporalFrontend}`;
   const brokerUrl = `amqp://guest:guest@${host}:${ports.broker}`;
   const certs = stackCertificates(layout);
+  const relative = (file: string) => (file.startsWith(`${REPOSITORY}${path.sep}`) ? path.relative(REPOSITORY, file) : file);
   // The service's own configuration comes from the environment; the stack sets what its topology
   // decides: where each dependency is, the public URL (the load balancer) and the proxy trust.
   const appEnv: NodeJS.ProcessEnv = {
@@ -211,7 +212,6 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     TEMPORAL_ADDRESS: temporalAddress,
     // Every process of the service presents the same client certificate to the frontend.
     ...clientTlsEnv(certs.kyc),
-    TEMPORAL_TLS_SERVER_NAME: undefined,
     PUBLIC_BASE_URL: lbUrl,
     FRONTEND_URL: lbUrl,
     VERIFF_BASE_URL: simulatorUrl,
@@ -253,7 +253,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   };
   const broker = launch(spec('rabbitmq', 'bash', [path.join(REPOSITORY, 'scripts', 'ensure-rabbitmq.sh'), 'run'], brokerEnv), `${host}:${ports.broker}`, brokerUrl);
 
-  console.log(`[stack] Temporal Server at ${temporalAddress} (mutual TLS; certificates in ${path.relative(REPOSITORY, layout.tlsDir) || layout.tlsDir})`);
+  console.log(`[stack] Temporal Server at ${temporalAddress} (mutual TLS; certificates in ${relative(layout.tlsDir)})`);
   for (const line of await ensureStackCertificates(layout)) console.log(`[stack] ${line.replace(/^temporal-certs: /, '')}`);
   const temporalConnection = stackTemporalConnection(layout);
   const serverConfig = writeTemporalServerConfig(layout, postgres);
@@ -319,14 +319,13 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     return servers.length === apis.length && servers.every((s) => s.status === 'UP') && (await answers200(`${lbUrl}/api/v1/ready`));
   });
 
-  const relative = (file: string) => path.relative(REPOSITORY, file) || file;
   return [
     'KYC stack is up: the production topology on one machine',
     `  API (load balancer):   ${lbUrl}  (docs ${lbUrl}/docs; HAProxy statistics ${statsUrl})`,
     ...apis.map((api, i) => `    ${api.name}:               http://${host}:${ports.api[i]}  (metrics http://${host}:${ports.apiMetrics[i]}/metrics)`),
     ...workers.map((worker, i) => `  ${worker.name}:              task queues ${config.TEMPORAL_TASK_QUEUE}, ${vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)}  (metrics http://${host}:${ports.workerMetrics[i]}/metrics)`),
     `  Temporal Server:       ${temporalAddress}  (namespace ${config.TEMPORAL_NAMESPACE}; HTTP API https://${host}:${ports.temporalFrontendHttp}; metrics http://${host}:${ports.temporalMetrics}/metrics)`,
-    `    mutual TLS:          a client certificate is required; the CLI's: temporal --address ${temporalAddress} --tls-ca-path ${relative(certs.cli.ca)} --tls-cert-path ${relative(certs.cli.cert)} --tls-key-path ${relative(certs.cli.key)}`,
+    `    mutual TLS:          a client certificate is required; the CLI's: temporal --address ${temporalAddress} --tls-ca-path ${relative(certs.cli.ca)} --tls-cert-path ${relative(certs.cli.cert)} --tls-key-path ${relative(certs.cli.key)} --tls-server-name ${TLS_SERVER_NAME}`,
     `  Temporal UI:           ${uiUrl}  (payloads decoded by ${lbUrl}/codec)`,
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,

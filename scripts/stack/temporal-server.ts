@@ -7,7 +7,7 @@ import { type SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { searchAttributeFlags, SERVER_DYNAMIC_CONFIG } from '../temporal-dev-server';
 import { type StackLayout } from './layout';
 import { type PostgresServer } from './postgres';
-import { stackCertificates, type ClientFiles } from './tls';
+import { stackCertificates, TLS_SERVER_NAME, type ClientFiles } from './tls';
 
 // Temporal Server on PostgreSQL: the schema (the server's own SQL tool and schema files), the
 // configuration file, and the namespace with the KYC search attributes (the Temporal CLI, the same
@@ -99,6 +99,7 @@ global:
         clientCaFiles:
           - ${q(certs.serverCa)}
       client:
+        serverName: ${q(TLS_SERVER_NAME)}
         rootCaFiles:
           - ${q(certs.serverCa)}
     frontend:
@@ -113,6 +114,7 @@ global:
       certFile: ${q(certs.internode.cert)}
       keyFile: ${q(certs.internode.key)}
       client:
+        serverName: ${q(TLS_SERVER_NAME)}
         rootCaFiles:
           - ${q(certs.serverCa)}
   metrics:
@@ -190,7 +192,7 @@ function cliSearchAttributes(keys: Keys): { name: string; type: string }[] {
 /** Creates the namespace and the search attributes that are missing; returns what it created. */
 export async function registerNamespace(cli: string, address: string, namespace: string, keys: Keys, tls: ClientFiles): Promise<string[]> {
   const created: string[] = [];
-  const connection = ['--address', address, '--namespace', namespace, '--tls-ca-path', tls.ca, '--tls-cert-path', tls.cert, '--tls-key-path', tls.key];
+  const connection = ['--address', address, '--namespace', namespace, '--tls-ca-path', tls.ca, '--tls-cert-path', tls.cert, '--tls-key-path', tls.key, '--tls-server-name', TLS_SERVER_NAME];
   // The flags alone say where and how: no TEMPORAL_* of the shell's own reaches the CLI.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TEMPORAL_')));
   const temporal = (args: string[]) => run(cli, [...args, ...connection], { env });

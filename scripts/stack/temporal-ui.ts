@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type StackLayout } from './layout';
-import { stackCertificates } from './tls';
+import { stackCertificates, TLS_SERVER_NAME } from './tls';
 
 // The Temporal Web UI server (ui-server, the same UI the dev server embeds) pointed at the stack's
 // Temporal frontend, decoding payloads through the API's codec endpoint behind the load balancer.
@@ -31,6 +31,7 @@ tls:
   certFile: ${q(certs.cert)}
   keyFile: ${q(certs.key)}
   enableHostVerification: true
+  serverName: ${q(TLS_SERVER_NAME)}
 `;
   writeFileSync(path.join(configDir, `${UI_ENV}.yaml`), config);
   return { root: layout.dir, configDir: path.relative(layout.dir, configDir) };

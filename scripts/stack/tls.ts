@@ -11,6 +11,10 @@ import { REPOSITORY, type StackLayout } from './layout';
 
 const run = promisify(execFile);
 
+// The name every client checks the frontend's certificate against (and Temporal's own services
+// each other's): the stack's addresses are IPs, which Temporal's Go clients do not check by.
+export const TLS_SERVER_NAME = 'localhost';
+
 export interface ClientFiles {
   /** The CA that signed the frontend's certificate. */
   ca: string;
@@ -45,18 +49,18 @@ export function stackCertificates(layout: StackLayout): StackCertificates {
 
 /** Makes what is missing or about to expire; returns what it made, one line each. */
 export async function ensureStackCertificates(layout: StackLayout): Promise<string[]> {
-  const { stdout } = await run('sh', [path.join(REPOSITORY, 'scripts', 'temporal-certs.sh'), layout.tlsDir], { env: { ...process.env, TEMPORAL_CERT_HOSTS: `localhost,${layout.host}` } }).catch((error: Error & { stderr?: string }) => {
+  const { stdout } = await run('sh', [path.join(REPOSITORY, 'scripts', 'temporal-certs.sh'), layout.tlsDir], { env: { ...process.env, TEMPORAL_CERT_HOSTS: `${TLS_SERVER_NAME},${layout.host}` } }).catch((error: Error & { stderr?: string }) => {
     throw new Error(`the Temporal certificates could not be made: ${error.stderr?.trim() || error.message}`);
   });
   return stdout.split('\n').filter(Boolean);
 }
 
 /** The service's settings (domain/config.ts) naming a client's files. */
-export function clientTlsEnv(files: ClientFiles): Record<'TEMPORAL_TLS_CA' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY', string> {
-  return { TEMPORAL_TLS_CA: files.ca, TEMPORAL_TLS_CERT: files.cert, TEMPORAL_TLS_KEY: files.key };
+export function clientTlsEnv(files: ClientFiles): Record<'TEMPORAL_TLS_CA' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_SERVER_NAME', string> {
+  return { TEMPORAL_TLS_CA: files.ca, TEMPORAL_TLS_CERT: files.cert, TEMPORAL_TLS_KEY: files.key, TEMPORAL_TLS_SERVER_NAME: TLS_SERVER_NAME };
 }
 
 /** How the supervisor (and a test or benchmark driving the stack) reaches the frontend. */
 export function stackTemporalConnection(layout: StackLayout): TemporalConnectionOptions {
-  return temporalConnectionOptions({ TEMPORAL_ADDRESS: `${layout.host}:${layout.ports.temporalFrontend}`, ...clientTlsEnv(stackCertificates(layout).kyc), TEMPORAL_TLS_SERVER_NAME: undefined });
+  return temporalConnectionOptions({ TEMPORAL_ADDRESS: `${layout.host}:${layout.ports.temporalFrontend}`, ...clientTlsEnv(stackCertificates(layout).kyc) });
 }
