@@ -264,6 +264,9 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   await ready(server, 'Temporal frontend', () => temporalServing(temporalConnection), 120_000);
   const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES, certs.cli);
   for (const line of registered) console.log(`[stack] created ${line}`);
+  // Screening needs its required lists in force (SCREENING_REQUIRED_SOURCES): without them every
+  // verification waits in review. A deploy loads the bundled copies where no version exists yet.
+  await runStep(spec('screening-lists', process.execPath, ['--import', 'tsx', 'scripts/screening.ts', 'bundled']));
 
   console.log('[stack] Temporal UI, Veriff simulator, workers, APIs');
   const uiConfig = writeTemporalUiConfig(layout, { namespace: config.TEMPORAL_NAMESPACE, codecEndpoint: `${lbUrl}/codec` });
@@ -330,7 +333,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
     `  Message broker:        ${brokerUrl}  (RabbitMQ node ${layout.broker.node}, exchange kyc.events; relay: outbox -> RabbitMQ and webhooks)`,
-    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, schedules)`,
+    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, screening-lists, schedules)`,
     ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:         ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
     'Ctrl+C (or `npm run stack -- stop` from another terminal) stops everything; `npm run stack -- status` shows it.',
   ];
