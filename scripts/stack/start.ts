@@ -265,8 +265,11 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES, certs.cli);
   for (const line of registered) console.log(`[stack] created ${line}`);
   // Screening needs its required lists in force (SCREENING_REQUIRED_SOURCES): without them every
-  // verification waits in review. A deploy loads the bundled copies where no version exists yet.
-  await runStep(spec('screening-lists', process.execPath, ['--import', 'tsx', 'scripts/screening.ts', 'bundled']));
+  // verification waits in review. A deploy loads the bundled copies where no version exists yet,
+  // here while the workers and APIs start, before the load balancer lets anyone in.
+  const screeningLists = runStep(spec('screening-lists', process.execPath, ['--import', 'tsx', 'scripts/screening.ts', 'bundled']));
+  // Its failure is reported where it is awaited, below; a start failing earlier must not leave it unhandled.
+  screeningLists.catch(() => undefined);
 
   console.log('[stack] Temporal UI, Veriff simulator, workers, APIs');
   const uiConfig = writeTemporalUiConfig(layout, { namespace: config.TEMPORAL_NAMESPACE, codecEndpoint: `${lbUrl}/codec` });
@@ -295,6 +298,7 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const taskQueues = [config.TEMPORAL_TASK_QUEUE, vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)];
   try {
     await Promise.all([
+      screeningLists,
       ready(broker, 'AMQP connections', () => brokerServing(brokerUrl), 120_000),
       ready(ui, 'Temporal UI page', () => answers200(`${uiUrl}/`)),
       ready(simulator, 'simulator health', () => answers200(`${simulatorUrl}/health`)),
