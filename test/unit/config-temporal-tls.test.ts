@@ -1,12 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../domain/config';
 import { temporalConnectionOptions } from '../../infra/temporal';
+import { productionEnv as production, refusal } from '../support/config';
 
 // How every process reaches Temporal's frontend (TEMPORAL_TLS_*): a client certificate comes with
 // its key, the files are read once into the connection options, and production does not talk to a
@@ -14,32 +15,6 @@ import { temporalConnectionOptions } from '../../infra/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function refusal(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.message;
-  }
-  return assert.fail('the configuration was accepted');
-}
-
-const key = () => randomBytes(32).toString('base64');
-// A production configuration that loads; each test changes how it reaches Temporal.
-const production = (): Record<string, string> => ({
-  NODE_ENV: 'production',
-  DATABASE_URL: 'postgresql://db/kyc',
-  KYC_KEY_STORE_URL: 'postgresql://keys/kyc_keys',
-  KYC_PII_KEYS: `2026a:${key()}`,
-  KYC_PAYLOAD_KEYS: `2026a:${key()}`,
-  KYC_PII_HASH_KEY: key(),
-  JWT_SECRET: key(),
-  VERIFF_API_KEY: randomUUID(),
-  VERIFF_API_SECRET: randomUUID(),
-  VERIFF_WEBHOOK_SECRET: randomUUID(),
-  VERIFF_BASE_URL: 'https://stationapi.veriff.com',
-  KYC_DEMO_ACCOUNTS: 'false',
-});
 const clientCertificate = { TEMPORAL_TLS_CA: '/etc/temporal-tls/server-ca.pem', TEMPORAL_TLS_CERT: '/etc/temporal-tls/kyc.pem', TEMPORAL_TLS_KEY: '/etc/temporal-tls/kyc.key' };
 
 describe('Temporal connection settings', () => {
