@@ -188,11 +188,12 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     throw new Error(`ports in use: ${taken.map((t) => `${t.port} (${t.owner})`).join(', ')}. Stop what holds them or move the stack with KYC_STACK_PORT_BASE.`);
   }
 
-  console.log('[stack] binaries: Temporal Server, Temporal CLI, Temporal UI, HAProxy');
+  console.log('[stack] binaries: Temporal Server, Temporal CLI, Temporal UI, HAProxy, OpenSSL');
   const temporalServerDir = await ensure('ensure-temporal-server.sh');
   const temporalCli = await ensure('ensure-temporal.sh');
   const temporalUi = await ensure('ensure-temporal-ui.sh');
   const haproxy = await ensure('ensure-haproxy.sh');
+  await ensure('ensure-openssl.sh');
 
   const postgres = postgresServer(settings.KYC_STACK_DATABASE_URL);
   const lbUrl = `http://${host}:${ports.loadBalancer}`;

@@ -11,8 +11,9 @@ import { REPOSITORY, type StackLayout } from './layout';
 
 const run = promisify(execFile);
 
-// The name every client checks the frontend's certificate against (and Temporal's own services
-// each other's): the stack's addresses are IPs, which Temporal's Go clients do not check by.
+// The name every client checks the frontend's certificate against, and Temporal's own services
+// each other's: the stack's addresses are IPs, and Temporal's Go clients refuse to connect over
+// TLS without a server name.
 export const TLS_SERVER_NAME = 'localhost';
 
 export interface ClientFiles {
