@@ -64,6 +64,29 @@ const DEV_SECRETS = [DEV_SECRET, DEV_VERIFF_SECRET];
 
 const onOff = (description: string) => z.enum(['true', 'false']).optional().describe(description);
 
+// How this process reaches Temporal's frontend. Whoever reaches it unauthenticated can signal and
+// update workflows, so a frontend on another host is reached with a client certificate (mTLS).
+const temporalTlsSettings = {
+  TEMPORAL_TLS_CA: z.string().min(1).optional().describe("PEM file of the CA (or bundle) that signed the Temporal frontend's certificate. Any TEMPORAL_TLS_* setting turns TLS on; without this one the system's trusted CAs check the frontend."),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional().describe("PEM file of this process's client certificate, presented to the frontend (mutual TLS); requires TEMPORAL_TLS_KEY."),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional().describe('PEM file of the private key of TEMPORAL_TLS_CERT; requires TEMPORAL_TLS_CERT.'),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe("Name the frontend's certificate must carry (and the SNI sent), when it is not TEMPORAL_ADDRESS's host (a load balancer, an IP address)."),
+  TEMPORAL_TLS_REQUIRED: onOff("Refuse to start without a client certificate (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY) when TEMPORAL_ADDRESS names another host: a frontend that lets this process in without one lets anyone in. Default: true in production, false otherwise. false in production only where the network itself authenticates every connection to the frontend (a service mesh's mutual TLS)."),
+};
+
+type TemporalTlsSettings = z.infer<z.ZodObject<typeof temporalTlsSettings>>;
+
+// A certificate without its key (or the reverse) would silently connect without client auth.
+function requireCertificatePair(config: TemporalTlsSettings, ctx: z.RefinementCtx): void {
+  if (config.TEMPORAL_TLS_CERT && !config.TEMPORAL_TLS_KEY) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'required with TEMPORAL_TLS_CERT (the private key of the client certificate)' });
+  if (config.TEMPORAL_TLS_KEY && !config.TEMPORAL_TLS_CERT) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CERT'], message: 'required with TEMPORAL_TLS_KEY (the client certificate of that key)' });
+}
+
+/** Whether connections to Temporal's frontend use TLS: any TEMPORAL_TLS_* file or name is set. */
+export function usesTemporalTls(config: Pick<TemporalTlsSettings, 'TEMPORAL_TLS_CA' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_SERVER_NAME'>): boolean {
+  return Boolean(config.TEMPORAL_TLS_CA || config.TEMPORAL_TLS_CERT || config.TEMPORAL_TLS_KEY || config.TEMPORAL_TLS_SERVER_NAME);
+}
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode; production refuses the development secrets.'),
   DATABASE_URL: z.string().optional().describe('PostgreSQL URL. Unset: the embedded PGlite database under KYC_DATA_DIR.'),
@@ -71,6 +94,7 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend host:port.'),
   TEMPORAL_NAMESPACE: z.string().default('default').describe('Temporal namespace.'),
   TEMPORAL_TASK_QUEUE: z.string().default('kyc-verification').describe('Task queue of the KYC worker.'),
+  ...temporalTlsSettings,
   KYC_WORKFLOW_BUNDLE: z.string().min(1).optional().describe('A workflow bundle made ahead (`npm run bundle-workflows -- <file>`): the worker starts in seconds instead of bundling the workflow code itself. Unset: bundled at start.'),
   KYC_WORKER_CACHED_WORKFLOWS: z.coerce
     .number()
@@ -316,7 +340,7 @@ export const configSchema = z.object({
     .enum(['review', 'restrict'])
     .default('review')
     .describe('What a new potential match on an approved customer (ongoing screening) does: review opens a review case; restrict also restricts (freezes) the customer’s wallet until the case is decided. A confirmed match restricts the wallet in either case.'),
-});
+}).superRefine(requireCertificatePair);
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -329,6 +353,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   assertExternalIdentityComplete(parsed.data);
+  assertTemporalClientAuth(parsed.data);
   assertProductionSafe(parsed.data);
   return parsed.data;
 }
@@ -341,6 +366,24 @@ function assertExternalIdentityComplete(config: Config): void {
   if (!config.KYC_JWT_EXTERNAL_AUDIENCE) problems.push('KYC_JWT_EXTERNAL_AUDIENCE: required with KYC_JWT_PUBLIC_KEY_URL');
   if (config.KYC_JWT_EXTERNAL_ISSUER === config.JWT_ISSUER) problems.push('KYC_JWT_EXTERNAL_ISSUER: must differ from JWT_ISSUER (the issuer decides which key checks a token)');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
+
+// Only the frontend's own host can reach it over loopback; any other is on the network.
+function assertTemporalClientAuth(config: Config): void {
+  const required = (config.TEMPORAL_TLS_REQUIRED ?? (config.NODE_ENV === 'production' ? 'true' : 'false')) === 'true';
+  if (!required || config.TEMPORAL_TLS_CERT || isLoopbackHost(hostOfAddress(config.TEMPORAL_ADDRESS))) return;
+  throw new ConfigError(
+    `Invalid configuration:\n  TEMPORAL_TLS_CERT: required for a Temporal frontend on another host (TEMPORAL_ADDRESS ${config.TEMPORAL_ADDRESS})${config.TEMPORAL_TLS_REQUIRED ? '' : ' in production'}: ` +
+      'give this process a client certificate (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA) and make the frontend require one; TEMPORAL_TLS_REQUIRED=false only where a service mesh authenticates the connection',
+  );
+}
+
+// "host:port", "[v6]:port" or a bare host.
+function hostOfAddress(address: string): string {
+  const bracketed = /^\[([^\]]+)\]/.exec(address);
+  if (bracketed) return bracketed[1]!;
+  const colon = address.lastIndexOf(':');
+  return colon > 0 && address.indexOf(':') === colon ? address.slice(0, colon) : address;
 }
 
 // The hosts that mean "this machine": a Veriff URL naming one is the simulator, not Veriff.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, verifyLane } from '../api/app';
 import { OcrPool } from '../document-check';
-import { loadConfig } from '../domain/config';
+import { ConfigError, loadConfig, usesTemporalTls } from '../domain/config';
 import { KeyRing, PiiCipher } from '../infra/crypto';
 import { createDb } from '../infra/db';
 import { ensureDemoAccounts, DEMO_ACCOUNTS } from '../store/demo-accounts';
@@ -16,7 +16,7 @@ import { migrate } from '../infra/migrate';
 import { ensureOpsSchedules, ensureScreeningSchedules } from '../worker/schedules';
 import { ensureBundledListsScreened } from '../worker/screening';
 import { createStores, keyStoreDb, processPersonalData } from '../store';
-import { connectTemporalClient } from '../infra/temporal';
+import { connectTemporalClient, temporalConnectionOptions } from '../infra/temporal';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal-dev-server';
 import { installWorkerRuntime } from '../infra/worker-runtime';
 import { startSimulator } from '../simulator/server';
@@ -36,6 +36,8 @@ const SIMULATOR_PORT = Number(env.VERIFF_SIMULATOR_PORT ?? 8090);
 
 async function main() {
   const config = loadConfig(env);
+  // The embedded dev server listens without TLS: TLS settings can only be meant for another frontend.
+  if (!env.TEMPORAL_ADDRESS && usesTemporalTls(config)) throw new ConfigError('Invalid configuration:\n  TEMPORAL_ADDRESS: required with TEMPORAL_TLS_* (they describe an external Temporal frontend; the embedded dev server has no TLS)');
   const logger = createLogger(config.LOG_LEVEL, { service: 'kyc-dev' });
   const dataDir = path.resolve(config.KYC_DATA_DIR);
   const stops: (() => Promise<unknown>)[] = [];
@@ -96,7 +98,7 @@ async function main() {
 
   const workerMetrics = `${config.METRICS_HOST}:${config.WORKER_METRICS_PORT}`;
   installWorkerRuntime({ logger: createLogger(config.LOG_LEVEL, { service: 'kyc-worker' }), level: config.LOG_LEVEL, metricsBindAddress: workerMetrics });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // One OCR pool for the process: the worker's document checks and the API's /api/v1/verify share it;
   // the API's requests run on a lane of it (verifyLane), served after the worker's checks.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });

@@ -14,6 +14,8 @@ TEMPORAL_UI_SERVER_PATH="$(bash scripts/ensure-temporal-ui.sh)"
 HAPROXY_PATH="$(bash scripts/ensure-haproxy.sh)"
 TEST_AMQP_URL="$(bash scripts/ensure-rabbitmq.sh)"
 bash scripts/ensure-docker-compose.sh
+# Certificates of Temporal's mutual TLS (the stack and docker-compose.yml tests).
+bash scripts/ensure-openssl.sh >/dev/null
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 # Fonts of the generated identity documents (document-check tests).
 bash scripts/ensure-fonts.sh

@@ -4,6 +4,7 @@ import { OcrPool } from '../document-check';
 import { loadConfig } from '../domain/config';
 import { createDb } from '../infra/db';
 import { createLogger } from '../infra/logger';
+import { temporalConnectionOptions } from '../infra/temporal';
 import { installWorkerRuntime } from '../infra/worker-runtime';
 import { keyStoreDb } from '../store';
 import { createKycWorker } from './create-worker';
@@ -18,7 +19,7 @@ async function main() {
   installWorkerRuntime({ logger, level: config.LOG_LEVEL, metricsBindAddress });
   const db = createDb(config.DATABASE_URL, undefined, logger);
   const keyStore = keyStoreDb(config, db, logger);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // One OCR pool per process: its workers start on the first document check.
   const ocr = new OcrPool({ size: config.KYC_DOCUMENT_OCR_WORKERS });
   const workflows = config.KYC_WORKFLOW_BUNDLE ? { workflowBundle: { code: await readFile(config.KYC_WORKFLOW_BUNDLE, 'utf8') } } : { workflowsPath: WORKFLOWS_PATH };

@@ -46,7 +46,7 @@ export class FaultInjector {
   ) {}
 
   private async temporal(): Promise<Connection> {
-    this.connection ??= await Connection.connect({ address: this.stack.temporalAddress });
+    this.connection ??= await Connection.connect(this.stack.temporal);
     return this.connection;
   }
 

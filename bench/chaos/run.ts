@@ -10,6 +10,7 @@ import { startPrivatePostgres } from './private-postgres';
 import { BRANCHES, gate, planBranches, runCustomer, StatusWatcher, type Branch, type Outcome } from './scenario';
 import { startStack } from './stack-control';
 import { freePort } from '../../infra/ports';
+import { type TemporalConnectionOptions } from '../../infra/temporal';
 
 // A chaos run: the production topology (`npm run stack`, on a PostgreSQL server of its own), a
 // Veriff on a bad day (slow, failing session creations; every webhook three times in random order;
@@ -188,7 +189,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const report = await measure({
       databaseUrl: stack.databaseUrl,
-      temporalAddress: stack.temporalAddress,
+      temporal: stack.temporal,
       outcomes: results,
       windows: injector.windows,
       observations: api.observations,
@@ -222,8 +223,8 @@ async function watcherCount(databaseUrl: string): Promise<number | null> {
 
 const RUNNING_QUERY = 'ExecutionStatus = "Running" AND WorkflowType IN ("kycVerification", "kycReview", "webhookDelivery")';
 
-async function runningWorkflows(temporalAddress: string): Promise<number> {
-  const connection = await Connection.connect({ address: temporalAddress });
+async function runningWorkflows(temporal: TemporalConnectionOptions): Promise<number> {
+  const connection = await Connection.connect(temporal);
   try {
     return (await new Client({ connection }).workflow.count(RUNNING_QUERY)).count;
   } finally {
@@ -232,7 +233,7 @@ async function runningWorkflows(temporalAddress: string): Promise<number> {
 }
 
 /** Waits until every workflow has closed, every event is published and delivered and both consumers have them all. */
-async function settle(stack: { databaseUrl: string; temporalAddress: string }, timeoutMs: number, seen: () => { consumed: number; notified: number }): Promise<boolean> {
+async function settle(stack: { databaseUrl: string; temporal: TemporalConnectionOptions }, timeoutMs: number, seen: () => { consumed: number; notified: number }): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pg = new PgClient({ connectionString: stack.databaseUrl });
@@ -246,7 +247,7 @@ async function settle(stack: { databaseUrl: string; temporalAddress: string }, t
       );
       const row = rows[0]!;
       const { consumed, notified } = seen();
-      done = Number(row.undrained) === 0 && Number(row.pending) === 0 && consumed >= Number(row.outbox) && notified >= Number(row.outbox) && (await runningWorkflows(stack.temporalAddress)) === 0;
+      done = Number(row.undrained) === 0 && Number(row.pending) === 0 && consumed >= Number(row.outbox) && notified >= Number(row.outbox) && (await runningWorkflows(stack.temporal)) === 0;
     } catch {
       done = false;
     } finally {
@@ -260,7 +261,7 @@ async function settle(stack: { databaseUrl: string; temporalAddress: string }, t
 
 interface Measurements {
   databaseUrl: string;
-  temporalAddress: string;
+  temporal: TemporalConnectionOptions;
   outcomes: Outcome[];
   windows: FaultWindow[];
   observations: Observation[];
@@ -341,7 +342,7 @@ async function measure(m: Measurements): Promise<ChaosReport> {
     const failedDeliveries = await count(`SELECT count(*) AS n FROM webhook_deliveries WHERE status <> 'succeeded'`);
     let running: number | null = null;
     try {
-      running = await runningWorkflows(m.temporalAddress);
+      running = await runningWorkflows(m.temporal);
     } catch {
       running = null;
     }

@@ -7,6 +7,8 @@ import { dropDatabases, postgresServer } from '../../scripts/stack/postgres';
 import { isRunning } from '../../scripts/stack/processes';
 import { freeStackPortBase } from '../../scripts/stack/ports';
 import { readState, type StackProcess } from '../../scripts/stack/state';
+import { stackTemporalConnection } from '../../scripts/stack/tls';
+import { type TemporalConnectionOptions } from '../../infra/temporal';
 
 // `npm run stack` as the chaos run (and the stack benchmark) drive it: started as the child process
 // an operator would run, on a free block of ports with databases of its own, its processes found
@@ -21,7 +23,8 @@ export interface RunningStack {
   /** The public URL: the load balancer. */
   url: string;
   simulatorUrl: string;
-  temporalAddress: string;
+  /** The frontend, with the client certificate the stack made for its own processes. */
+  temporal: TemporalConnectionOptions;
   brokerUrl: string;
   /** The KYC application database. */
   databaseUrl: string;
@@ -91,7 +94,7 @@ export async function startStack(options: { serverUrl: string; dbPrefix: string;
     layout,
     url: `http://${host}:${layout.ports.loadBalancer}`,
     simulatorUrl: `http://${host}:${layout.ports.simulator}`,
-    temporalAddress: `${host}:${layout.ports.temporalFrontend}`,
+    temporal: stackTemporalConnection(layout),
     brokerUrl: `amqp://guest:guest@${host}:${layout.ports.broker}`,
     databaseUrl: postgresServer(options.serverUrl).urlOf(layout.databases.app),
     process: processOf,

@@ -56,6 +56,8 @@ export interface StackLayout {
   };
   dir: string;
   logDir: string;
+  /** The certificates of Temporal's mutual TLS (scripts/temporal-certs.sh makes them). */
+  tlsDir: string;
   /** The stack's RabbitMQ node: its name and its folder (data, logs, cookie). */
   broker: { node: string; dir: string };
   stateFile: string;
@@ -90,6 +92,7 @@ export function stackLayout(settings: StackSettings): StackLayout {
     },
     dir,
     logDir: path.join(dir, 'logs'),
+    tlsDir: path.join(dir, 'tls'),
     broker: { node: `${settings.KYC_STACK_DB_PREFIX}-broker`, dir: path.join(dir, 'rabbitmq') },
     stateFile: path.join(dir, 'stack.json'),
     lockFile: path.join(dir, 'supervisor.lock'),

@@ -5,6 +5,7 @@ import { isRunning, stopProcess } from './processes';
 import { serving } from './readiness';
 import { readState, releaseLock, runningSupervisor } from './state';
 import { graceOf, startStack } from './start';
+import { stackTemporalConnection } from './tls';
 
 // `npm run stack` (start, in the foreground), `npm run stack -- stop`, `npm run stack -- status`.
 
@@ -54,7 +55,7 @@ async function status(layout: StackLayout): Promise<number> {
   const rows = await Promise.all(
     state.processes.map(async (p) => {
       const running = isRunning(p);
-      const serves = running && (await serving(p.check).catch(() => false));
+      const serves = running && (await serving(p.check, () => stackTemporalConnection(layout).tls).catch(() => false));
       healthy &&= serves;
       return [p.name, String(p.pid), running ? 'running' : 'exited', serves ? 'serving' : 'not serving', String(p.restarts), p.address];
     }),

@@ -1,8 +1,9 @@
 import net from 'node:net';
 import os from 'node:os';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { connect } from 'amqplib';
+import { type TemporalConnectionOptions } from '../../infra/temporal';
 import { logTail, type ManagedProcess } from './processes';
 
 // "Ready" means serving, not merely started: each check asks the component itself.
@@ -47,17 +48,23 @@ export async function brokerServing(url: string): Promise<boolean> {
   return true;
 }
 
-/** A process's check as `status` runs it: an HTTP URL answering 200, an AMQP URL accepting a login, or `running` (no probe: alive is all it shows). */
-export async function serving(check: string): Promise<boolean> {
+/**
+ * A process's check as `status` runs it: an HTTP URL answering 200, an AMQP URL accepting a login,
+ * a Temporal frontend (`temporal://host:port`) answering a call over `tls`, or `running` (no probe:
+ * alive is all it shows).
+ */
+export async function serving(check: string, tls?: () => TLSConfig | undefined): Promise<boolean> {
   if (check === RUNNING_ONLY) return true;
   if (check.startsWith('amqp:')) return brokerServing(check);
+  if (check.startsWith(TEMPORAL_CHECK)) return temporalServing({ address: check.slice(TEMPORAL_CHECK.length), tls: tls?.() });
   return answers200(check);
 }
 
 export const RUNNING_ONLY = 'running';
+export const TEMPORAL_CHECK = 'temporal://';
 
-export async function temporalServing(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+export async function temporalServing(options: TemporalConnectionOptions): Promise<boolean> {
+  const connection = await Connection.connect({ ...options, connectTimeout: 1000 });
   try {
     await connection.workflowService.getSystemInfo({});
     return true;

@@ -11,10 +11,11 @@ import { listeningPorts, REPOSITORY, type StackLayout, type StackSettings } from
 import { backendServers, checkLoadBalancerConfig, loadBalancerArgs, writeLoadBalancerConfig } from './load-balancer';
 import { ensureDatabase, postgresServer } from './postgres';
 import { currentProcess, logTail, spawnLogged, stopProcess, type ManagedProcess, type SpawnSpec } from './processes';
-import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, temporalServing, waitUntilReady, workerPolling } from './readiness';
+import { answers200, brokerServing, Interrupted, RUNNING_ONLY, takenPorts, TEMPORAL_CHECK, temporalServing, waitUntilReady, workerPolling } from './readiness';
 import { acquireLock, readState, releaseLock, writeState, type StackProcess, type StackState } from './state';
 import { registerNamespace, setupTemporalSchemas, temporalServerArgs, writeTemporalServerConfig } from './temporal-server';
 import { temporalUiArgs, temporalUiOrigins, writeTemporalUiConfig } from './temporal-ui';
+import { clientTlsEnv, ensureStackCertificates, stackCertificates, stackTemporalConnection, TLS_SERVER_NAME } from './tls';
 import { WORKER_NODE_ARGS, workerProcessEnv } from '../../worker/launch';
 import { vendorMediaTaskQueue } from '../../workflows/vendor-media.contract';
 
@@ -187,11 +188,12 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     throw new Error(`ports in use: ${taken.map((t) => `${t.port} (${t.owner})`).join(', ')}. Stop what holds them or move the stack with KYC_STACK_PORT_BASE.`);
   }
 
-  console.log('[stack] binaries: Temporal Server, Temporal CLI, Temporal UI, HAProxy');
+  console.log('[stack] binaries: Temporal Server, Temporal CLI, Temporal UI, HAProxy, OpenSSL');
   const temporalServerDir = await ensure('ensure-temporal-server.sh');
   const temporalCli = await ensure('ensure-temporal.sh');
   const temporalUi = await ensure('ensure-temporal-ui.sh');
   const haproxy = await ensure('ensure-haproxy.sh');
+  await ensure('ensure-openssl.sh');
 
   const postgres = postgresServer(settings.KYC_STACK_DATABASE_URL);
   const lbUrl = `http://${host}:${ports.loadBalancer}`;
@@ -199,6 +201,8 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   const uiUrl = `http://${host}:${ports.temporalUi}`;
   const temporalAddress = `${host}:${ports.temporalFrontend}`;
   const brokerUrl = `amqp://guest:guest@${host}:${ports.broker}`;
+  const certs = stackCertificates(layout);
+  const relative = (file: string) => (file.startsWith(`${REPOSITORY}${path.sep}`) ? path.relative(REPOSITORY, file) : file);
   // The service's own configuration comes from the environment; the stack sets what its topology
   // decides: where each dependency is, the public URL (the load balancer) and the proxy trust.
   const appEnv: NodeJS.ProcessEnv = {
@@ -207,6 +211,8 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     DATABASE_URL: postgres.urlOf(layout.databases.app),
     KYC_KEY_STORE_URL: postgres.urlOf(layout.databases.keys),
     TEMPORAL_ADDRESS: temporalAddress,
+    // Every process of the service presents the same client certificate to the frontend.
+    ...clientTlsEnv(certs.kyc),
     PUBLIC_BASE_URL: lbUrl,
     FRONTEND_URL: lbUrl,
     VERIFF_BASE_URL: simulatorUrl,
@@ -248,15 +254,23 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
   };
   const broker = launch(spec('rabbitmq', 'bash', [path.join(REPOSITORY, 'scripts', 'ensure-rabbitmq.sh'), 'run'], brokerEnv), `${host}:${ports.broker}`, brokerUrl);
 
-  console.log(`[stack] Temporal Server at ${temporalAddress}`);
+  console.log(`[stack] Temporal Server at ${temporalAddress} (mutual TLS; certificates in ${relative(layout.tlsDir)})`);
+  for (const line of await ensureStackCertificates(layout)) console.log(`[stack] ${line.replace(/^temporal-certs: /, '')}`);
+  const temporalConnection = stackTemporalConnection(layout);
   const serverConfig = writeTemporalServerConfig(layout, postgres);
-  const server = launch(spec('temporal-server', path.join(temporalServerDir, 'temporal-server'), temporalServerArgs(serverConfig), process.env), temporalAddress, `http://${host}:${ports.temporalFrontendHttp}/api/v1/system-info`);
+  const server = launch(spec('temporal-server', path.join(temporalServerDir, 'temporal-server'), temporalServerArgs(serverConfig), process.env), temporalAddress, `${TEMPORAL_CHECK}${temporalAddress}`);
   // The workflow code, bundled once while the server starts: a worker (re)starts in seconds.
   const workflowBundle = path.join(layout.dir, 'workflow-bundle.js');
   await runStep(spec('bundle-workflows', process.execPath, ['--import', 'tsx', 'scripts/bundle-workflows.ts', workflowBundle]));
-  await ready(server, 'Temporal frontend', () => temporalServing(temporalAddress), 120_000);
-  const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES);
+  await ready(server, 'Temporal frontend', () => temporalServing(temporalConnection), 120_000);
+  const registered = await registerNamespace(temporalCli, temporalAddress, config.TEMPORAL_NAMESPACE, KYC_SEARCH_ATTRIBUTES, certs.cli);
   for (const line of registered) console.log(`[stack] created ${line}`);
+  // Screening needs its required lists in force (SCREENING_REQUIRED_SOURCES): without them every
+  // verification waits in review. A deploy loads the bundled copies where no version exists yet,
+  // here while the workers and APIs start, before the load balancer lets anyone in.
+  const screeningLists = runStep(spec('screening-lists', process.execPath, ['--import', 'tsx', 'scripts/screening.ts', 'bundled']));
+  // Its failure is reported where it is awaited, below; a start failing earlier must not leave it unhandled.
+  screeningLists.catch(() => undefined);
 
   console.log('[stack] Temporal UI, Veriff simulator, workers, APIs');
   const uiConfig = writeTemporalUiConfig(layout, { namespace: config.TEMPORAL_NAMESPACE, codecEndpoint: `${lbUrl}/codec` });
@@ -281,29 +295,27 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     const url = `http://${host}:${port}`;
     return launch(node(`api-${i + 1}`, 'api/server.ts', { ...appEnv, PORT: String(port), METRICS_PORT: String(ports.apiMetrics[i]) }), url, `${url}/api/v1/ready`);
   });
-  const temporalConnection = await Connection.connect({ address: temporalAddress });
+  const supervisorConnection = await Connection.connect(temporalConnection);
   const taskQueues = [config.TEMPORAL_TASK_QUEUE, vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)];
   try {
     await Promise.all([
+      screeningLists,
       ready(broker, 'AMQP connections', () => brokerServing(brokerUrl), 120_000),
       ready(ui, 'Temporal UI page', () => answers200(`${uiUrl}/`)),
       ready(simulator, 'simulator health', () => answers200(`${simulatorUrl}/health`)),
       ...workers.map((worker) =>
-        ready(worker, `polling on ${taskQueues.join(' and ')}`, async () => (await Promise.all(taskQueues.map((queue) => workerPolling(temporalConnection, config.TEMPORAL_NAMESPACE, queue, worker.pid)))).every(Boolean), 120_000),
+        ready(worker, `polling on ${taskQueues.join(' and ')}`, async () => (await Promise.all(taskQueues.map((queue) => workerPolling(supervisorConnection, config.TEMPORAL_NAMESPACE, queue, worker.pid)))).every(Boolean), 120_000),
       ),
       ...apis.map((api, i) => ready(api, 'readiness (database and Temporal)', () => answers200(`http://${host}:${ports.api[i]}/api/v1/ready`), 120_000)),
     ]);
   } finally {
-    await temporalConnection.close();
+    await supervisorConnection.close();
   }
   // The outbox relay, once the broker it publishes to and the workers that run its webhook
   // deliveries are up (one at a time holds the lock; one is enough here). No port: alive is ready.
   launch(node('relay', 'events/main.ts'), brokerUrl, RUNNING_ONLY);
   // What a deploy runs: the ops and screening schedules, created or updated to this configuration.
   await runStep(node('schedules', 'scripts/schedules.ts'));
-  // Screening fails closed without the required lists: the bundled copies where no version is in
-  // force yet, as a first deploy does before its first refresh (and their rescreen).
-  await runStep(spec('screening-lists', process.execPath, ['--import', 'tsx', 'scripts/screening.ts', 'bundled']));
 
   console.log(`[stack] load balancer at ${lbUrl}`);
   const lbConfig = writeLoadBalancerConfig(layout);
@@ -315,18 +327,18 @@ async function bringUp(settings: StackSettings, layout: StackLayout, processes: 
     return servers.length === apis.length && servers.every((s) => s.status === 'UP') && (await answers200(`${lbUrl}/api/v1/ready`));
   });
 
-  const relative = (file: string) => path.relative(REPOSITORY, file) || file;
   return [
     'KYC stack is up: the production topology on one machine',
     `  API (load balancer):   ${lbUrl}  (docs ${lbUrl}/docs; HAProxy statistics ${statsUrl})`,
     ...apis.map((api, i) => `    ${api.name}:               http://${host}:${ports.api[i]}  (metrics http://${host}:${ports.apiMetrics[i]}/metrics)`),
     ...workers.map((worker, i) => `  ${worker.name}:              task queues ${config.TEMPORAL_TASK_QUEUE}, ${vendorMediaTaskQueue(config.TEMPORAL_TASK_QUEUE)}  (metrics http://${host}:${ports.workerMetrics[i]}/metrics)`),
-    `  Temporal Server:       ${temporalAddress}  (namespace ${config.TEMPORAL_NAMESPACE}; HTTP API http://${host}:${ports.temporalFrontendHttp}; metrics http://${host}:${ports.temporalMetrics}/metrics)`,
+    `  Temporal Server:       ${temporalAddress}  (namespace ${config.TEMPORAL_NAMESPACE}; HTTP API https://${host}:${ports.temporalFrontendHttp}; metrics http://${host}:${ports.temporalMetrics}/metrics)`,
+    `    mutual TLS:          a client certificate is required; the CLI's: temporal --address ${temporalAddress} --tls-ca-path ${relative(certs.cli.ca)} --tls-cert-path ${relative(certs.cli.cert)} --tls-key-path ${relative(certs.cli.key)} --tls-server-name ${TLS_SERVER_NAME}`,
     `  Temporal UI:           ${uiUrl}  (payloads decoded by ${lbUrl}/codec)`,
     `  Veriff simulator:      ${simulatorUrl}  (control API under /control)`,
     `  PostgreSQL:            ${postgres.host}:${postgres.port}, databases ${layout.databases.app} (KYC), ${layout.databases.temporal}, ${layout.databases.visibility} (Temporal)`,
     `  Message broker:        ${brokerUrl}  (RabbitMQ node ${layout.broker.node}, exchange kyc.events; relay: outbox -> RabbitMQ and webhooks)`,
-    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, schedules, screening-lists)`,
+    `  Logs:                  ${relative(layout.logDir)}/<name>.log  (${processes.started.map(({ proc }) => proc.name).join(', ')}, migrate, bundle-workflows, screening-lists, schedules)`,
     ...(config.KYC_DEMO_ACCOUNTS ? [`  Demo accounts:         ${DEMO_ACCOUNTS.map((a) => `${a.username}/${a.password} (${a.role})`).join(', ')}`] : []),
     'Ctrl+C (or `npm run stack -- stop` from another terminal) stops everything; `npm run stack -- status` shows it.',
   ];

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configSchema, loadConfig } from '../../domain/config';
@@ -87,6 +87,12 @@ describe('docker-compose.yml', () => {
     });
   }
 
+  function renderedServices(): Record<string, ComposeService> {
+    const result = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, '--env-file', emptyEnvFile, 'config', '--format', 'json'], { cwd: ROOT, encoding: 'utf8', env: childEnv(SECRETS) });
+    assert.equal(result.status, 0, result.stderr);
+    return (JSON.parse(result.stdout) as { services: Record<string, ComposeService> }).services;
+  }
+
   test('docker compose is available (needed by the tests below)', () => {
     requireCompose();
   });
@@ -103,6 +109,55 @@ describe('docker-compose.yml', () => {
       const result = composeConfig({ ...SECRETS, [name]: undefined });
       assert.notEqual(result.status, 0, `compose accepted the file without ${name}`);
       assert.match(result.stderr, new RegExp(`\\b${name}\\b`), `the error does not name ${name}:\n${result.stderr}`);
+    }
+  });
+
+  test("when compose runs, then Temporal's gRPC ports require a client certificate, the UI a sign-in, and every Temporal client finds a certificate the frontend trusts in its own folder of the temporal-tls volume", () => {
+    requireCompose();
+    const services = renderedServices();
+    const temporal = services.temporal!;
+    assert.equal(temporal.environment?.TEMPORAL_TLS_REQUIRE_CLIENT_AUTH, 'true');
+    const ui = services['temporal-ui']!.environment ?? {};
+    assert.equal(ui.TEMPORAL_AUTH_ENABLED, 'true', 'the UI shows nothing before an OIDC sign-in');
+    assert.equal(ui.TEMPORAL_TLS_ENABLE_HOST_VERIFICATION, 'true', "the UI checks the frontend's certificate");
+    assert.equal(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN, 'true', "the codec decodes with the signed-in person's token");
+
+    // The certificates as the temporal-certs service makes them, with its settings.
+    const generator = services['temporal-certs']!;
+    const dir = mkdtempSync(path.join(tmpdir(), 'kyc-compose-tls-'));
+    try {
+      const made = spawnSync('sh', [path.join(ROOT, 'scripts', 'temporal-certs.sh'), dir], { encoding: 'utf8', env: { ...process.env, TEMPORAL_CERT_HOSTS: generator.environment?.TEMPORAL_CERT_HOSTS } });
+      assert.equal(made.status, 0, made.stderr);
+      // A path inside a container, as the file in the generated folder its volume subpath names.
+      const local = (service: string, file: string | undefined): string => {
+        assert.ok(file, `${service}: a TLS file is not set`);
+        const mount = services[service]!.volumes?.find((v) => v.source === 'temporal-tls' && file.startsWith(`${v.target}/`));
+        assert.ok(mount?.volume?.subpath, `${service}: ${file} is not in a folder of the temporal-tls volume`);
+        assert.equal(mount.read_only, true, `${service} mounts its certificates read-only`);
+        const found = path.join(dir, mount.volume.subpath, file.slice(mount.target.length + 1));
+        assert.ok(existsSync(found), `${service}: ${file} is not made by temporal-certs.sh (${mount.volume.subpath}/${path.basename(file)})`);
+        return found;
+      };
+      const verifies = (caFiles: string[], cert: string) => caFiles.some((ca) => spawnSync('openssl', ['verify', '-CAfile', ca, cert]).status === 0);
+      const env = temporal.environment!;
+      const frontendCert = local('temporal', env.TEMPORAL_TLS_FRONTEND_CERT);
+      local('temporal', env.TEMPORAL_TLS_FRONTEND_KEY);
+      const trusted = [local('temporal', env.TEMPORAL_TLS_CLIENT1_CA_CERT), local('temporal', env.TEMPORAL_TLS_CLIENT2_CA_CERT)];
+      const clients = Object.entries(services).filter(([, service]) => service.environment?.TEMPORAL_ADDRESS === 'temporal:7233' || service.environment?.TEMPORAL_TLS_CERT);
+      assert.deepEqual(clients.map(([name]) => name).sort(), ['api', 'relay', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
+      for (const [name, service] of clients) {
+        const clientEnv = service.environment!;
+        assert.ok(verifies([local(name, clientEnv.TEMPORAL_TLS_CA)], frontendCert), `${name} trusts the frontend's certificate`);
+        assert.ok(verifies(trusted, local(name, clientEnv.TEMPORAL_TLS_CERT)), `the frontend trusts ${name}'s certificate`);
+        local(name, clientEnv.TEMPORAL_TLS_KEY);
+      }
+      const names = spawnSync('openssl', ['x509', '-in', frontendCert, '-noout', '-ext', 'subjectAltName'], { encoding: 'utf8' }).stdout;
+      assert.match(names, /DNS:temporal\b/, 'the frontend certificate names the host its clients dial');
+      // The CA keys stay in ca/, which no service but the generator mounts.
+      const mounted = Object.entries(services).flatMap(([name, service]) => (service.volumes ?? []).filter((v) => v.source === 'temporal-tls').map((v) => `${name}:${v.volume?.subpath ?? '(whole volume)'}`));
+      assert.deepEqual(mounted.filter((m) => m.endsWith('(whole volume)')), ['temporal-certs:(whole volume)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -131,6 +186,7 @@ describe('docker-compose.yml', () => {
     assert.equal(config.NODE_ENV, 'production');
     assert.equal(config.KYC_DEMO_ACCOUNTS, false);
     assert.equal(config.DATABASE_URL, `postgresql://kyc:${SECRETS.POSTGRES_PASSWORD}@postgres:5432/kyc`);
+    assert.equal(config.TEMPORAL_TLS_CERT, '/etc/temporal-tls/kyc.pem', 'every KYC process presents its client certificate to Temporal');
   });
 
   test("Temporal runs with the project's server settings, as the dev server and npm run stack do", () => {
@@ -149,6 +205,11 @@ describe('docker-compose.yml', () => {
     assert.match(finalStage, /^USER node$/m);
   });
 });
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  volumes?: { type: string; source?: string; target: string; read_only?: boolean; volume?: { subpath?: string } }[];
+}
 
 // Compose's interpolation, as far as this file uses it: ${NAME}, ${NAME:-default}, ${NAME:?error}.
 function interpolate(value: string, env: Record<string, string>): string {

@@ -1,12 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { listeningPorts, loadStackSettings, stackLayout, type StackLayout } from '../../scripts/stack/layout';
 import { backendServers } from '../../scripts/stack/load-balancer';
@@ -15,6 +16,7 @@ import { isRunning } from '../../scripts/stack/processes';
 import { freeStackPortBase } from '../../scripts/stack/ports';
 import { takenPorts } from '../../scripts/stack/readiness';
 import { readState, type StackProcess } from '../../scripts/stack/state';
+import { stackCertificates, stackTemporalConnection, TLS_SERVER_NAME, type ClientFiles } from '../../scripts/stack/tls';
 import { KycStatusKey } from '../../workflows/search-attributes';
 import { testServerUrl } from '../support/database';
 import { eventually, SAMPLE_APPLICATION } from '../support/system';
@@ -23,7 +25,8 @@ import { eventually, SAMPLE_APPLICATION } from '../support/system';
 // workers, two APIs behind HAProxy and the outbox relay, all as processes on free ports with
 // databases of their own. A customer is verified through the load balancer and the event reaches
 // RabbitMQ, an API process is killed, the load balancer carries on and the supervisor starts it
-// again, and `stop` from another terminal leaves no process behind.
+// again, and `stop` from another terminal leaves no process behind. Temporal's gRPC ports take
+// only the stack's own client certificates (mutual TLS).
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACK = ['--import', 'tsx', 'scripts/stack/main.ts'];
@@ -46,6 +49,39 @@ function requestFrom(localAddress: string, url: string, init: { method: string; 
     });
     request.on('error', reject);
     request.end(init.body);
+  });
+}
+
+// A signal to a workflow that does not exist: NOT_FOUND shows the call got in and was handled,
+// UNAVAILABLE that it never got in. No retry interceptor: a refused connection is final here.
+async function signalStatus(address: string, tls: TLSConfig | undefined): Promise<string> {
+  const connection = Connection.lazy({ address, tls, interceptors: [] });
+  try {
+    await connection.workflowService.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: `forged-${randomUUID()}` }, signalName: 'decide' });
+    return 'OK';
+  } catch (error) {
+    return ({ 5: 'NOT_FOUND', 14: 'UNAVAILABLE' } as Record<number, string>)[(error as { code?: number }).code ?? -1] ?? String(error);
+  } finally {
+    await connection.close();
+  }
+}
+
+const HTTP2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
+
+// Whether a gRPC port takes this client certificate: the server answers the HTTP/2 preface only
+// once the handshake, its check of the certificate included, succeeded; otherwise it sends an alert.
+async function acceptsCertificate(port: number, files: { ca: string; cert: string; key: string }): Promise<boolean> {
+  const [ca, cert, key] = await Promise.all([files.ca, files.cert, files.key].map((file) => readFile(file)));
+  return new Promise<boolean>((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: TLS_SERVER_NAME, ca, cert, key, ALPNProtocols: ['h2'] });
+    const settle = (accepted: boolean) => {
+      socket.destroy();
+      resolve(accepted);
+    };
+    socket.once('secureConnect', () => socket.write(HTTP2_PREFACE));
+    socket.once('data', () => settle(true));
+    socket.once('error', () => settle(false));
+    socket.once('close', () => settle(false));
   });
 }
 
@@ -151,7 +187,7 @@ describe('npm run stack: the production topology on one machine', () => {
     }
 
     // The workflow ran on the stack's own server, and its SQL visibility finds it by attribute.
-    const connection = await Connection.connect({ address: `${layout.host}:${layout.ports.temporalFrontend}` });
+    const connection = await Connection.connect(stackTemporalConnection(layout));
     try {
       const client = new Client({ connection, namespace: 'default' });
       const found = await eventually(
@@ -167,6 +203,41 @@ describe('npm run stack: the production topology on one machine', () => {
       assert.equal(found[0]!.typedSearchAttributes.get(KycStatusKey), 'approved');
     } finally {
       await connection.close();
+    }
+
+    // The UI server reaches the frontend with its own client certificate.
+    const ui = await fetch(`http://${layout.host}:${layout.ports.temporalUi}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(`KycRecordId = "${recordId}"`)}`);
+    assert.equal(ui.status, 200, await ui.clone().text());
+    const listed = (await ui.json()) as { executions?: { execution?: { workflowId?: string } }[] };
+    assert.equal(listed.executions?.length, 1, JSON.stringify(listed));
+  });
+
+  test('when a client reaches the frontend without a certificate of the stack\'s client CA, then no call gets in; with the stack\'s certificate it does', async () => {
+    const address = `${layout.host}:${layout.ports.temporalFrontend}`;
+    const certs = stackCertificates(layout);
+    const read = async (files: ClientFiles): Promise<TLSConfig> => ({ serverRootCACertificate: await readFile(files.ca), serverNameOverride: TLS_SERVER_NAME, clientCertPair: { crt: await readFile(files.cert), key: await readFile(files.key) } });
+    // Certificates just like the stack's, but of CAs of their own: what someone would make.
+    const foreignDir = await mkdtemp(path.join(os.tmpdir(), 'kyc-foreign-ca-'));
+    try {
+      const made = spawnSync('sh', [path.join(ROOT, 'scripts', 'temporal-certs.sh'), foreignDir], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const foreign = await read({ ...certs.kyc, cert: path.join(foreignDir, 'kyc', 'kyc.pem'), key: path.join(foreignDir, 'kyc', 'kyc.key') });
+
+      assert.equal(await signalStatus(address, undefined), 'UNAVAILABLE', 'plaintext');
+      assert.equal(await signalStatus(address, { serverRootCACertificate: await readFile(certs.kyc.ca), serverNameOverride: TLS_SERVER_NAME }), 'UNAVAILABLE', 'TLS without a client certificate');
+      assert.equal(await signalStatus(address, foreign), 'UNAVAILABLE', 'a certificate of another CA');
+      for (const files of [certs.kyc, certs.ui, certs.cli]) assert.equal(await signalStatus(address, await read(files)), 'NOT_FOUND', files.cert);
+
+      // The frontend's HTTP API, a second door to the same calls, is behind the same check.
+      assert.equal(await acceptsCertificate(layout.ports.temporalFrontendHttp, certs.kyc), true);
+      assert.equal(await acceptsCertificate(layout.ports.temporalFrontendHttp, { ...certs.kyc, cert: path.join(foreignDir, 'kyc', 'kyc.pem'), key: path.join(foreignDir, 'kyc', 'kyc.key') }), false);
+      // History and matching take the cluster's own certificate only: a client's stops at the frontend.
+      for (const port of [layout.ports.temporalHistory, layout.ports.temporalMatching]) {
+        assert.equal(await acceptsCertificate(port, certs.kyc), false, `client certificate on ${port}`);
+        assert.equal(await acceptsCertificate(port, { ca: certs.serverCa, ...certs.internode }), true, `internode certificate on ${port}`);
+      }
+    } finally {
+      await rm(foreignDir, { recursive: true, force: true });
     }
   });
 

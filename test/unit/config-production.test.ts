@@ -1,41 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ConfigError, loadConfig } from '../../domain/config';
+import { loadConfig } from '../../domain/config';
 import { shannonEntropyPerChar, weakKeyReason, weakSecretReason } from '../../domain/secret-strength';
+// A production configuration that loads (production()); each test spoils one thing.
+import { productionEnv as production, refusal } from '../support/config';
 
 // Production refuses to start with anything a development setup uses (all of it is public: it is
 // in domain/config.ts), recognised by value whatever it is called, and with secrets or keys too
 // weak to have been drawn at random.
 
 const key = () => randomBytes(32).toString('base64');
-const secret = () => randomBytes(32).toString('base64');
-
-// A production configuration that loads; each test spoils one thing.
-const production = (): Record<string, string> => ({
-  NODE_ENV: 'production',
-  DATABASE_URL: 'postgresql://db/kyc',
-  KYC_KEY_STORE_URL: 'postgresql://keys/kyc_keys',
-  KYC_PII_KEYS: `2026a:${key()}`,
-  KYC_PAYLOAD_KEYS: `2026a:${key()}`,
-  KYC_PII_HASH_KEY: secret(),
-  JWT_SECRET: secret(),
-  VERIFF_API_KEY: randomUUID(),
-  VERIFF_API_SECRET: randomUUID(),
-  VERIFF_WEBHOOK_SECRET: randomUUID(),
-  VERIFF_BASE_URL: 'https://stationapi.veriff.com',
-  KYC_DEMO_ACCOUNTS: 'false',
-});
-
-function refusal(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.message;
-  }
-  return assert.fail('the configuration was accepted');
-}
 
 // The development values, as an operator might copy them from domain/config.ts's defaults.
 const development = loadConfig({});
