@@ -185,7 +185,7 @@ export const configSchema = z.object({
     .string()
     .default('UTC')
     .refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Africa/Gaborone')
-    .describe('Time zone of the ops schedules (cleanup 02:00, report 08:00) and of the days in statistics and reports.'),
+    .describe('IANA time zone of the ops schedules (cleanup 02:00, report 08:00) and of the days in statistics and reports.'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API process serving Prometheus /metrics (separate from PORT, so the load balancer never exposes it).'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465).describe("Port of the Temporal worker runtime's Prometheus /metrics."),
   METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the /metrics servers bind to (0.0.0.0: every interface, e.g. for a scraper in another container).'),
