@@ -88,14 +88,14 @@ export function usesTemporalTls(config: Pick<TemporalTlsSettings, 'TEMPORAL_TLS_
 }
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode; production refuses the development secrets.'),
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode; production refuses development and weak secrets, the Veriff simulator and the demo accounts (docs/security.md).'),
   DATABASE_URL: z.string().optional().describe('PostgreSQL URL. Unset: the embedded PGlite database under KYC_DATA_DIR.'),
   KYC_DATA_DIR: z.string().default('.data').describe('Where the embedded database and Temporal dev server keep their files.'),
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend host:port.'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend host:port. Set, `npm start` uses it instead of starting a dev server.'),
   TEMPORAL_NAMESPACE: z.string().default('default').describe('Temporal namespace.'),
-  TEMPORAL_TASK_QUEUE: z.string().default('kyc-verification').describe('Task queue of the KYC worker.'),
+  TEMPORAL_TASK_QUEUE: z.string().default('kyc-verification').describe('Task queue of the KYC worker; each worker also polls <queue>-media, where the workflows that keep a decided session\'s images run.'),
   ...temporalTlsSettings,
-  KYC_WORKFLOW_BUNDLE: z.string().min(1).optional().describe('A workflow bundle made ahead (`npm run bundle-workflows -- <file>`): the worker starts in seconds instead of bundling the workflow code itself. Unset: bundled at start.'),
+  KYC_WORKFLOW_BUNDLE: z.string().min(1).optional().describe('A workflow bundle made ahead (`npm run bundle-workflows -- <file>`): the worker starts in seconds instead of bundling the workflow code itself (`npm run stack` makes one). Unset: bundled at start.'),
   KYC_WORKER_CACHED_WORKFLOWS: z.coerce
     .number()
     .int()
@@ -108,7 +108,7 @@ export const configSchema = z.object({
     .int()
     .min(128)
     .optional()
-    .describe("V8 old-space limit (MiB) of the worker's workflow threads, where the cached verifications live. Unset: derived from KYC_WORKER_CACHED_WORKFLOWS (see worker/heap.ts)."),
+    .describe("V8 old-space limit (MiB) of the worker's workflow threads, where the cached verifications live. Unset: 256 plus 1 per cached verification (worker/heap.ts). Without a limit V8 lets their garbage grow to about 1 GiB before collecting; raise it with the cache."),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port of the API.'),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:8000').describe('Our public URL (Veriff webhooks are configured to <this>/api/kyc/webhook/veriff/).'),
   FRONTEND_URL: z.string().url().default('http://localhost:8000').describe('Where Veriff sends the browser back after the flow.'),
@@ -116,7 +116,7 @@ export const configSchema = z.object({
     .enum(['veriff', 'local'])
     .default('veriff')
     .describe('The identity-verification vendor of this deployment: veriff (its hosted flow and webhooks), or local (customers upload their document to our pages and the self-hosted document check decides; no external service).'),
-  VERIFF_BASE_URL: z.string().url().default(DEV_VERIFF_BASE_URL).describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production).'),
+  VERIFF_BASE_URL: z.string().url().default(DEV_VERIFF_BASE_URL).describe('Veriff Station API base URL (the simulator by default; https://stationapi.veriff.com in production). Set, `npm start` does not start the simulator.'),
   VERIFF_API_KEY: z.string().min(1).default(DEV_VERIFF_API_KEY).describe('Veriff integration API key (X-AUTH-CLIENT on our calls and on its webhooks).'),
   VERIFF_API_SECRET: secret('Veriff shared secret used to sign API calls.', DEV_VERIFF_SECRET),
   VERIFF_WEBHOOK_SECRET: secret('Secret that signs Veriff webhooks (Veriff uses the integration shared secret).', DEV_VERIFF_SECRET),
@@ -134,7 +134,7 @@ export const configSchema = z.object({
     .transform((v) => v.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)),
   KYC_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(5).describe('Verification starts per client IP per hour.'),
   KYC_WEBHOOK_TIMEOUT: seconds(30, 'Seconds the webhook endpoint may spend before answering.'),
-  KYC_PII_KEYS: keyRing('PII encryption keys, "id:base64(32 bytes)" comma-separated; the first encrypts.', DEV_PII_KEYS),
+  KYC_PII_KEYS: keyRing("The service key ring, \"id:base64(32 random bytes)\" comma-separated (a key: openssl rand -base64 32): wraps customers' data keys and webhook subscription secrets; the first wraps, all unwrap.", DEV_PII_KEYS),
   KYC_PII_HASH_KEY: secret('Key of the keyed hash (HMAC-SHA256) over document numbers.', DEV_SECRET),
   KYC_KEY_STORE_URL: z
     .string()
@@ -175,16 +175,16 @@ export const configSchema = z.object({
     .positive()
     .default(5)
     .describe('Registrations per hour naming one username or one e-mail address (compared as accounts compare them: Unicode NFKC, case folded), from any client.'),
-  KYC_JWT_PUBLIC_KEY_URL: z.string().url().optional().describe('JWKS URL of an external identity provider whose tokens are accepted too (unset: only our own tokens).'),
+  KYC_JWT_PUBLIC_KEY_URL: z.string().url().optional().describe('JWKS URL of an external identity provider whose tokens are accepted too (unset: only our own tokens); https in production.'),
   KYC_JWT_EXTERNAL_ISSUER: z.string().min(1).optional().describe('The `iss` the external provider puts in its tokens; required with KYC_JWT_PUBLIC_KEY_URL.'),
   KYC_JWT_EXTERNAL_AUDIENCE: z.string().min(1).optional().describe('The `aud` external tokens must carry (this service); required with KYC_JWT_PUBLIC_KEY_URL.'),
   KYC_JWT_EXTERNAL_ROLE_CLAIM: z.string().min(1).default('kyc_role').describe('Claim of external tokens naming the role (customer, reviewer, senior_reviewer, admin, auditor); absent: customer.'),
-  KYC_TRUST_PROXY: z.string().min(1).default('loopback').describe('Which proxies may set X-Forwarded-For (Express "trust proxy"): the client IP the rate limit counts.'),
+  KYC_TRUST_PROXY: z.string().min(1).default('loopback').describe('Which proxies may set X-Forwarded-For (Express "trust proxy": true, a hop count, or addresses and subnets such as loopback): the client IP the rate limits count.'),
   TEMPORAL_UI_ORIGIN: z
     .string()
     .default('http://127.0.0.1:8233,http://localhost:8233')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
-    .describe('Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoints from the browser.'),
+    .describe('Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoints from the browser (`npm start` adds the UI it runs).'),
   KYC_CODEC_LOCAL_UI: onOff('Let the local Temporal UI (a TEMPORAL_UI_ORIGIN page, from a loopback address, without a token) decode payloads. Default: true in development, false otherwise; refused in production.'),
   KYC_CODEC_ENCODE: onOff('Offer POST /codec/encode (admins), so the Temporal UI and CLI can send signals and start workflows our workers accept. Default: true in development, false otherwise; refused in production, where only the API and the workers hold the payload key.'),
   KYC_CODEC_ACCEPT_PLAINTEXT: onOff('Let workers accept payloads that are not encrypted with a key of KYC_PAYLOAD_KEYS (the Temporal CLI or UI sending plain JSON). Default: true in development, false otherwise; refused in production: an update, signal or start anyone who reaches Temporal could forge would be trusted.'),
@@ -209,7 +209,7 @@ export const configSchema = z.object({
     .string()
     .default('UTC')
     .refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Africa/Gaborone')
-    .describe('Time zone of the ops schedules (cleanup 02:00, report 08:00) and of the days in statistics and reports.'),
+    .describe('IANA time zone of the ops schedules (cleanup 02:00, report 08:00) and of the days in statistics and reports.'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464).describe('Port of the API process serving Prometheus /metrics (separate from PORT, so the load balancer never exposes it).'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465).describe("Port of the Temporal worker runtime's Prometheus /metrics."),
   METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the /metrics servers bind to (0.0.0.0: every interface, e.g. for a scraper in another container).'),
@@ -241,13 +241,13 @@ export const configSchema = z.object({
     .min(64 * 1024)
     .max(50 * 1024 * 1024)
     .default(10 * 1024 * 1024)
-    .describe('Largest document image accepted (uploads and POST /api/v1/verify), in bytes.'),
+    .describe('Largest document image accepted (uploads, POST /api/v1/verify and the media kept from Veriff), in bytes.'),
   KYC_DOCUMENT_OCR_WORKERS: z.coerce.number().int().min(1).max(8).default(1).describe('OCR workers of each process that checks documents (each holds about 100 MB and one core while it reads).'),
   KYC_DOCUMENT_CHECK_TIMEOUT: seconds(300, 'Seconds one document check may take in the worker before it is retried (the check itself takes 1-8 s of CPU; the rest is waiting for an OCR worker).'),
   KYC_DOCUMENT_CHECK_SETTINGS: z
     .string()
     .default('{}')
-    .describe('Thresholds of the document check as JSON, any subset of the tree in document-check/settings.ts, e.g. {"ela":{"failScore":50}}; the rest keep their defaults.')
+    .describe('Thresholds of the document check as JSON, any subset of the tree in document-check/settings.ts (each described there), e.g. {"ela":{"failScore":50}}; the rest keep their defaults. A bad value stops the process naming the setting.')
     .transform((value, ctx) => {
       try {
         const parsed: unknown = JSON.parse(value);
@@ -265,7 +265,7 @@ export const configSchema = z.object({
     .min(1_000_000)
     .max(100_000_000)
     .default(25_000_000)
-    .describe('Largest document image accepted (uploads, kept vendor images and POST /api/v1/verify), in pixels (width x height): a small file can decode to a huge picture.'),
+    .describe('Largest document image accepted (uploads, kept vendor images and POST /api/v1/verify), in pixels (width x height): a small file can decode to a huge picture; a larger one is answered 413 before any pixel is decoded.'),
   KYC_UPLOADS_WAITING_MAX: z.coerce.number().int().min(1).default(6).describe('Document images a customer may have uploaded ahead of an application (POST /v1/kyc/files) that no application uses yet; more answer 409 until one is used or expires.'),
   KYC_UPLOADS_PER_ATTEMPT_MAX: z.coerce.number().int().min(3).default(9).describe("Document images a customer may upload to one attempt of a verification (front, back, selfie and their retakes); more answer 409."),
   KYC_UPLOADS_PER_HOUR_PER_CUSTOMER: z.coerce.number().int().positive().default(30).describe('Document uploads one customer may send per hour (both upload endpoints); more answer 429.'),
@@ -283,7 +283,7 @@ export const configSchema = z.object({
   SCREENING_SOURCES: z
     .string()
     .default('')
-    .describe(`Lists to refresh, "source=url-or-path" comma-separated; sources: ${SCREENING_SOURCES.join(', ')} (ofac-sdn: a folder or a URL ending in "/" holding sdn.csv, alt.csv and add.csv). Empty: the bundled copies only.`)
+    .describe(`Lists to refresh, "source=url-or-path" comma-separated; sources: ${SCREENING_SOURCES.join(', ')} (ofac-sdn: a folder or a URL ending in "/" holding sdn.csv, alt.csv and add.csv; un-sc: the consolidated XML; opensanctions: entities.ftm.json or a delta file). Empty: the bundled copies only.`)
     .transform((value, ctx) => {
       const sources: { source: string; location: string }[] = [];
       for (const item of value.split(',').map((part) => part.trim()).filter(Boolean)) {

@@ -45,7 +45,7 @@ interface RiskRule {
   describe: string;
 }
 
-// The rules and their weights, in one table (README lists them).
+// The rules and their weights, in one table (docs/reference/risk-rules.md is generated from it).
 export const RISK_RULES: Record<RiskCode, RiskRule> = {
   NAME_MISMATCH: { weight: 40, hard: true, fourEyes: false, describe: 'submitted name differs from the name the vendor read on the document' },
   DOB_MISMATCH: { weight: 40, hard: true, fourEyes: false, describe: 'submitted date of birth differs from the document' },

@@ -114,7 +114,7 @@ export function opsScheduleDefinitions(config: OpsScheduleConfig, idPrefix = '')
       {
         scheduleId: OPS_SCHEDULE_IDS.retention,
         timing: { cron: '0 3 * * *' },
-        note: 'privacy-retention: each kind of data past its retention period removed (README, Retention), AML-retained records past their end erased; counts reported',
+        note: 'privacy-retention: each kind of data past its retention period removed (docs/privacy.md, Retention), AML-retained records past their end erased; counts reported',
         workflowType: privacyRetention,
         args: [{ policies: retentionPolicies(config), batch: RETENTION_BATCH }],
         runTimeout: '6 hours',

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 export const REPOSITORY = path.resolve(__dirname, '..', '..');
 
-const settingsSchema = z.object({
+export const settingsSchema = z.object({
   KYC_STACK_DIR: z.string().min(1).default('.data/stack').describe('Generated configuration, logs and the process list (relative paths start at the repository).'),
   // The block reaches base + 61 (the broker's two ports included).
   KYC_STACK_PORT_BASE: z.coerce.number().int().min(1024).max(65_535 - 61).default(18_000).describe('First of the block of ports the stack uses; the load balancer listens on it.'),

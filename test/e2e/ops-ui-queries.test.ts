@@ -8,20 +8,21 @@ import { OPS_SCHEDULE_IDS } from '../../workflows/ops.contract';
 import { api, applicant, createUser, eventually, startTestSystem, type TestSystem, type TestUser } from '../support/system';
 import { decide } from '../support/veriff';
 
-// The README's "Temporal UI queries", read from the README itself and run against the dev server:
-// every one verbatim (a typo would fail here rather than mislead ops), and, with the README's
+// The "Temporal UI queries" of docs/operations.md, read from the page itself and run against the dev
+// server: every one verbatim (a typo would fail here rather than mislead ops), and, with the page's
 // example values replaced by this test's, each finds the workflows it promises.
 
-const README = path.resolve(__dirname, '../../README.md');
+const OPERATIONS_PAGE = path.resolve(__dirname, '../../docs/operations.md');
 const EXAMPLE_INSTANT = '2026-11-21T10:00:00Z';
 const EXAMPLE_REVIEWER = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
 const EXAMPLE_RECORD = '0b7e7c43-2f1e-4f5e-9a52-3c1d2b8e6f10';
 
-async function readmeQueries(): Promise<Map<string, string>> {
-  const text = await readFile(README, 'utf8');
-  const start = text.indexOf('### Temporal UI queries');
-  assert.ok(start >= 0, 'the README has its Temporal UI queries section');
-  const end = text.indexOf('\n## ', start);
+async function documentedQueries(): Promise<Map<string, string>> {
+  const text = await readFile(OPERATIONS_PAGE, 'utf8');
+  const start = text.indexOf('\n## Temporal UI queries');
+  assert.ok(start >= 0, 'docs/operations.md has its Temporal UI queries section');
+  const next = text.indexOf('\n## ', start + 1);
+  const end = next >= 0 ? next : text.length;
   const queries = new Map<string, string>();
   for (const line of text.slice(start, end).split('\n')) {
     const match = line.match(/^\| (.+?) \| `(.+)` \|$/);
@@ -30,7 +31,7 @@ async function readmeQueries(): Promise<Map<string, string>> {
   return queries;
 }
 
-describe('Temporal UI queries in the README', () => {
+describe('Temporal UI queries in docs/operations.md', () => {
   let system: TestSystem;
   let queries: Map<string, string>;
   let senior: TestUser;
@@ -46,7 +47,7 @@ describe('Temporal UI queries in the README', () => {
   };
   const recordOf = (id: string) => system.db.kycRecord.findUniqueOrThrow({ where: { id } });
 
-  // Runs a README query restricted to this test's task queue; returns the workflow ids found.
+  // Runs a documented query restricted to this test's task queue; returns the workflow ids found.
   const find = async (query: string): Promise<string[]> => {
     const ids: string[] = [];
     for await (const execution of system.client.workflow.list({ query: `(${query}) AND TaskQueue = "${system.config.TEMPORAL_TASK_QUEUE}"` })) ids.push(execution.workflowId);
@@ -54,14 +55,14 @@ describe('Temporal UI queries in the README', () => {
   };
   const query = (what: string) => {
     const found = [...queries.entries()].find(([label]) => label.startsWith(what));
-    assert.ok(found, `the README has a query for "${what}"`);
+    assert.ok(found, `docs/operations.md has a query for "${what}"`);
     return found[1];
   };
 
   before(async () => {
     // Reviews escalate after a second here, so the escalated-review query has something to find.
     system = await startTestSystem({ KYC_REVIEW_SLA: '1' }, { autoDecideDelayMs: null });
-    queries = await readmeQueries();
+    queries = await documentedQueries();
     await createUser(system, 'reviewer');
     senior = await createUser(system, 'senior_reviewer');
 
@@ -86,7 +87,7 @@ describe('Temporal UI queries in the README', () => {
     for await (const _ of system.client.workflow.list({ query: text })) break;
   };
 
-  test('when each README query runs verbatim, then the server accepts it (and it refuses misspelt names, statuses and instants)', async () => {
+  test('when each documented query runs verbatim, then the server accepts it (and it refuses misspelt names, statuses and instants)', async () => {
     assert.ok(queries.size >= 10, `found ${queries.size} queries`);
     for (const [label, text] of queries) await assert.doesNotReject(() => firstPage(text), `"${label}": ${text}`);
     await assert.rejects(() => firstPage('KycStatuz = "pending"'));
@@ -94,7 +95,7 @@ describe('Temporal UI queries in the README', () => {
     await assert.rejects(() => firstPage('StartTime < "two hours ago"'));
   });
 
-  test('when the README queries run with this test’s values, then each finds the workflows it describes', async () => {
+  test('when the documented queries run with this test’s values, then each finds the workflows it describes', async () => {
     const waiting = await recordOf(records.waiting);
     const risky = await recordOf(records.risky);
     const terminated = await recordOf(records.terminated);
