@@ -43,7 +43,8 @@ async function templateName(): Promise<string> {
 /**
  * A template database as production has it after its first start: migrated, the bundled
  * sanctions and PEP lists loaded (screening fails closed without the required ones) and their
- * first rescreen done (nobody was approved yet). Built once per server and content, under an
+ * first rescreen done (nobody was approved yet). Built once per server and content (a change to
+ * the migrations or the lists builds another beside it), under an
  * advisory lock (test files start in parallel); a database made from it is a file copy.
  */
 async function listsTemplate(): Promise<string> {
@@ -52,11 +53,12 @@ async function listsTemplate(): Promise<string> {
   await admin.connect();
   try {
     await admin.query(`SELECT pg_advisory_lock(hashtext('kyc-test-template'))`);
-    const found = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'kyc_template_%'`);
-    const names = found.rows.map((row: { datname: string }) => row.datname);
-    if (names.includes(name)) return name;
-    for (const old of names) await admin.query(`DROP DATABASE IF EXISTS "${old}" WITH (FORCE)`);
+    const found = await admin.query(`SELECT datname FROM pg_database WHERE datname = $1`, [name]);
+    if (found.rowCount) return name;
+    // Templates of other contents are left alone: another checkout (a branch with other
+    // migrations) may be using its own on the same server. A build cut short left its copy.
     const building = `${name}_building`;
+    await admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${building}"`);
     const url = databaseUrl(building);
     await migrate(url);
