@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 // `// needs: nothing` for a file that needs none. A file without the line gets everything, so a
 // new file works before anyone thinks about it. The runner (test/run.ts) prepares the union of
 // what the chosen files need, in the order below, and each file sees the environment of its own
-// needs only (test/declared-needs.ts), so a file that uses more than it declares fails in the
+// needs only (test/declared-needs.mjs), so a file that uses more than it declares fails in the
 // full run too, not only when run alone.
 
 export interface Need {

@@ -105,8 +105,8 @@ async function main() {
     // No test file may wait forever: node applies this timeout to each file as a whole (and to
     // each test without a timeout of its own), so a hang fails that file and the run goes on.
     const testTimeout = `--test-timeout=${Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000)}`;
-    // test/declared-needs.ts runs first in each file's process: the file sees only the variables of its own needs.
-    const preload = ['--import', 'tsx', '--import', path.join(ROOT, 'test', 'declared-needs.ts')];
+    // test/declared-needs.mjs runs first in each file's process: the file sees only the variables of its own needs.
+    const preload = ['--import', 'tsx', '--import', path.join(ROOT, 'test', 'declared-needs.mjs')];
     const child = spawn(process.execPath, [...preload, '--test', '--test-concurrency=2', testTimeout, '--test-reporter=spec', ...files], {
       cwd: ROOT,
       stdio: 'inherit',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
-import { SearchAttributeType, type Workflow } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
+import { ApplicationFailure, SearchAttributeType, type Workflow } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -17,7 +18,8 @@ let runtimeInstalled = false;
 function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // Errors only, the core's too (it warns that this server lacks capabilities of a real one).
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 }
 
 const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
@@ -31,7 +33,7 @@ const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.Ind
 };
 
 /** A time-skipping test server of this test file's own (time is the server's: files must not share one), with our search attributes. */
-export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (!path) throw new Error('TEMPORAL_TEST_SERVER_PATH is not set: run the tests with `npm test`');
   quietRuntime();
@@ -93,52 +95,114 @@ const DEFAULT_STUBS = {
 } satisfies Partial<KycActivities>;
 
 export interface WorkerRun {
-  taskQueue: string;
-  /** Starts a workflow on this run's task queue. */
+  /** Starts a workflow for this test on the worker's task queue. */
   start<W extends Workflow>(workflowType: string, options: Omit<WorkflowStartOptions<W>, 'taskQueue'>): Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
-  /** Every activity call so far, in order. */
+  /** Every activity call of this test's workflows so far, in order. */
   calls: Call[];
   /** The inputs of one activity's calls, in order. */
   callsOf(activity: ActivityName): Record<string, unknown>[];
 }
 
+interface TestScope {
+  workflowIds: string[];
+  calls: Call[];
+  implementations: Record<string, (input: never) => unknown>;
+}
+
+export interface WorkflowTests {
+  env: TestWorkflowEnvironment;
+  /**
+   * Runs one test's `body` with the stub activities above, `stubs` in place of some, for the
+   * workflows it starts (and their children). Workflows it leaves running are terminated
+   * afterwards, so that none of its timers fire in another test's skipped time.
+   */
+  run(stubs: Stubs, body: (run: WorkerRun) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
- * Runs `body` with a worker of its own (its own task queue) whose activities are the stubs above,
- * with `stubs` in place of some. Workflows the body leaves running are terminated afterwards, so
- * no test's timers fire in another test's skipped time.
+ * A test file's time-skipping server and one worker for all its tests (creating a worker costs
+ * half a second; a test takes less). Each activity call goes to the stubs of the test that started
+ * the workflow calling it, found by the workflow id (a child's id starts with its parent's).
  */
-export async function withWorker(env: TestWorkflowEnvironment, stubs: Stubs, body: (run: WorkerRun) => Promise<void>): Promise<void> {
+export async function startWorkflowTests(): Promise<WorkflowTests> {
+  const env = await startTimeSkipping();
   const taskQueue = `workflows-${randomUUID()}`;
-  const calls: Call[] = [];
-  // Each stub takes its own activity's input: the recorder passes on whatever the workflow sent.
-  const implementations: Record<string, (input: never) => unknown> = { ...DEFAULT_STUBS, ...stubs };
+  const scopes = new Set<TestScope>();
+  const scopeOf = (workflowId: string) => [...scopes].find((scope) => scope.workflowIds.some((id) => workflowId === id || workflowId.startsWith(`${id}-`)));
+
   const activities = Object.fromEntries(
-    Object.entries(implementations).map(([name, implementation]) => [
+    Object.keys(DEFAULT_STUBS).map((name) => [
       name,
       async (input: Record<string, unknown>) => {
-        calls.push({ activity: name as ActivityName, input });
-        return implementation(input as never);
+        const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+        const scope = scopeOf(workflowId);
+        if (!scope) throw ApplicationFailure.nonRetryable(`no test owns workflow ${workflowId}`, 'NoTest');
+        scope.calls.push({ activity: name as ActivityName, input });
+        return scope.implementations[name]!(input as never);
       },
     ]),
   );
   const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: { code: await workflowBundle() }, activities });
-  const handles: WorkflowHandle[] = [];
-  const run: WorkerRun = {
-    taskQueue,
-    calls,
-    callsOf: (activity) => calls.filter((c) => c.activity === activity).map((c) => c.input),
-    start: async (workflowType, options) => {
-      const handle = await env.client.workflow.start(workflowType, { ...options, taskQueue } as WorkflowStartOptions);
-      handles.push(handle);
-      return handle as never;
+  let failed: unknown = null;
+  const running = worker.run().catch((err: unknown) => {
+    failed = err;
+  });
+
+  return {
+    env,
+    async run(stubs, body) {
+      if (failed) throw failed;
+      // Each stub takes its own activity's input: the recorder passes on whatever the workflow sent.
+      const scope: TestScope = { workflowIds: [], calls: [], implementations: { ...DEFAULT_STUBS, ...stubs } };
+      scopes.add(scope);
+      const handles: WorkflowHandle[] = [];
+      try {
+        await body({
+          calls: scope.calls,
+          callsOf: (activity) => scope.calls.filter((c) => c.activity === activity).map((c) => c.input),
+          start: async (workflowType, options) => {
+            scope.workflowIds.push(options.workflowId);
+            const handle = await env.client.workflow.start(workflowType, { ...options, taskQueue } as WorkflowStartOptions);
+            handles.push(handle);
+            return handle as never;
+          },
+        });
+      } finally {
+        // Terminating a verification terminates its review child too (the default parent close policy).
+        await Promise.all(handles.map((h) => h.terminate('the test is over').catch(() => undefined)));
+        scopes.delete(scope);
+      }
+    },
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await env.teardown();
     },
   };
-  await worker.runUntil(async () => {
-    try {
-      await body(run);
-    } finally {
-      // Terminating a verification terminates its review child too (the default parent close policy).
-      await Promise.all(handles.map((h) => h.terminate('the test is over').catch(() => undefined)));
-    }
-  });
+}
+
+/**
+ * Asks a workflow's query until `predicate` holds (real time, not skipped: the workflow reaches the
+ * state within its own tasks). Throws with the last answer when it does not within the limit.
+ */
+export async function untilState<T>(ask: () => Promise<T>, predicate: (state: T) => boolean, what: string, limitMs = 15_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const state = await ask();
+    if (predicate(state)) return state;
+    if (Date.now() > deadline) throw new Error(`the workflow did not reach ${what}; its state: ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The failure type an update was refused with (its validator's or its handler's ApplicationFailure). */
+export async function refusalOf(update: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await update;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+    throw err;
+  }
+  throw new Error('the update was accepted');
 }
