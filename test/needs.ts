@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 // What a test file needs prepared before it runs, declared in one comment line of the file:
 //
@@ -55,6 +56,25 @@ export function parseNeeds(source: string, file = 'the test file'): NeedName[] {
 
 export function needsOfFile(file: string): NeedName[] {
   return parseNeeds(readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * What a run of these files (paths relative to `root`) needs, in preparation order. A unit test
+ * (test/unit/) needs no service: the run is refused when one declares one, or declares nothing.
+ */
+export function needsOfRun(files: readonly string[], root: string): NeedName[] {
+  const needs = new Set<NeedName>();
+  const misplaced: string[] = [];
+  for (const file of files) {
+    const own = needsOfFile(path.resolve(root, file));
+    own.forEach((need) => needs.add(need));
+    const services = own.filter((need) => NEEDS[need].service);
+    if (path.relative(root, path.resolve(root, file)).split(path.sep).slice(0, 2).join('/') === 'test/unit' && services.length) misplaced.push(`${file} (${services.join(', ')})`);
+  }
+  if (misplaced.length) {
+    throw new Error(`a unit test needs no service: give these a "// needs:" line without one, or move them to test/integration: ${misplaced.join('; ')}`);
+  }
+  return NEED_NAMES.filter((need) => needs.has(need));
 }
 
 /** The environment variables of the needs a file did not declare. */

@@ -6,7 +6,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { dynamicConfigFlags } from '../scripts/temporal-dev-server';
 import { bundleKycWorkflows } from '../worker/workflow-bundle';
 import { KYC_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { NEED_NAMES, NEEDS, needsOfFile, type Need, type NeedName } from './needs';
+import { NEEDS, needsOfRun, type Need, type NeedName } from './needs';
 
 // Prepares what the chosen test files need (test/needs.ts: each file's `// needs:` line), then
 // runs them in child processes of node's test runner. Of Temporal it starts at most one real dev
@@ -34,23 +34,6 @@ async function testFiles(args: string[]): Promise<string[]> {
   return files;
 }
 
-/** The needs of the files, in preparation order; refuses a unit test that needs a service. */
-function needsOf(files: string[]): NeedName[] {
-  const needs = new Set<NeedName>();
-  const misplaced: string[] = [];
-  for (const file of files) {
-    const own = needsOfFile(path.resolve(ROOT, file));
-    own.forEach((need) => needs.add(need));
-    const services = own.filter((need) => NEEDS[need].service);
-    const relative = path.relative(ROOT, path.resolve(ROOT, file));
-    if (relative.startsWith(`test${path.sep}unit${path.sep}`) && services.length) misplaced.push(`${relative} (${services.join(', ')})`);
-  }
-  if (misplaced.length) {
-    throw new Error(`a unit test needs no service: give these a "// needs:" line without one, or move them to test/integration: ${misplaced.join('; ')}`);
-  }
-  return NEED_NAMES.filter((need) => needs.has(need));
-}
-
 /** Runs the ensure script of each need that has one; returns the variables they printed. */
 function prepare(needs: NeedName[]): Record<string, string> {
   const env: Record<string, string> = {};
@@ -72,7 +55,7 @@ function prepare(needs: NeedName[]): Record<string, string> {
 async function main() {
   const started = Date.now();
   const files = await testFiles(process.argv.slice(2));
-  const needs = needsOf(files);
+  const needs = needsOfRun(files, ROOT);
   console.log(`# ${files.length} test file${files.length === 1 ? '' : 's'}; preparing: ${needs.join(', ') || 'nothing'}`);
   const env: NodeJS.ProcessEnv = { ...process.env, ...prepare(needs) };
   await mkdir(ARTIFACTS, { recursive: true });
