@@ -53,8 +53,11 @@ cat > "$build/pom.xml" <<EOF
   </dependencies>
 </project>
 EOF
-mvn -q -B -Dstyle.color=never -f "$build/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$build/lib" >&2
-rm "$build/pom.xml"
+if ! mvn -B -f "$build/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$build/lib" > "$build/maven.log" 2>&1; then
+  cat "$build/maven.log" >&2
+  exit 1
+fi
+rm "$build/pom.xml" "$build/maven.log"
 # The SDK starts the executable with the port as its only argument and stops it with a signal:
 # exec, so the signal reaches the JVM. The test server keeps everything in memory and each test
 # file starts its own, so a small heap and the quick-starting compiler suit it.

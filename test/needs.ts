@@ -24,6 +24,8 @@ export interface Need {
 
 export const NEEDS = {
   temporal: { what: 'the Temporal CLI and one dev server for the run', script: 'ensure-temporal.sh', env: ['TEMPORAL_CLI_PATH', 'TEMPORAL_ADDRESS'], service: true },
+  // The CLI alone, for a test that starts servers of its own with it (npm start, the stack).
+  'temporal-cli': { what: 'the Temporal CLI', script: 'ensure-temporal.sh', env: ['TEMPORAL_CLI_PATH'], service: true },
   postgres: { what: 'a PostgreSQL server', script: 'ensure-postgres.sh', env: ['TEST_DATABASE_URL'], service: true },
   'workflow-bundle': { what: 'the workflow code, bundled once for the run', env: ['WORKFLOW_BUNDLE_PATH'], service: false },
   'temporal-test-server': { what: "Temporal's time-skipping test server (Java, from Maven Central)", script: 'ensure-temporal-test-server.sh', env: ['TEMPORAL_TEST_SERVER_PATH'], service: true },
@@ -77,7 +79,8 @@ export function needsOfRun(files: readonly string[], root: string): NeedName[] {
   return NEED_NAMES.filter((need) => needs.has(need));
 }
 
-/** The environment variables of the needs a file did not declare. */
+/** The environment variables of the needs a file did not declare (and none of those it did). */
 export function undeclaredVariables(declared: readonly NeedName[]): string[] {
-  return NEED_NAMES.filter((name) => !declared.includes(name)).flatMap((name) => NEEDS[name].env);
+  const kept = new Set(declared.flatMap((name) => NEEDS[name].env));
+  return [...new Set(NEED_NAMES.flatMap((name) => NEEDS[name].env))].filter((variable) => !kept.has(variable));
 }

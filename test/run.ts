@@ -37,9 +37,11 @@ async function testFiles(args: string[]): Promise<string[]> {
 /** Runs the ensure script of each need that has one; returns the variables they printed. */
 function prepare(needs: NeedName[]): Record<string, string> {
   const env: Record<string, string> = {};
+  const ran = new Set<string>();
   for (const name of needs) {
     const need: Need = NEEDS[name];
-    if (!need.script) continue;
+    if (!need.script || ran.has(need.script)) continue;
+    ran.add(need.script);
     const started = Date.now();
     const printed = execFileSync('bash', [path.join(ROOT, 'scripts', need.script)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } }).trim();
     const variable = need.env[0];

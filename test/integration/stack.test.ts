@@ -1,4 +1,4 @@
-// needs: postgres, temporal, temporal-server, temporal-ui, haproxy, rabbitmq, docker-compose, fonts
+// needs: postgres, temporal-cli, temporal-server, temporal-ui, haproxy, docker-compose, fonts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

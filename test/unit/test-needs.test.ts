@@ -32,6 +32,12 @@ describe("a test file's needs", () => {
     assert.ok(hidden.includes('TEMPORAL_ADDRESS') && hidden.includes('TEST_AMQP_URL') && hidden.includes('TEMPORAL_TEST_SERVER_PATH'));
     assert.ok(!hidden.includes('TEST_DATABASE_URL') && !hidden.includes('WORKFLOW_BUNDLE_PATH'));
   });
+
+  test('when a file declares the Temporal CLI alone, then it keeps the CLI but not the run\'s dev server', () => {
+    const hidden = undeclaredVariables(['temporal-cli']);
+    assert.ok(hidden.includes('TEMPORAL_ADDRESS'));
+    assert.ok(!hidden.includes('TEMPORAL_CLI_PATH'));
+  });
 });
 
 describe("a run's needs", () => {
@@ -57,7 +63,7 @@ describe("a run's needs", () => {
   test('when a unit test needs a service, or declares nothing, then the run is refused naming it', async () => {
     await withFiles({ 'test/unit/db.test.ts': '// needs: postgres\n', 'test/unit/new.test.ts': '\n', 'test/unit/ok.test.ts': '// needs: workflow-bundle\n' }, (root) => {
       assert.throws(() => needsOfRun(['test/unit/db.test.ts', 'test/unit/ok.test.ts'], root), /a unit test needs no service.*test\/unit\/db\.test\.ts \(postgres\)/);
-      assert.throws(() => needsOfRun(['test/unit/new.test.ts'], root), /test\/unit\/new\.test\.ts \(temporal, postgres/);
+      assert.throws(() => needsOfRun(['test/unit/new.test.ts'], root), /test\/unit\/new\.test\.ts \(temporal, temporal-cli, postgres/);
       assert.deepEqual(needsOfRun(['test/unit/ok.test.ts'], root), ['workflow-bundle']);
     });
   });
