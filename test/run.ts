@@ -56,7 +56,10 @@ function prepare(needs: NeedName[]): Record<string, string> {
 
 async function main() {
   const started = Date.now();
-  const files = await testFiles(process.argv.slice(2));
+  // Options (`--test-name-pattern=review`) go to node's test runner; the other arguments are files or folders.
+  const args = process.argv.slice(2);
+  const options = args.filter((arg) => arg.startsWith('-'));
+  const files = await testFiles(args.filter((arg) => !arg.startsWith('-')));
   const needs = needsOfRun(files, ROOT);
   console.log(`# ${files.length} test file${files.length === 1 ? '' : 's'}; preparing: ${needs.join(', ') || 'nothing'}`);
   const env: NodeJS.ProcessEnv = { ...process.env, ...prepare(needs) };
@@ -92,7 +95,7 @@ async function main() {
     const testTimeout = `--test-timeout=${Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000)}`;
     // test/declared-needs.mjs runs first in each file's process: the file sees only the variables of its own needs.
     const preload = ['--import', 'tsx', '--import', path.join(ROOT, 'test', 'declared-needs.mjs')];
-    const child = spawn(process.execPath, [...preload, '--test', '--test-concurrency=2', testTimeout, '--test-reporter=spec', ...files], {
+    const child = spawn(process.execPath, [...preload, '--test', '--test-concurrency=2', testTimeout, '--test-reporter=spec', ...options, ...files], {
       cwd: ROOT,
       stdio: 'inherit',
       detached: true,

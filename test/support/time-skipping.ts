@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure, SearchAttributeType, type Workflow } from '@temporalio/common';
@@ -110,7 +111,7 @@ interface TestScope {
 }
 
 export interface WorkflowTests {
-  env: TestWorkflowEnvironment;
+  readonly env: TestWorkflowEnvironment;
   /**
    * Runs one test's `body` with the stub activities above, `stubs` in place of some, for the
    * workflows it starts (and their children). Workflows it leaves running are terminated
@@ -125,7 +126,7 @@ export interface WorkflowTests {
  * half a second; a test takes less). Each activity call goes to the stubs of the test that started
  * the workflow calling it, found by the workflow id (a child's id starts with its parent's).
  */
-export async function startWorkflowTests(): Promise<WorkflowTests> {
+async function startWorkflowTests(): Promise<WorkflowTests> {
   const env = await startTimeSkipping();
   const taskQueue = `workflows-${randomUUID()}`;
   const scopes = new Set<TestScope>();
@@ -179,6 +180,27 @@ export async function startWorkflowTests(): Promise<WorkflowTests> {
       await running;
       await env.teardown();
     },
+  };
+}
+
+/** This test file's workflow tests: its server and worker start before its tests and stop after them. */
+export function workflowTestsOfThisFile(): Pick<WorkflowTests, 'env' | 'run'> {
+  let tests: WorkflowTests | undefined;
+  const started = () => {
+    if (!tests) throw new Error('the workflow tests have not started: use them inside a test');
+    return tests;
+  };
+  before(async () => {
+    tests = await startWorkflowTests();
+  });
+  after(async () => {
+    await tests?.stop();
+  });
+  return {
+    get env() {
+      return started().env;
+    },
+    run: (stubs, body) => started().run(stubs, body),
   };
 }
 

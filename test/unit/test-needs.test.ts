@@ -60,11 +60,17 @@ describe("a run's needs", () => {
     });
   });
 
-  test('when a unit test needs a service, or declares nothing, then the run is refused naming it', async () => {
-    await withFiles({ 'test/unit/db.test.ts': '// needs: postgres\n', 'test/unit/new.test.ts': '\n', 'test/unit/ok.test.ts': '// needs: workflow-bundle\n' }, (root) => {
+  test('when a unit test declares a service, then the run is refused naming it', async () => {
+    await withFiles({ 'test/unit/db.test.ts': '// needs: postgres\n', 'test/unit/ok.test.ts': '// needs: workflow-bundle\n' }, (root) => {
       assert.throws(() => needsOfRun(['test/unit/db.test.ts', 'test/unit/ok.test.ts'], root), /a unit test needs no service.*test\/unit\/db\.test\.ts \(postgres\)/);
-      assert.throws(() => needsOfRun(['test/unit/new.test.ts'], root), /test\/unit\/new\.test\.ts \(temporal, temporal-cli, postgres/);
       assert.deepEqual(needsOfRun(['test/unit/ok.test.ts'], root), ['workflow-bundle']);
+    });
+  });
+
+  test('when a unit test has no needs line, then it gets what a unit test may need, and a file elsewhere gets everything', async () => {
+    await withFiles({ 'test/unit/new.test.ts': '\n', 'test/e2e/new.test.ts': '\n' }, (root) => {
+      assert.deepEqual(needsOfRun(['test/unit/new.test.ts'], root), ['workflow-bundle', 'fonts']);
+      assert.deepEqual(needsOfRun(['test/e2e/new.test.ts'], root), NEED_NAMES);
     });
   });
 });

@@ -1,15 +1,14 @@
 // needs: temporal-test-server, workflow-bundle
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../../domain/config';
 import { type CaseHitStatus, type ListGap } from '../../domain/screening';
 import { claimUpdate, decideUpdate, resolveHitUpdate, reviewStateQuery, type KycReviewInput, type ReviewDecisionInput, type ReviewState } from '../../workflows/kyc-review.contract';
 import { type kycReview } from '../../workflows/kyc-review';
-import { refusalOf, SENIOR_REVIEWER, STANDARD_REVIEWER, startWorkflowTests, untilState, type Stubs, type WorkerRun, type WorkflowTests } from '../support/time-skipping';
+import { refusalOf, SENIOR_REVIEWER, STANDARD_REVIEWER, untilState, type Stubs, type WorkerRun, workflowTestsOfThisFile } from '../support/time-skipping';
 
 // The manual-review workflow (workflows/kyc-review.ts) on Temporal's time-skipping test server,
 // with stub activities: the SLA ladder under the production SLAs (a day to decide, two more once
@@ -26,15 +25,7 @@ const SECOND_REVIEWER = 'reviewer-second';
 
 type Review = WorkflowHandle<typeof kycReview>;
 
-let workflows: WorkflowTests;
-let env: TestWorkflowEnvironment;
-before(async () => {
-  workflows = await startWorkflowTests();
-  env = workflows.env;
-});
-after(async () => {
-  await workflows?.stop();
-});
+const workflows = workflowTestsOfThisFile();
 
 async function startReview(run: WorkerRun, input: Partial<KycReviewInput> = {}): Promise<{ review: Review; recordId: string; task: ReviewState }> {
   const recordId = randomUUID();
@@ -71,9 +62,9 @@ describe('the review SLA ladder, on skipped time', () => {
       const { review, task } = await startReview(run);
       assert.equal(run.callsOf('openReviewTask')[0]!.dueInSeconds, config.KYC_REVIEW_SLA);
 
-      await env.sleep(REVIEW_SLA_MS - MINUTE);
+      await workflows.env.sleep(REVIEW_SLA_MS - MINUTE);
       assert.equal(run.callsOf('escalateReviewTask').length, 0, 'a minute before the SLA');
-      await env.sleep(2 * MINUTE);
+      await workflows.env.sleep(2 * MINUTE);
       const escalated = await untilTask(review, (s) => s.level === 'senior', 'the escalation');
       assert.deepEqual({ assigneeId: escalated.assigneeId, escalated: escalated.escalated, taskId: escalated.taskId }, { assigneeId: SENIOR_REVIEWER, escalated: true, taskId: task.taskId });
       const [escalation] = run.callsOf('escalateReviewTask');
@@ -84,16 +75,16 @@ describe('the review SLA ladder, on skipped time', () => {
   test('when the escalated SLA passes too, then ops are alerted once and the case waits for its senior reviewer', async () => {
     await workflows.run({}, async (run) => {
       const { review } = await startReview(run);
-      await env.sleep(REVIEW_SLA_MS + MINUTE);
+      await workflows.env.sleep(REVIEW_SLA_MS + MINUTE);
       const escalated = await untilTask(review, (s) => s.escalated, 'the escalation');
 
-      await env.sleep(ESCALATION_SLA_MS - 2 * MINUTE);
+      await workflows.env.sleep(ESCALATION_SLA_MS - 2 * MINUTE);
       assert.equal(run.callsOf('alertOpsOfReviewBreach').length, 0, 'a minute before the escalated SLA');
-      await env.sleep(2 * MINUTE);
+      await workflows.env.sleep(2 * MINUTE);
       await untilTask(review, (s) => s.opsAlerted, 'the ops alert');
       assert.deepEqual(run.callsOf('alertOpsOfReviewBreach'), [{ taskId: escalated.taskId, recordId: escalated.recordId, overdueSince: escalated.dueAt }]);
 
-      await env.sleep(30 * 24 * HOUR);
+      await workflows.env.sleep(30 * 24 * HOUR);
       assert.equal(run.callsOf('alertOpsOfReviewBreach').length, 1, 'a month later, still one alert');
       assert.equal((await review.query(reviewStateQuery)).outcome, null, 'the case is still open');
       await approveAs(review, escalated, SENIOR_REVIEWER, 'senior_reviewer');
@@ -105,12 +96,12 @@ describe('the review SLA ladder, on skipped time', () => {
   test('when the reviewer claims the case, then the review SLA starts again from the claim', async () => {
     await workflows.run({}, async (run) => {
       const { review, task } = await startReview(run);
-      await env.sleep(REVIEW_SLA_MS - HOUR);
+      await workflows.env.sleep(REVIEW_SLA_MS - HOUR);
       await review.executeUpdate(claimUpdate, { args: [{ taskId: task.taskId!, actorId: STANDARD_REVIEWER, actorRole: 'reviewer' }] });
 
-      await env.sleep(REVIEW_SLA_MS - MINUTE);
+      await workflows.env.sleep(REVIEW_SLA_MS - MINUTE);
       assert.equal(run.callsOf('escalateReviewTask').length, 0, 'a minute before the SLA counted from the claim');
-      await env.sleep(2 * MINUTE);
+      await workflows.env.sleep(2 * MINUTE);
       await untilTask(review, (s) => s.escalated, 'the escalation');
     });
   });

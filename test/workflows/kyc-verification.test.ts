@@ -1,10 +1,9 @@
 // needs: temporal-test-server, workflow-bundle
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../../domain/config';
 import { vendorDecisionText } from '../../domain/decision';
 import { REVIEW_REJECTION_TEXT } from '../../domain/review';
@@ -22,7 +21,7 @@ import {
   type VerificationState,
 } from '../../workflows/kyc-verification.contract';
 import { type kycVerification } from '../../workflows/kyc-verification';
-import { refusalOf, SENIOR_REVIEWER, STANDARD_REVIEWER, startWorkflowTests, untilState, type Stubs, type WorkerRun, type WorkflowTests } from '../support/time-skipping';
+import { refusalOf, SENIOR_REVIEWER, STANDARD_REVIEWER, untilState, type Stubs, type WorkerRun, workflowTestsOfThisFile } from '../support/time-skipping';
 
 // Every branch of the verification workflow (workflows/kyc-verification.ts) on Temporal's
 // time-skipping test server, with stub activities: what the workflow decides, which steps it asks
@@ -34,15 +33,7 @@ const MINUTE = 60_000;
 
 type Verification = WorkflowHandle<typeof kycVerification>;
 
-let workflows: WorkflowTests;
-let env: TestWorkflowEnvironment;
-before(async () => {
-  workflows = await startWorkflowTests();
-  env = workflows.env;
-});
-after(async () => {
-  await workflows?.stop();
-});
+const workflows = workflowTestsOfThisFile();
 
 async function startVerification(run: WorkerRun, settings: Partial<VerificationSettings> = {}): Promise<{ handle: Verification; recordId: string }> {
   const recordId = randomUUID();
@@ -74,7 +65,7 @@ async function expectCancelled(handle: Verification): Promise<void> {
 
 /** The review child of a verification's attempt, once its task is assigned. */
 async function reviewOf(handle: Verification, attempt = 1): Promise<{ review: WorkflowHandle; state: ReviewState }> {
-  const review = env.client.workflow.getHandle(reviewWorkflowId(handle.workflowId, attempt));
+  const review = workflows.env.client.workflow.getHandle(reviewWorkflowId(handle.workflowId, attempt));
   const state = await untilState(
     () => review.query(reviewStateQuery).catch(() => null),
     (s) => s !== null && s.taskId !== null && s.dueAt !== null,
@@ -207,14 +198,14 @@ describe('the verification workflow, on skipped time', () => {
       await handle.executeUpdate(startSessionUpdate);
       await handle.signal(vendorUpdateSignal, decision('resubmission_requested', 1));
       await untilStatus(handle, 'resubmission_required');
-      const asked = await env.currentTimeMs();
+      const asked = await workflows.env.currentTimeMs();
 
-      await env.sleep(SETTINGS.resubmissionWindowSeconds * 1000 - MINUTE);
+      await workflows.env.sleep(SETTINGS.resubmissionWindowSeconds * 1000 - MINUTE);
       assert.equal((await handle.query(stateQuery)).status, 'resubmission_required', 'a minute before the window closes');
       const result = await handle.result();
       assert.equal(result.status, 'expired');
       assert.equal(transitions(run).at(-1), 'expired:RESUBMISSION_WINDOW_CLOSED');
-      assert.ok((await env.currentTimeMs()) - asked >= SETTINGS.resubmissionWindowSeconds * 1000, 'the window lasted its full length');
+      assert.ok((await workflows.env.currentTimeMs()) - asked >= SETTINGS.resubmissionWindowSeconds * 1000, 'the window lasted its full length');
     });
   });
 
@@ -225,7 +216,7 @@ describe('the verification workflow, on skipped time', () => {
       await handle.signal(vendorUpdateSignal, event('started'));
       await untilStatus(handle, 'in_progress');
 
-      await env.sleep(SETTINGS.sessionTimeoutSeconds * 1000 - MINUTE);
+      await workflows.env.sleep(SETTINGS.sessionTimeoutSeconds * 1000 - MINUTE);
       assert.equal((await handle.query(stateQuery)).status, 'in_progress', 'a minute before the timeout');
       assert.equal((await handle.result()).status, 'expired');
       const timeout = run.callsOf('recordTransition').at(-1)!;
