@@ -1,3 +1,4 @@
+// needs: temporal-cli, rabbitmq, fonts
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

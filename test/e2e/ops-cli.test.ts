@@ -1,3 +1,4 @@
+// needs: postgres, temporal, workflow-bundle, fonts
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

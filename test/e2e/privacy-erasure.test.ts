@@ -1,3 +1,4 @@
+// needs: postgres, temporal, workflow-bundle, rabbitmq, fonts
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,3 +1,4 @@
+// needs: postgres, temporal, workflow-bundle, fonts
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';

@@ -1,3 +1,4 @@
+// needs: postgres, temporal-cli, temporal-server, temporal-ui, haproxy, openssl, fonts
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChaos, SHORT_RUN, type ChaosReport } from '../../bench/chaos/run';

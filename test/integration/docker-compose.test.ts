@@ -1,3 +1,4 @@
+// needs: docker-compose, openssl
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

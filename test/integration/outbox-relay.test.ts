@@ -1,3 +1,4 @@
+// needs: postgres, rabbitmq
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,3 +1,4 @@
+// needs: workflow-bundle
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';

@@ -1,3 +1,4 @@
+// needs: postgres, temporal-cli, temporal-server, temporal-ui, haproxy, docker-compose, openssl, fonts
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

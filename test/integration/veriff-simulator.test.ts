@@ -1,3 +1,4 @@
+// needs: fonts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';

@@ -1,3 +1,4 @@
+// needs: postgres, temporal, workflow-bundle, fonts
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';

@@ -1,3 +1,4 @@
+// needs: nothing
 import { describe, test } from 'node:test';
 import { randomBytes, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';

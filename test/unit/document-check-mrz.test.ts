@@ -1,3 +1,4 @@
+// needs: nothing
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkDigit, idCardMrz, passportMrz, type MrzHolder } from '../../document-check/mrz-compose';

@@ -1,3 +1,4 @@
+// needs: nothing
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ISO_COUNTRY_CODES, isIsoCountry } from '../../domain/countries';

@@ -1,3 +1,4 @@
+// needs: nothing
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { admitAttempt, FORGET_FAILURES_AFTER_SECONDS, lockSeconds, takeBackAttempt, type ThrottleState } from '../../domain/login-throttle';

@@ -1,3 +1,4 @@
+// needs: nothing
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approvalNeedsSecondReviewer, claimRefusal, decisionRefusal, hitResolutionRefusal, type ReviewActor, type ReviewSituation } from '../../domain/review';

@@ -1,3 +1,4 @@
+// needs: nothing
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkWebhookClient, signPayload, verifySignature } from '../../vendors/veriff/signature';
