@@ -116,6 +116,13 @@ async function main() {
     }
     child.on('exit', (code) => {
       clearInterval(watchdog);
+      // A test file that died before its teardown leaves its servers behind (a time-skipping test
+      // server, a worker): they are in the test files' process group.
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // nothing left
+      }
       resolve(code ?? 1);
     });
   });

@@ -65,10 +65,11 @@ export interface Call {
   input: Record<string, unknown>;
 }
 
-/** Which reviewer the stub store assigns (the review workflow only passes the assignee on). */
+/** Who the stubs assign: a new task to the standard reviewer (unassigned when it excludes them), an escalated one to the senior. */
 export const STANDARD_REVIEWER = 'reviewer-standard';
 export const SENIOR_REVIEWER = 'reviewer-senior';
 
+// Shown and passed on by the workflow (the ops alert); its timers run on the SLA seconds.
 const dueIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
 
 // What every step of the verification and review workflows answers when a test does not say
@@ -107,6 +108,7 @@ export interface WorkerRun {
 interface TestScope {
   workflowIds: string[];
   calls: Call[];
+  /** The test's stubs by activity; each takes its own activity's input, which the router passes on as the workflow sent it. */
   implementations: Record<string, (input: never) => unknown>;
 }
 
@@ -154,7 +156,6 @@ async function startWorkflowTests(): Promise<WorkflowTests> {
     env,
     async run(stubs, body) {
       if (failed) throw failed;
-      // Each stub takes its own activity's input: the recorder passes on whatever the workflow sent.
       const scope: TestScope = { workflowIds: [], calls: [], implementations: { ...DEFAULT_STUBS, ...stubs } };
       scopes.add(scope);
       const handles: WorkflowHandle[] = [];
