@@ -1,3 +1,4 @@
+// needs: postgres, temporal, workflow-bundle, chromium, fonts
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WITHHELD_CATEGORIES } from '../../domain/customer-view';

@@ -1,3 +1,4 @@
+// needs: postgres, temporal, workflow-bundle, fonts
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';

@@ -1,3 +1,4 @@
+// needs: postgres
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';

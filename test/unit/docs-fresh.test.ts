@@ -1,3 +1,4 @@
+// needs: nothing
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// needs: nothing
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// needs: fonts
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';

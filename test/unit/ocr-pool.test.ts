@@ -1,3 +1,4 @@
+// needs: fonts
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';

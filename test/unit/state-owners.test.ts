@@ -1,3 +1,4 @@
+// needs: nothing
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
