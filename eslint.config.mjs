@@ -37,7 +37,14 @@ const layers = [
   { files: ['activities/**/*.ts'], patterns: [contractsOnly('Activities know workflows by their contracts only.'), above('Activities import no layer above them.', 'api', 'web', 'worker', 'scripts', 'simulator')] },
   { files: ['document-check/**/*.ts'], patterns: [above('The document-check engine is pure compute over images: no database, workflow, API or vendor code.', 'workflows', 'activities', 'store', 'api', 'web', 'worker', 'scripts', 'simulator', 'events', 'vendors', 'screening')] },
   { files: ['screening/**/*.ts'], patterns: [above('The screening engine works on lists and on what it is given: no workflow, activity, API or store code.', 'workflows', 'activities', 'store', 'api', 'web', 'worker', 'scripts', 'simulator', 'events', 'vendors')] },
-  { files: ['events/**/*.ts'], patterns: [contractsOnly('The event side knows workflows by their contracts (and their types).'), above('The event side imports no API, web, worker or activity code.', 'api', 'web', 'worker', 'activities', 'scripts', 'simulator')] },
+  {
+    files: ['events/**/*.ts'],
+    patterns: [
+      contractsOnly('The event side knows workflows by their contracts (and their types).'),
+      above('The event side imports no API, web, worker or activity code.', 'api', 'web', 'worker', 'activities', 'scripts', 'simulator'),
+      { regex: relativeTo(['generated']), allowTypeImports: true, message: 'The event side knows the database client by its types only: queries live in store/.' },
+    ],
+  },
   { files: ['web/**/*.ts'], patterns: [contractsOnly('Web pages know workflows by their contracts only.'), above('Web pages import contracts and domain code, never the API or the stores.', 'api', 'activities', 'store', 'vendors', 'infra', 'worker', 'scripts', 'simulator', 'generated')] },
   {
     files: ['api/**/*.ts'],
@@ -77,10 +84,11 @@ const OWNED_STATE = [
   },
 ];
 
-// The HTTP side and the pages reach the database through the stores only: no Prisma call, no SQL.
+// The HTTP side, the pages and the event side reach the database through the stores only: no
+// Prisma call, no SQL (the outbox leader's advisory lock on its own connection is plumbing).
 const NO_DATABASE = {
-  files: ['api/**/*.ts', 'web/**/*.ts'],
-  message: 'api/ and web/ reach the database through store/ only (data flows API -> use case -> workflow -> activities -> store).',
+  files: ['api/**/*.ts', 'web/**/*.ts', 'events/**/*.ts'],
+  message: 'api/, web/ and events/ reach the database through store/ only (data flows API -> use case -> workflow -> activities -> store).',
   selectors: [
     "CallExpression[callee.property.name=/^(findMany|findUnique|findFirst|findUniqueOrThrow|findFirstOrThrow|create|createMany|createManyAndReturn|update|updateMany|upsert|delete|deleteMany|count|aggregate|groupBy)$/][callee.object.type='MemberExpression'][callee.object.object.name=/^(db|tx|prisma|keyStore)$/]",
     "MemberExpression[property.name=/^\\$(queryRaw|executeRaw|queryRawUnsafe|executeRawUnsafe|transaction)$/]",

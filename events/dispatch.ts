@@ -1,11 +1,11 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { webhookDeliveryWorkflowId, type WebhookRetryPolicy } from '../domain/webhooks';
-import { Prisma } from '../generated/prisma/client';
-import { type Db, runStatement } from '../infra/db';
+import { type Db } from '../infra/db';
+import { deliveriesToStart, markDeliveryStarted, recordDispatch, undispatchedEvents } from '../store/outbox';
 import type { webhookDelivery } from '../workflows/webhook-delivery';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../workflows/webhook-delivery.contract';
-import { type OutboxRow, quarantine, toCloudEvent } from './envelope';
+import { quarantine, toCloudEvent } from './envelope';
 
 // Webhook fan-out: each outbox event becomes one delivery per subscription that wants its type
 // (paused ones too: their deliveries wait), and each delivery one webhookDelivery workflow. Both
@@ -38,18 +38,7 @@ export class WebhookDispatcher {
    */
   async dispatch(filter: { recordId?: string } = {}): Promise<number> {
     const { db } = this.options;
-    // Each event with the subscriptions that want its type, in one statement on the driver: the
-    // verification workflow calls this after every change its customer sees.
-    const rows = await runStatement<OutboxRow & { subscriptionIds: string[] }>(
-      db,
-      Prisma.sql`
-        SELECT o.id::text AS id, o.type, o.source, o.subject, o.subject_seq AS "subjectSeq", o.data, o.created_at AS "createdAt",
-               ARRAY(SELECT s.id::text FROM webhook_subscriptions s WHERE o.type = ANY(s.event_types) ORDER BY s.id) AS "subscriptionIds"
-        FROM outbox_events o
-        WHERE o.dispatched_at IS NULL AND o.quarantined_at IS NULL ${filter.recordId ? Prisma.sql`AND o.kyc_record_id = ${filter.recordId}::uuid` : Prisma.empty}
-        ORDER BY o.position
-        LIMIT ${this.batchSize}::int`,
-    );
+    const rows = await undispatchedEvents(db, { ...(filter.recordId ? { recordId: filter.recordId } : {}), limit: this.batchSize });
     if (rows.length === 0) return 0;
     const valid: typeof rows = [];
     for (const row of rows) {
@@ -63,12 +52,7 @@ export class WebhookDispatcher {
     const deliveries = valid.flatMap((row) => row.subscriptionIds.map((subscriptionId) => ({ subscriptionId, outboxEventId: row.id, eventType: row.type })));
     const ids = valid.map((row) => row.id);
     const dispatchedAt = new Date();
-    if (deliveries.length) {
-      await db.$transaction([db.webhookDelivery.createMany({ data: deliveries, skipDuplicates: true }), db.outboxEvent.updateMany({ where: { id: { in: ids }, dispatchedAt: null }, data: { dispatchedAt } })]);
-    } else {
-      // Without a subscriber that wants them, marking the events is the whole change: no transaction around one statement.
-      await runStatement(db, Prisma.sql`UPDATE outbox_events SET dispatched_at = ${dispatchedAt}::timestamptz WHERE id = ANY(${ids}::uuid[]) AND dispatched_at IS NULL`);
-    }
+    await recordDispatch(db, { eventIds: ids, deliveries, at: dispatchedAt });
     if (deliveries.length) await this.startPendingDeliveries({ outboxEventIds: ids });
     return valid.length;
   }
@@ -76,12 +60,7 @@ export class WebhookDispatcher {
   /** Starts the workflows of pending deliveries that have none yet (all of them, or those of some events). */
   async startPendingDeliveries(filter: { outboxEventIds?: string[] } = {}): Promise<number> {
     const { db } = this.options;
-    const pending = await db.webhookDelivery.findMany({
-      where: { status: 'pending', workflowStartedAt: null, ...(filter.outboxEventIds ? { outboxEventId: { in: filter.outboxEventIds } } : {}) },
-      orderBy: { createdAt: 'asc' },
-      take: this.batchSize,
-      select: { id: true, generation: true },
-    });
+    const pending = await deliveriesToStart(db, { ...(filter.outboxEventIds ? { outboxEventIds: filter.outboxEventIds } : {}), limit: this.batchSize });
     for (let i = 0; i < pending.length; i += START_CONCURRENCY) {
       // A generation after the first is a redelivery someone asked for (only a manual redelivery
       // renews one): started here when its own start was cut short, or when this sweep got to it
@@ -104,6 +83,6 @@ export class WebhookDispatcher {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    await db.webhookDelivery.updateMany({ where: { id: delivery.id, generation: delivery.generation, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
+    await markDeliveryStarted(db, delivery);
   }
 }

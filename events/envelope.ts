@@ -1,19 +1,12 @@
 import { CloudEvent } from 'cloudevents';
 import { CLOUDEVENTS_CONTENT_TYPE, EventCatalogueError, isEventType, parseEventData, type KycCloudEvent } from '../domain/events';
 import { type Db } from '../infra/db';
+import { type OutboxRow, quarantineOutboxEvent } from '../store/outbox';
+
+export { OUTBOX_ROW_SELECT, type OutboxRow } from '../store/outbox';
 
 // The one place an outbox row becomes a CloudEvent (structured mode, JSON), for RabbitMQ and for
 // webhooks alike. The cloudevents SDK checks the envelope, the catalogue checks `data`.
-
-export interface OutboxRow {
-  id: string;
-  type: string;
-  source: string;
-  subject: string | null;
-  subjectSeq: number | null;
-  data: unknown;
-  createdAt: Date;
-}
 
 export interface EncodedEvent {
   event: KycCloudEvent;
@@ -42,14 +35,11 @@ export function toCloudEvent(row: OutboxRow): EncodedEvent {
   return { event: JSON.parse(body) as KycCloudEvent, body, contentType: CLOUDEVENTS_CONTENT_TYPE };
 }
 
-/** Columns toCloudEvent reads, for Prisma selects. */
-export const OUTBOX_ROW_SELECT = { id: true, type: true, source: true, subject: true, subjectSeq: true, data: true, createdAt: true } as const;
-
 /**
  * Sets aside a row the catalogue refuses: it would otherwise block or break every consumer. It
  * stays in the table (counted as unpublished) with the reason, which names fields, never values.
  */
 export async function quarantine(db: Db, id: string, err: unknown): Promise<void> {
   const reason = err instanceof EventCatalogueError ? err.message : 'not a valid CloudEvent';
-  await db.outboxEvent.updateMany({ where: { id, quarantinedAt: null }, data: { quarantinedAt: new Date(), lastError: reason.slice(0, 500) } });
+  await quarantineOutboxEvent(db, id, reason);
 }

@@ -5,7 +5,8 @@ import { webhookRetryPolicy } from '../domain/webhooks';
 import { type Db } from '../infra/db';
 import { type Logger } from '../infra/logger';
 import { WebhookDispatcher } from './dispatch';
-import { OUTBOX_ROW_SELECT, quarantine, toCloudEvent } from './envelope';
+import { markPublished, unpublishedEvents } from '../store/outbox';
+import { quarantine, toCloudEvent } from './envelope';
 import { Backoff, OutboxLeader } from './outbox-leader';
 
 // The outbox relay: a process of its own (`npm run relay`; `npm start` runs one inside), not a
@@ -190,7 +191,7 @@ class BrokerLoop extends RelayLoop {
   protected async step(): Promise<number> {
     const { db } = this.options;
     const channel = await this.ensureChannel();
-    const rows = await db.outboxEvent.findMany({ where: { publishedAt: null, quarantinedAt: null }, orderBy: { position: 'asc' }, take: this.batchSize, select: OUTBOX_ROW_SELECT });
+    const rows = await unpublishedEvents(db, this.batchSize);
     if (rows.length === 0) return 0;
     const ids: string[] = [];
     const confirmations: Promise<void>[] = [];
@@ -223,7 +224,7 @@ class BrokerLoop extends RelayLoop {
     const results = await Promise.allSettled(confirmations);
     const firstFailure = results.findIndex((r) => r.status === 'rejected');
     const confirmed = firstFailure === -1 ? ids : ids.slice(0, firstFailure);
-    if (confirmed.length) await db.outboxEvent.updateMany({ where: { id: { in: confirmed }, publishedAt: null }, data: { publishedAt: new Date(), attempts: { increment: 1 } } });
+    await markPublished(db, confirmed);
     if (firstFailure !== -1) {
       this.broken = true;
       throw (results[firstFailure] as PromiseRejectedResult).reason;
