@@ -1,8 +1,8 @@
 import { listGapAlerts } from '../domain/alerts';
 import { assessRisk, type RiskAssessment } from '../domain/risk';
-import { listGaps, riskCodeOfKind, type ScreeningSource, screeningIdentitiesOf } from '../domain/screening';
+import { riskCodeOfKind, type ScreeningSource, screeningIdentitiesOf } from '../domain/screening';
 import { type Db } from '../infra/db';
-import { activeVersions } from '../screening/lists';
+import { listsInForce } from '../screening/lists';
 import { screenIdentities } from '../screening/screen-person';
 import { raiseAlerts } from '../store/alerts';
 import { type RecordStore } from '../store/records';
@@ -33,6 +33,7 @@ export interface RiskSettings {
 
 export function createRiskActivities(deps: { db: Db; records: RecordStore; screening: ScreeningStore; receipts: WebhookReceiptStore; vendor: IdentityVendor; settings: RiskSettings }) {
   const { db, records, screening, receipts, vendor, settings } = deps;
+  const listRule = { required: settings.requiredSources, maxAgeHours: settings.maxListAgeHours };
   return {
     /** Screens and scores the decision; stores the score, its reasons, the screening and the extracted data (encrypted) for the reviewers. */
     async assessRisk(input: { recordId: string; receiptId: string; attempt: number }): Promise<RiskAssessment> {
@@ -41,12 +42,11 @@ export function createRiskActivities(deps: { db: Db; records: RecordStore; scree
       const decision = vendor.readDecision(body);
       const identities = screeningIdentitiesOf({ submitted: context.submitted, extracted: decision.extracted });
       const identityHash = screening.identityHash(identities);
-      const [screened, inForce, priorListHits] = await Promise.all([
+      const [screened, { gaps }, priorListHits] = await Promise.all([
         screenIdentities(db, identities, { threshold: settings.screeningThreshold }),
-        activeVersions(db),
+        listsInForce(db, listRule),
         screening.priorListHits(context.userId),
       ]);
-      const gaps = listGaps({ inForce, required: settings.requiredSources, maxAgeHours: settings.maxListAgeHours, now: new Date() });
       if (gaps.length) await raiseAlerts(db, listGapAlerts(gaps));
       const matches = screened.hits.filter((hit) => hit.match);
       const cleared = await screening.clearedEntryIds(context.userId, identityHash, matches);
@@ -84,8 +84,7 @@ export function createRiskActivities(deps: { db: Db; records: RecordStore; scree
      * screening (new hits are case hits to resolve).
      */
     async caseScreening(input: { recordId: string; rescreen: boolean }): Promise<ReviewScreening> {
-      const inForce = await activeVersions(db);
-      const gaps = listGaps({ inForce, required: settings.requiredSources, maxAgeHours: settings.maxListAgeHours, now: new Date() });
+      const { inForce, gaps } = await listsInForce(db, listRule);
       if (input.rescreen && gaps.length === 0) {
         const required = inForce.filter((v) => (settings.requiredSources as readonly string[]).includes(v.source)).map((v) => v.id);
         const used = new Set(await screening.lastRunVersions(input.recordId));

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { LIST_GAP_KINDS, LIST_REFRESH_KINDS, listGapAlerts, listRefreshAlerts } from '../domain/alerts';
-import { listGaps, type ScreeningSource, screeningIdentitiesOf } from '../domain/screening';
+import { type ScreeningSource, screeningIdentitiesOf } from '../domain/screening';
 import { type Db } from '../infra/db';
 import { createListMatcher, type ListMatcher, type Subject } from '../screening/list-matcher';
-import { activeEntries, activeVersions, entriesInForceAddedBy } from '../screening/lists';
+import { activeEntries, activeVersions, entriesInForceAddedBy, listsInForce } from '../screening/lists';
 import { type ConfiguredSource, refreshLists } from '../screening/refresh-lists';
 import { mergeHits, type ScreeningHit } from '../screening/screen-person';
 import { syncConditionAlerts } from '../store/alerts';
@@ -86,7 +86,7 @@ export function createScreeningActivities(deps: { db: Db; records: RecordStore; 
         await syncConditionAlerts(db, LIST_REFRESH_KINDS, listRefreshAlerts(outcomes.flatMap((o) => (o.ok ? [] : [{ source: o.source, error: o.error }]))));
         // Screening fails closed while a required list is missing or out of date; a refresh that
         // brings it back resolves the alert (verifications held meanwhile are approved by people).
-        const gaps = listGaps({ inForce: await activeVersions(db), required: settings.requiredSources, maxAgeHours: settings.maxListAgeHours, now: new Date() });
+        const { gaps } = await listsInForce(db, { required: settings.requiredSources, maxAgeHours: settings.maxListAgeHours });
         await syncConditionAlerts(db, LIST_GAP_KINDS, listGapAlerts(gaps));
         return {
           sources: outcomes.map((o) => (o.ok ? { source: o.source, ok: true as const, status: o.result.status, versionId: o.result.version.id } : { source: o.source, ok: false as const, error: o.error })),

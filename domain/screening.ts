@@ -46,8 +46,7 @@ export interface ScreeningForApproval {
  * must have been in force, every hit must be resolved first, and a hit confirmed as this customer
  * can only end in a rejection.
  */
-export function screeningApprovalRefusal(screening: ScreeningForApproval | readonly { status: CaseHitStatus }[]): string | null {
-  const { hits, gaps } = 'hits' in screening ? screening : { hits: screening, gaps: [] };
+export function screeningApprovalRefusal({ hits, gaps }: ScreeningForApproval): string | null {
   if (gaps.length > 0) return `The screening is incomplete: ${describeGaps(gaps)}. The case can be approved once the lists are in force again (approving screens the customer again then)`;
   const open = hits.filter((h) => h.status === 'open').length;
   if (open > 0) return `${open} sanctions or PEP list ${open === 1 ? 'hit is' : 'hits are'} not resolved yet: resolve every hit as a false positive or a true match before approving`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ListGap, listGaps, type ScreeningSource } from '../domain/screening';
 import { type Db } from '../infra/db';
 import { birthDateSchema, entryNameSchema, type EntityType, type EntryKind, isScreeningSource, type ListEntry } from './types';
 
@@ -84,6 +85,15 @@ export async function listVersions(db: Db, options: { source?: string; limit?: n
 }
 
 // The version in force of each source: the latest successful load.
+/**
+ * The versions in force and the required lists a screening now would miss (domain/screening.ts
+ * listGaps): what screening's fail-closed rule reads, in one place.
+ */
+export async function listsInForce(db: Db, rule: { required: readonly ScreeningSource[]; maxAgeHours: Partial<Record<ScreeningSource, number>> }): Promise<{ inForce: ListVersion[]; gaps: ListGap[] }> {
+  const inForce = await activeVersions(db);
+  return { inForce, gaps: listGaps({ inForce, required: rule.required, maxAgeHours: rule.maxAgeHours, now: new Date() }) };
+}
+
 export async function activeVersions(db: Db): Promise<ListVersion[]> {
   return db.screeningListVersion.findMany({ distinct: ['source'], orderBy: [{ source: 'asc' }, { loadedAt: 'desc' }] });
 }

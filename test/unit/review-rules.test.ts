@@ -102,10 +102,16 @@ describe('reviews that offer some decisions only, and sanctions and PEP hits', (
   });
 
   test('when hits are open or one is confirmed, then approval is refused with the reason; when every hit is a false positive it is not', () => {
-    assert.match(screeningApprovalRefusal([{ status: 'open' }, { status: 'false_positive' }, { status: 'open' }]) ?? '', /^2 sanctions or PEP list hits are not resolved yet/);
-    assert.match(screeningApprovalRefusal([{ status: 'open' }]) ?? '', /^1 sanctions or PEP list hit is not resolved yet/);
-    assert.match(screeningApprovalRefusal([{ status: 'false_positive' }, { status: 'true_match' }]) ?? '', /confirmed as a true match/);
-    assert.equal(screeningApprovalRefusal([{ status: 'false_positive' }]), null);
-    assert.equal(screeningApprovalRefusal([]), null);
+    assert.match(screeningApprovalRefusal({ hits: [{ status: 'open' }, { status: 'false_positive' }, { status: 'open' }], gaps: [] }) ?? '', /^2 sanctions or PEP list hits are not resolved yet/);
+    assert.match(screeningApprovalRefusal({ hits: [{ status: 'open' }], gaps: [] }) ?? '', /^1 sanctions or PEP list hit is not resolved yet/);
+    assert.match(screeningApprovalRefusal({ hits: [{ status: 'false_positive' }, { status: 'true_match' }], gaps: [] }) ?? '', /confirmed as a true match/);
+    assert.equal(screeningApprovalRefusal({ hits: [{ status: 'false_positive' }], gaps: [] }), null);
+    assert.equal(screeningApprovalRefusal({ hits: [], gaps: [] }), null);
+  });
+
+  test('when a required list was missing or out of date, then approval is refused first, naming the list, whatever the hits', () => {
+    const gaps = [{ source: 'ofac-sdn', problem: 'not_loaded', checkedAt: null, maxAgeHours: null }] as const;
+    assert.match(screeningApprovalRefusal({ hits: [{ status: 'open' }], gaps: [...gaps] }) ?? '', /^The screening is incomplete: the ofac-sdn list is not loaded/);
+    assert.match(screeningApprovalRefusal({ hits: [], gaps: [...gaps] }) ?? '', /incomplete/);
   });
 });
